@@ -1,0 +1,49 @@
+# nn-ex4 — entry points. `make help` lists them.
+SHELL := /bin/bash
+VENV  ?= .venv
+PY    ?= $(VENV)/bin/python
+CARGO ?= cargo
+# extra arguments for the notebook runner, e.g. make notebook-test NB_ARGS="--timeout 1200"
+NB_ARGS ?=
+# the notebook runs of `make test`: the project's notebooks (tests/notebooks/expect/*.json
+# plus every notebooks/**/*.ipynb) and the runner's self-test fixtures
+# JupyterLab refuses to run as root without --allow-root (containers, CI machines)
+LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
+NB_SPECS := --expect-dir tests/notebooks/expect --expect-dir tests/notebooks/fixtures
+
+.PHONY: help setup notebooks test rust-test python-test notebook-test notebook-outputs bench ex4
+
+help:
+	@echo "make setup          .venv with JupyterLab + test tools, evcxr_jupyter, the rust kernel"
+	@echo "make notebooks      setup if needed, then JupyterLab on notebooks/"
+	@echo "make test           everything: cargo tests, Python tests, all notebooks"
+	@echo "make notebook-test  only the notebooks (headless, checked against tests/notebooks/expect)"
+	@echo "make notebook-outputs  run the walkthrough notebooks and store their outputs in them"
+	@echo "make ex4            the whole exercise in the terminal"
+	@echo "make bench          speed figures"
+
+setup:
+	@bash scripts/setup.sh
+
+notebooks: setup
+	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/
+
+test: rust-test python-test notebook-test
+
+rust-test:
+	$(CARGO) test --workspace
+
+python-test: setup
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+notebook-test: setup
+	$(PY) tests/notebooks/run_notebooks.py $(NB_SPECS) $(NB_ARGS)
+
+notebook-outputs: setup
+	$(PY) tests/notebooks/run_notebooks.py --write $(NB_ARGS)
+
+bench:
+	$(CARGO) run --release -p nn-core --example bench
+
+ex4:
+	$(CARGO) run --release -p nn-core --example ex4

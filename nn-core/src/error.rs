@@ -1,0 +1,100 @@
+//! One error type for the whole kit. Every variant names what is at fault:
+//! the file, the variable, the shape, the row — so a student can fix it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Everything that can go wrong, each case naming the culprit.
+#[derive(Debug)]
+pub enum NnError {
+    /// Reading or writing a file failed (missing file, permission, disk full...).
+    Io { path: PathBuf, action: &'static str, source: std::io::Error },
+    /// The file exists but is not a MAT file this kit can read (or is truncated).
+    NotMat { path: PathBuf, reason: String },
+    /// A variable the caller asked for is not in the file; `present` lists what is.
+    MissingVariable { path: PathBuf, name: String, present: Vec<String> },
+    /// A matrix has the wrong shape, e.g. a transposed Theta1.
+    Shape { what: String, expected: String, got: String },
+    /// A label outside `1..=k` (row is 0-based in the data, printed 1-based like MATLAB).
+    Label { what: String, row: usize, value: f64, k: usize },
+    /// NaN or infinity where numbers are needed.
+    NonFinite { what: String, row: usize, col: usize, value: f64 },
+    /// An unrolled parameter vector of the wrong length for the layer sizes.
+    ParamLength { expected: usize, got: usize, sizes: Vec<usize> },
+    /// A bad argument: lambda negative, zero iterations, empty layer list...
+    InvalidArgument { name: &'static str, reason: String },
+    /// The optimizer met a NaN or infinite cost.
+    Diverged { iteration: usize, cost: f64, hint: String },
+    /// A picture could not be drawn or encoded.
+    Plot(String),
+}
+
+/// `Result` with [`NnError`].
+pub type Result<T> = std::result::Result<T, NnError>;
+
+impl fmt::Display for NnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NnError::Io { path, action, source } => {
+                write!(f, "could not {action} {}: {source}", path.display())
+            }
+            NnError::NotMat { path, reason } => {
+                write!(f, "{} is not a readable MAT file: {reason}", path.display())
+            }
+            NnError::MissingVariable { path, name, present } => write!(
+                f,
+                "{} has no variable `{name}`; variables present: {}",
+                path.display(),
+                if present.is_empty() { "(none)".to_string() } else { present.join(", ") }
+            ),
+            NnError::Shape { what, expected, got } => {
+                write!(f, "{what} has the wrong shape: expected {expected}, got {got}")
+            }
+            NnError::Label { what, row, value, k } => write!(
+                f,
+                "{what}: label {value} in row {} is outside 1..={k} (labels are 1..={k}, with {k} meaning the digit 0)",
+                row + 1
+            ),
+            NnError::NonFinite { what, row, col, value } => write!(
+                f,
+                "{what} contains {value} at row {}, column {} (1-based); every value must be finite",
+                row + 1,
+                col + 1
+            ),
+            NnError::ParamLength { expected, got, sizes } => write!(
+                f,
+                "parameter vector has {got} entries but layer sizes {sizes:?} need {expected}"
+            ),
+            NnError::InvalidArgument { name, reason } => write!(f, "invalid {name}: {reason}"),
+            NnError::Diverged { iteration, cost, hint } => {
+                write!(f, "optimization diverged at iteration {iteration} (cost {cost}): {hint}")
+            }
+            NnError::Plot(msg) => write!(f, "could not draw the figure: {msg}"),
+        }
+    }
+}
+
+impl std::error::Error for NnError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NnError::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// Shape as MATLAB prints it: `25x401`.
+pub(crate) fn shape_str(rows: usize, cols: usize) -> String {
+    format!("{rows}x{cols}")
+}
+
+/// Checks a scalar argument is finite and non-negative (lambda, epsilon...).
+pub(crate) fn check_non_negative(name: &'static str, value: f64) -> Result<()> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(NnError::InvalidArgument {
+            name,
+            reason: format!("{name} must be a finite number >= 0, got {value}"),
+        });
+    }
+    Ok(())
+}

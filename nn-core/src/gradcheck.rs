@@ -1,0 +1,338 @@
+//! Gradient checking: compare backpropagation with finite differences.
+//!
+//! $$\frac{\partial J}{\partial \theta_i} \approx
+//!   \frac{J(\theta + \epsilon e_i) - J(\theta - \epsilon e_i)}{2\epsilon},\quad \epsilon = 10^{-4}$$
+//!
+//! The course's check uses a small 3-5-3 network with 5 examples and reports
+//! `norm(numgrad - grad) / norm(numgrad + grad)`, which should be below 1e-9.
+//! The report here also breaks that number down per Theta, so a bug confined
+//! to one layer's gradient shows up as one bad block.
+//!
+//! ```
+//! let report = nn_core::check_nn_gradients(0.0).unwrap();
+//! assert!(report.relative_difference < 1e-9);
+//! println!("{report}");
+//! ```
+
+use std::fmt;
+
+use ndarray::{Array1, Array2, ShapeBuilder};
+
+use crate::cost::nn_cost_function;
+use crate::error::Result;
+use crate::network::{param_count, unroll, Network};
+
+/// The finite-difference step the course uses.
+pub const EPSILON: f64 = 1e-4;
+
+/// The course's deterministic "random" weights: `sin(1:numel)/10` reshaped
+/// column-major to `fan_out x (1 + fan_in)`.
+///
+/// ```
+/// let w = nn_core::debug_initialize_weights(2, 1);
+/// // MATLAB: reshape(sin(1:4), 2, 2) / 10 = [sin(1) sin(3); sin(2) sin(4)] / 10
+/// assert!((w[[0, 1]] - 3f64.sin() / 10.0).abs() < 1e-15);
+/// assert!((w[[1, 0]] - 2f64.sin() / 10.0).abs() < 1e-15);
+/// ```
+pub fn debug_initialize_weights(fan_out: usize, fan_in: usize) -> Array2<f64> {
+    let n = fan_out * (1 + fan_in);
+    let values: Vec<f64> = (1..=n).map(|i| (i as f64).sin() / 10.0).collect();
+    Array2::from_shape_vec((fan_out, 1 + fan_in).f(), values)
+        .expect("n = rows * cols")
+        .as_standard_layout()
+        .into_owned()
+}
+
+/// Central-difference gradient of `j` at `theta`, one parameter at a time
+/// (the course's `computeNumericalGradient`, with e = 1e-4).
+///
+/// ```
+/// use ndarray::array;
+/// // J(t) = t0^2 + 3 t1, gradient [2 t0, 3].
+/// let g = nn_core::compute_numerical_gradient(|t| Ok(t[0] * t[0] + 3.0 * t[1]), &array![2.0, 5.0]).unwrap();
+/// assert!((g[0] - 4.0).abs() < 1e-8 && (g[1] - 3.0).abs() < 1e-8);
+/// ```
+pub fn compute_numerical_gradient(
+    mut j: impl FnMut(&Array1<f64>) -> Result<f64>,
+    theta: &Array1<f64>,
+) -> Result<Array1<f64>> {
+    let mut numgrad = Array1::zeros(theta.len());
+    let mut perturbed = theta.clone();
+    for p in 0..theta.len() {
+        perturbed[p] = theta[p] - EPSILON;
+        let loss1 = j(&perturbed)?;
+        perturbed[p] = theta[p] + EPSILON;
+        let loss2 = j(&perturbed)?;
+        perturbed[p] = theta[p];
+        numgrad[p] = (loss2 - loss1) / (2.0 * EPSILON);
+    }
+    Ok(numgrad)
+}
+
+/// One parameter of a gradient check, located in its Theta.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GradEntry {
+    /// Position in the unrolled vector (0-based).
+    pub index: usize,
+    /// Which Theta: 1 for Theta1.
+    pub layer: usize,
+    /// Row in that Theta, 1-based like MATLAB.
+    pub row: usize,
+    /// Column in that Theta, 1-based (column 1 is the bias column).
+    pub col: usize,
+    /// Finite-difference value.
+    pub numerical: f64,
+    /// Backpropagation value.
+    pub analytical: f64,
+}
+
+impl GradEntry {
+    /// |numerical - analytical|.
+    pub fn abs_difference(&self) -> f64 {
+        (self.numerical - self.analytical).abs()
+    }
+}
+
+/// What a gradient check found.
+#[derive(Clone, Debug)]
+pub struct GradCheckReport {
+    /// Layer sizes of the checked network, e.g. `[3, 5, 3]`.
+    pub sizes: Vec<usize>,
+    /// Regularization used.
+    pub lambda: f64,
+    /// Finite differences, unrolled.
+    pub numerical: Array1<f64>,
+    /// Backpropagation, unrolled.
+    pub analytical: Array1<f64>,
+    /// `norm(num - grad) / norm(num + grad)` over all parameters.
+    pub relative_difference: f64,
+    /// The same number for each Theta's block (index 0 is Theta1).
+    pub per_theta: Vec<f64>,
+    /// The entries that differ most, largest difference first (at most 5, and only
+    /// those within a factor 1000 of the largest difference).
+    pub worst: Vec<GradEntry>,
+}
+
+/// The course's bar: a correct backpropagation gives less than this.
+pub const PASS_THRESHOLD: f64 = 1e-9;
+
+impl GradCheckReport {
+    /// True when the relative difference is below 1e-9.
+    pub fn passed(&self) -> bool {
+        self.relative_difference < PASS_THRESHOLD
+    }
+
+    /// Every parameter with its place, in unrolled order.
+    pub fn entries(&self) -> Vec<GradEntry> {
+        let mut out = Vec::with_capacity(self.numerical.len());
+        let mut index = 0;
+        for (l, w) in self.sizes.windows(2).enumerate() {
+            let (rows, cols) = (w[1], w[0] + 1);
+            for c in 0..cols {
+                for r in 0..rows {
+                    out.push(GradEntry {
+                        index,
+                        layer: l + 1,
+                        row: r + 1,
+                        col: c + 1,
+                        numerical: self.numerical[index],
+                        analytical: self.analytical[index],
+                    });
+                    index += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// The Thetas whose block fails the 1e-9 test (1-based).
+    pub fn failing_thetas(&self) -> Vec<usize> {
+        self.per_theta.iter().enumerate().filter(|(_, &d)| !(d < PASS_THRESHOLD)).map(|(l, _)| l + 1).collect()
+    }
+}
+
+fn relative_difference(num: &[f64], ana: &[f64]) -> f64 {
+    let diff: f64 = num.iter().zip(ana).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+    let sum: f64 = num.iter().zip(ana).map(|(a, b)| (a + b) * (a + b)).sum::<f64>().sqrt();
+    if diff == 0.0 {
+        0.0
+    } else {
+        diff / sum
+    }
+}
+
+impl fmt::Display for GradCheckReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Gradient check on a {:?} network, lambda = {}", self.sizes, self.lambda)?;
+        writeln!(f, "{:>14} {:>14}   (numerical, analytical)", "numerical", "backprop")?;
+        let shown = self.numerical.len().min(10);
+        for i in 0..shown {
+            writeln!(f, "{:>14.6e} {:>14.6e}", self.numerical[i], self.analytical[i])?;
+        }
+        if shown < self.numerical.len() {
+            writeln!(f, "{:>14} {:>14}   ({} more)", "...", "...", self.numerical.len() - shown)?;
+        }
+        for (l, d) in self.per_theta.iter().enumerate() {
+            let mark = if *d < PASS_THRESHOLD { "ok" } else { "WRONG" };
+            writeln!(f, "Theta{} relative difference: {:.3e}  {mark}", l + 1, d)?;
+        }
+        if !self.passed() {
+            writeln!(f, "largest differences (Theta, row, column: numerical vs backprop):")?;
+            for e in &self.worst {
+                writeln!(
+                    f,
+                    "  Theta{}({}, {}): {:.6e} vs {:.6e}",
+                    e.layer, e.row, e.col, e.numerical, e.analytical
+                )?;
+            }
+        }
+        write!(
+            f,
+            "Relative difference: {:.3e} ({})",
+            self.relative_difference,
+            if self.passed() { "less than 1e-9: backpropagation is correct" } else { "NOT below 1e-9: check backpropagation" }
+        )
+    }
+}
+
+/// A cost-and-gradient function with the signature of [`nn_cost_function`].
+pub type CostFn<'a> = dyn Fn(&Network, &Array2<f64>, &Array1<usize>, f64) -> Result<(f64, Vec<Array2<f64>>)> + 'a;
+
+/// The course's `checkNNGradients(lambda)`: a 3-5-3 network, 5 examples.
+pub fn check_nn_gradients(lambda: f64) -> Result<GradCheckReport> {
+    check_gradients(&nn_cost_function, &[3, 5, 3], lambda)
+}
+
+/// Gradient check of any cost function (yours, a broken one) on a small debug
+/// network with the given layer sizes and `m = 5` examples, set up as the course does:
+/// `Theta(l) = debugInitializeWeights`, `X = debugInitializeWeights(m, n - 1)`,
+/// `y = 1 + mod(1:m, K)`.
+pub fn check_gradients(cost: &CostFn<'_>, sizes: &[usize], lambda: f64) -> Result<GradCheckReport> {
+    crate::error::check_non_negative("lambda", lambda)?;
+    let net = Network::reroll(&vec![0.0; param_count(sizes)], sizes)?; // validates sizes
+    let net = Network::debug(&net.layer_sizes());
+    let m = 5;
+    let k = *sizes.last().expect("validated");
+    let x = debug_initialize_weights(m, sizes[0] - 1);
+    let y: Array1<usize> = (1..=m).map(|i| 1 + i % k).collect();
+
+    let (_, grads) = cost(&net, &x, &y, lambda)?;
+    let analytical = unroll(&grads);
+    let numerical = compute_numerical_gradient(
+        |p| {
+            let n = Network::reroll(p.as_slice().expect("contiguous"), sizes)?;
+            cost(&n, &x, &y, lambda).map(|(j, _)| j)
+        },
+        &net.unroll(),
+    )?;
+    if analytical.len() != numerical.len() {
+        return Err(crate::error::NnError::Shape {
+            what: "gradient".into(),
+            expected: format!("{} entries (one per parameter)", numerical.len()),
+            got: format!("{} entries", analytical.len()),
+        });
+    }
+    let num = numerical.as_slice().expect("contiguous");
+    let ana = analytical.as_slice().expect("contiguous");
+    let mut per_theta = Vec::new();
+    let mut offset = 0;
+    for w in sizes.windows(2) {
+        let len = w[1] * (w[0] + 1);
+        per_theta.push(relative_difference(&num[offset..offset + len], &ana[offset..offset + len]));
+        offset += len;
+    }
+    let mut report = GradCheckReport {
+        sizes: sizes.to_vec(),
+        lambda,
+        relative_difference: relative_difference(num, ana),
+        numerical,
+        analytical,
+        per_theta,
+        worst: Vec::new(),
+    };
+    let mut entries = report.entries();
+    entries.sort_by(|a, b| b.abs_difference().total_cmp(&a.abs_difference()));
+    // Only entries that stand out: within a factor 1000 of the largest difference.
+    let largest = entries.first().map_or(0.0, |e| e.abs_difference());
+    entries.retain(|e| e.abs_difference() > 1e-3 * largest);
+    entries.truncate(5);
+    report.worst = entries;
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::sigmoid_scalar;
+    use ndarray::s;
+
+    #[test]
+    fn debug_weights_follow_matlab_layout() {
+        // reshape(sin(1:6), 2, 3) / 10 = [sin1 sin3 sin5; sin2 sin4 sin6] / 10
+        let w = debug_initialize_weights(2, 2);
+        assert_eq!(w.dim(), (2, 3));
+        for (r, c, i) in [(0, 0, 1.0), (1, 0, 2.0), (0, 1, 3.0), (1, 2, 6.0)] {
+            assert!((w[[r, c]] - f64::sin(i) / 10.0).abs() < 1e-16);
+        }
+    }
+
+    #[test]
+    fn correct_backprop_passes_at_lambda_0_and_3() {
+        for lambda in [0.0, 3.0] {
+            let r = check_nn_gradients(lambda).unwrap();
+            assert!(r.relative_difference < 1e-9, "lambda {lambda}: {}", r.relative_difference);
+            assert!(r.per_theta.iter().all(|&d| d < 1e-9));
+            assert_eq!(r.numerical.len(), 5 * 4 + 3 * 6);
+            assert!(r.passed() && r.failing_thetas().is_empty());
+        }
+        let deep = check_gradients(&nn_cost_function, &[3, 5, 5, 3], 1.0).unwrap();
+        assert!(deep.passed(), "{deep}");
+        assert_eq!(deep.per_theta.len(), 3);
+    }
+
+    #[test]
+    fn a_broken_theta2_gradient_is_located() {
+        // Backprop that forgets to subtract y in delta3 only for Theta2's gradient.
+        let broken = |net: &Network, x: &Array2<f64>, y: &Array1<usize>, lambda: f64| {
+            let (j, mut g) = nn_cost_function(net, x, y, lambda)?;
+            g[1].slice_mut(s![.., 2]).mapv_inplace(|v| v * 1.5 + 0.01);
+            Ok((j, g))
+        };
+        let r = check_gradients(&broken, &[3, 5, 3], 0.0).unwrap();
+        assert!(!r.passed());
+        assert_eq!(r.failing_thetas(), vec![2]);
+        assert!(r.per_theta[0] < 1e-9);
+        assert!(r.worst.iter().all(|e| e.layer == 2 && e.col == 3), "{:?}", r.worst);
+        let text = r.to_string();
+        assert!(text.contains("Theta2 relative difference") && text.contains("WRONG"), "{text}");
+    }
+
+    #[test]
+    fn numerical_gradient_of_cost_matches_hand_derivative() {
+        // One weight, one example: J(w) = -log(g(w x)) with x = 2, y = 1 -> dJ/dw = (g(2w) - 1) * 2.
+        let x = ndarray::array![[2.0]];
+        let y = ndarray::array![1usize];
+        let w = 0.3;
+        let num = compute_numerical_gradient(
+            |p| {
+                let n = Network::new(vec![ndarray::array![[0.0, p[0]]]])?;
+                nn_cost_function(&n, &x, &y, 0.0).map(|(j, _)| j)
+            },
+            &ndarray::array![w],
+        )
+        .unwrap();
+        let exact = (sigmoid_scalar(2.0 * w) - 1.0) * 2.0;
+        assert!((num[0] - exact).abs() < 1e-8);
+    }
+
+    #[test]
+    fn entries_locate_unrolled_positions() {
+        let r = check_nn_gradients(0.0).unwrap();
+        let e = r.entries();
+        // Unrolled order: Theta1 column 1 rows 1..5, then column 2...
+        assert_eq!((e[0].layer, e[0].row, e[0].col), (1, 1, 1));
+        assert_eq!((e[5].layer, e[5].row, e[5].col), (1, 1, 2));
+        assert_eq!((e[20].layer, e[20].row, e[20].col), (2, 1, 1));
+        assert!(check_nn_gradients(-1.0).is_err());
+    }
+}

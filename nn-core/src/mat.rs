@@ -1,0 +1,992 @@
+//! MAT v5 files: a small writer (the `matfile` crate only reads) and the
+//! inspection that explains, in words a student can act on, why a file could
+//! not be read.
+//!
+//! The writer stores real double matrices, each as a zlib-compressed
+//! `miCOMPRESSED` element — the format MATLAB's `save -v7`, Octave's
+//! `save -v7` and `scipy.io.savemat(..., do_compression=True)` write, and that
+//! all three (and `matfile`) read back bit for bit. The bytes are
+//! deterministic: the header carries no timestamp, so saving the same values
+//! twice gives identical files (the bundled data in `data/` relies on it).
+//!
+//! Writes are atomic: the bytes go to a temporary file in the target's folder,
+//! are flushed to disk, and the temporary file is then renamed over the
+//! target. A failed save leaves the previous file (or no file) in place, never
+//! a truncated one.
+//!
+//! ```
+//! use ndarray::array;
+//! use nn_core::mat::write_mat;
+//! let dir = std::env::temp_dir().join(format!("nn-core-doc-mat-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let path = dir.join("small.mat");
+//! let a = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
+//! write_mat(&path, &[("A", a.view())]).unwrap();
+//! // Any MAT reader sees A as the 2x3 matrix above; here with the kit's own reader:
+//! let mat = nn_core::data::read_mat(&path).unwrap();
+//! assert_eq!(nn_core::data::matrix(&mat, &path, "A").unwrap(), a);
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use flate2::read::ZlibDecoder;
+use flate2::write::ZlibEncoder;
+use flate2::Compression;
+use ndarray::ArrayView2;
+
+use crate::data::Dataset;
+use crate::error::{NnError, Result};
+use crate::network::Network;
+
+// Data types of MAT v5 data elements (the `mi*` constants of the format).
+const MI_INT8: u32 = 1;
+const MI_INT32: u32 = 5;
+const MI_UINT32: u32 = 6;
+const MI_DOUBLE: u32 = 9;
+const MI_MATRIX: u32 = 14;
+const MI_COMPRESSED: u32 = 15;
+
+// Array classes (the `mx*_CLASS` constants).
+const MX_DOUBLE_CLASS: u32 = 6;
+const MX_INT32_CLASS: u32 = 12;
+
+/// The 116-byte descriptive text at the start of every file this kit writes
+/// (padded with spaces). No date, so that the bytes are reproducible.
+const HEADER_TEXT: &str = "MATLAB 5.0 MAT-file, written by nn-core (Rust); no timestamp so that files are reproducible";
+
+/// HDF5's signature: a MATLAB v7.3 file carries it at byte 512 (after a
+/// 512-byte user block that holds the MAT header), a plain HDF5 file at byte 0.
+const HDF5_SIGNATURE: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
+
+/// MATLAB's `namelengthmax`.
+const MAX_NAME_LEN: usize = 63;
+
+/// How to re-save a file in the format this kit reads.
+const RESAVE_HINT: &str = "re-save it as a v7 MAT file: in MATLAB or Octave `save -v7 file.mat X y` \
+     (or `save -v7 file.mat Theta1 Theta2`), in Python `scipy.io.savemat('file.mat', {...})`";
+
+/// Writes real double matrices as a MAT v5 file (compressed, one variable per
+/// `(name, matrix)` pair, in the given order), atomically.
+///
+/// Names must be valid MATLAB identifiers (a letter, then letters, digits or
+/// `_`; at most 63 characters) and distinct. Values are stored exactly (every
+/// bit of every f64), in MATLAB's column-major order whatever the memory
+/// layout of the view.
+///
+/// ```
+/// use ndarray::array;
+/// let dir = std::env::temp_dir().join(format!("nn-core-doc-write-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let theta = array![[0.5, -1.0], [0.25, 2.0]];
+/// nn_core::mat::write_mat(dir.join("t.mat"), &[("Theta1", theta.view())]).unwrap();
+/// // A bad name is refused before anything is written.
+/// assert!(nn_core::mat::write_mat(dir.join("u.mat"), &[("1st", theta.view())]).is_err());
+/// assert!(!dir.join("u.mat").exists());
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn write_mat(path: impl AsRef<Path>, vars: &[(&str, ArrayView2<f64>)]) -> Result<()> {
+    let path = path.as_ref();
+    let vars: Vec<(&str, Payload)> = vars.iter().map(|(n, a)| (*n, Payload::Double(a.view()))).collect();
+    let bytes = encode_mat(&vars)?;
+    write_atomic(path, &bytes)
+}
+
+/// The bytes of a MAT v5 file holding these double matrices (what
+/// [`write_mat`] writes), for callers that want them in memory.
+pub fn mat_bytes(vars: &[(&str, ArrayView2<f64>)]) -> Result<Vec<u8>> {
+    let vars: Vec<(&str, Payload)> = vars.iter().map(|(n, a)| (*n, Payload::Double(a.view()))).collect();
+    encode_mat(&vars)
+}
+
+impl Network {
+    /// Saves `Theta1`, `Theta2`, ... `ThetaL` as a MAT v5 file (atomically),
+    /// readable by [`Network::load`], MATLAB, Octave and `scipy.io.loadmat`.
+    ///
+    /// ```
+    /// use nn_core::{Init, Network};
+    /// let dir = std::env::temp_dir().join(format!("nn-core-doc-save-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let net = Network::random(&[400, 25, 10], Init::default(), 1).unwrap();
+    /// net.save(dir.join("weights.mat")).unwrap();
+    /// assert_eq!(Network::load(dir.join("weights.mat")).unwrap(), net); // bit-identical
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let names: Vec<String> = (1..=self.thetas().len()).map(|l| format!("Theta{l}")).collect();
+        let vars: Vec<(&str, ArrayView2<f64>)> =
+            names.iter().zip(self.thetas()).map(|(n, t)| (n.as_str(), t.view())).collect();
+        write_mat(path, &vars)
+    }
+}
+
+impl Dataset {
+    /// Saves the examples as an ex4data1-style MAT v5 file (atomically): `X`
+    /// (m x n double) and `y` (m x 1 double, the labels `1..=K`).
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use nn_core::Dataset;
+    /// let dir = std::env::temp_dir().join(format!("nn-core-doc-dsave-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir).unwrap();
+    /// let data = Dataset::new(array![[0.0, 0.5], [1.0, -0.125]], array![10, 3], 10).unwrap();
+    /// data.save(dir.join("two.mat")).unwrap();
+    /// assert_eq!(Dataset::load(dir.join("two.mat")).unwrap(), data);
+    /// # std::fs::remove_dir_all(&dir).unwrap();
+    /// ```
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let y = self.y.mapv(|l| l as f64).into_shape_with_order((self.y.len(), 1)).expect("m labels as m x 1");
+        write_mat(path, &[("X", self.x.view()), ("y", y.view())])
+    }
+}
+
+/// What one variable holds. Only doubles are public; int32 exists so the
+/// tests can build the files that `matfile` cannot read.
+enum Payload<'a> {
+    Double(ArrayView2<'a, f64>),
+    #[cfg_attr(not(test), allow(dead_code))]
+    Int32(ArrayView2<'a, i32>),
+}
+
+impl Payload<'_> {
+    fn dim(&self) -> (usize, usize) {
+        match self {
+            Payload::Double(a) => a.dim(),
+            Payload::Int32(a) => a.dim(),
+        }
+    }
+}
+
+fn check_name(name: &str) -> Result<()> {
+    let bad = |reason: String| Err(NnError::InvalidArgument { name: "variable name", reason });
+    let mut chars = name.chars();
+    match chars.next() {
+        None => return bad("a MAT variable needs a name, got an empty string".into()),
+        Some(c) if !c.is_ascii_alphabetic() => {
+            return bad(format!("`{name}` must start with a letter (MATLAB identifier rules)"))
+        }
+        _ => {}
+    }
+    if let Some(c) = chars.find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
+        return bad(format!("`{name}` contains {c:?}; use letters, digits and `_` only"));
+    }
+    if name.len() > MAX_NAME_LEN {
+        return bad(format!("`{name}` has {} characters; MATLAB allows at most {MAX_NAME_LEN}", name.len()));
+    }
+    Ok(())
+}
+
+fn encode_mat(vars: &[(&str, Payload)]) -> Result<Vec<u8>> {
+    for (i, (name, _)) in vars.iter().enumerate() {
+        check_name(name)?;
+        if vars[..i].iter().any(|(n, _)| n == name) {
+            return Err(NnError::InvalidArgument {
+                name: "variable name",
+                reason: format!("`{name}` is given twice; each variable needs its own name"),
+            });
+        }
+    }
+    let mut out = header_bytes();
+    for (name, payload) in vars {
+        let element = matrix_element(name, payload)?;
+        let mut z = ZlibEncoder::new(Vec::with_capacity(element.len() / 2), Compression::best());
+        z.write_all(&element).and_then(|_| z.flush()).expect("writing to a Vec cannot fail");
+        let compressed = z.finish().expect("writing to a Vec cannot fail");
+        let len = u32_len(name, compressed.len())?;
+        put_u32(&mut out, MI_COMPRESSED);
+        put_u32(&mut out, len);
+        out.extend_from_slice(&compressed);
+        // Compressed elements are not padded (MATLAB and scipy write them back to back).
+    }
+    Ok(out)
+}
+
+fn header_bytes() -> Vec<u8> {
+    let mut h = Vec::with_capacity(128);
+    h.extend_from_slice(HEADER_TEXT.as_bytes());
+    h.resize(116, b' ');
+    h.extend_from_slice(&[0u8; 8]); // subsystem data offset: none
+    h.extend_from_slice(&0x0100u16.to_le_bytes()); // version
+    h.extend_from_slice(b"IM"); // little-endian marker
+    debug_assert_eq!(h.len(), 128);
+    h
+}
+
+fn u32_len(name: &str, n: usize) -> Result<u32> {
+    u32::try_from(n).map_err(|_| NnError::InvalidArgument {
+        name: "matrix size",
+        reason: format!("variable `{name}` needs {n} bytes; a MAT v5 element holds at most 4 GiB"),
+    })
+}
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn pad8(out: &mut Vec<u8>) {
+    while !out.len().is_multiple_of(8) {
+        out.push(0);
+    }
+}
+
+/// The uncompressed `miMATRIX` element (tag included) of one variable.
+fn matrix_element(name: &str, payload: &Payload) -> Result<Vec<u8>> {
+    let (rows, cols) = payload.dim();
+    let dims_ok = i32::try_from(rows).is_ok() && i32::try_from(cols).is_ok();
+    if !dims_ok {
+        return Err(NnError::InvalidArgument {
+            name: "matrix size",
+            reason: format!("variable `{name}` is {rows}x{cols}; MAT v5 dimensions must be below 2^31"),
+        });
+    }
+    let (class, data_type, elem_size) = match payload {
+        Payload::Double(_) => (MX_DOUBLE_CLASS, MI_DOUBLE, 8),
+        Payload::Int32(_) => (MX_INT32_CLASS, MI_INT32, 4),
+    };
+    let data_len = u32_len(name, rows.saturating_mul(cols).saturating_mul(elem_size))?;
+    let mut body = Vec::with_capacity(64 + data_len as usize);
+    // Array flags: class, no complex/global/logical bits; nzmax unused.
+    put_u32(&mut body, MI_UINT32);
+    put_u32(&mut body, 8);
+    put_u32(&mut body, class);
+    put_u32(&mut body, 0);
+    // Dimensions.
+    put_u32(&mut body, MI_INT32);
+    put_u32(&mut body, 8);
+    body.extend_from_slice(&(rows as i32).to_le_bytes());
+    body.extend_from_slice(&(cols as i32).to_le_bytes());
+    // Name: the small element format when it fits in 4 bytes, as MATLAB does.
+    if name.len() <= 4 {
+        put_u32(&mut body, ((name.len() as u32) << 16) | MI_INT8);
+        let mut b = name.as_bytes().to_vec();
+        b.resize(4, 0);
+        body.extend_from_slice(&b);
+    } else {
+        put_u32(&mut body, MI_INT8);
+        put_u32(&mut body, name.len() as u32);
+        body.extend_from_slice(name.as_bytes());
+        pad8(&mut body);
+    }
+    // Real part, column-major (MATLAB order): iterate the transpose's rows.
+    put_u32(&mut body, data_type);
+    put_u32(&mut body, data_len);
+    match payload {
+        Payload::Double(a) => {
+            for col in a.columns() {
+                for v in col {
+                    body.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+        }
+        Payload::Int32(a) => {
+            for col in a.columns() {
+                for v in col {
+                    body.extend_from_slice(&v.to_le_bytes());
+                }
+            }
+        }
+    }
+    pad8(&mut body);
+    let mut element = Vec::with_capacity(body.len() + 8);
+    put_u32(&mut element, MI_MATRIX);
+    put_u32(&mut element, u32_len(name, body.len())?);
+    element.extend_from_slice(&body);
+    Ok(element)
+}
+
+static TEMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Writes `bytes` to `path` through a temporary file in the same folder:
+/// write, fsync, rename. On any failure the temporary file is removed and the
+/// target is untouched.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io_err = |source| NnError::Io { path: path.to_path_buf(), action: "write", source };
+    let file_name = path.file_name().ok_or_else(|| NnError::InvalidArgument {
+        name: "path",
+        reason: format!("{} does not name a file", path.display()),
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // A fresh temporary name: `.<name>.<pid>-<n>.tmp`, created exclusively.
+    let (tmp, mut file) = loop {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{}.{}-{n}.tmp", file_name.to_string_lossy(), std::process::id()));
+        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1_000_000 => continue,
+            Err(e) => return Err(io_err(e)),
+        }
+    };
+    let written = file.write_all(bytes).and_then(|_| file.sync_all());
+    drop(file);
+    let result = written.and_then(|_| fs::rename(&tmp, path));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(io_err(e));
+    }
+    // Make the rename itself durable where the platform allows it (best effort).
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Reading side: explaining why a file cannot be read.
+
+/// Whether the 128-byte header says "little endian" (`IM`) or big (`MI`).
+fn endianness(bytes: &[u8]) -> Option<bool> {
+    match bytes.get(126..128) {
+        Some(b"IM") => Some(true),
+        Some(b"MI") => Some(false),
+        _ => None,
+    }
+}
+
+fn read_u32(bytes: &[u8], at: usize, little: bool) -> Option<u32> {
+    let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
+    Some(if little { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
+}
+
+/// A short printable preview of the first bytes, for "not a MAT file" messages.
+fn preview(bytes: &[u8]) -> String {
+    let head: String =
+        bytes.iter().take(24).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
+    format!("{head:?}")
+}
+
+fn looks_like_text(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(512)];
+    !head.is_empty()
+        && head.iter().all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80)
+}
+
+/// A problem visible without decoding any variable: not a MAT file at all, a
+/// MATLAB v7.3 (HDF5) file, an unsupported version, a truncated header, or a
+/// truncated file (a top-level element that runs past the end — `matfile`
+/// would silently drop such a variable and report it missing).
+pub(crate) fn header_problem(bytes: &[u8]) -> Option<String> {
+    if bytes.is_empty() {
+        return Some("the file is empty (0 bytes); it was probably not saved completely".into());
+    }
+    let is_v73 = bytes.starts_with(b"MATLAB 7.3")
+        || bytes.get(512..520) == Some(&HDF5_SIGNATURE[..])
+        || bytes.starts_with(HDF5_SIGNATURE);
+    if is_v73 {
+        return Some(format!("it is a MATLAB v7.3 file (HDF5 format), which this kit cannot read; {RESAVE_HINT}"));
+    }
+    if bytes.starts_with(b"# Created by Octave") {
+        return Some(format!(
+            "it is an Octave text file (Octave's default `save` format), not a binary MAT file; {RESAVE_HINT}"
+        ));
+    }
+    if bytes.len() < 128 {
+        if bytes.starts_with(b"MATLAB") {
+            return Some(format!(
+                "the file is truncated: it is only {} bytes, shorter than the 128-byte MAT header; copy or save it again",
+                bytes.len()
+            ));
+        }
+        return Some(format!(
+            "it is only {} bytes and does not start with a MAT header (it starts with {}); a MAT file starts with a 128-byte header such as \"MATLAB 5.0 MAT-file\"",
+            bytes.len(),
+            preview(bytes)
+        ));
+    }
+    let Some(little) = endianness(bytes) else {
+        let what = if looks_like_text(bytes) {
+            "it looks like a text file"
+        } else if bytes[..4].contains(&0) {
+            "it may be a MATLAB v4 file or another binary format"
+        } else {
+            "it is some other format"
+        };
+        return Some(format!("it has no MAT v5 header ({what}; it starts with {}); {RESAVE_HINT}", preview(bytes)));
+    };
+    let version = {
+        let b = [bytes[124], bytes[125]];
+        if little {
+            u16::from_le_bytes(b)
+        } else {
+            u16::from_be_bytes(b)
+        }
+    };
+    if version == 0x0200 {
+        return Some(format!("it is a MATLAB v7.3 file (HDF5 format), which this kit cannot read; {RESAVE_HINT}"));
+    }
+    if version != 0x0100 {
+        return Some(format!(
+            "its header gives MAT version 0x{version:04x}, not the v5/v7 format (0x0100); {RESAVE_HINT}"
+        ));
+    }
+    if bytes[..4].contains(&0) {
+        return Some(format!(
+            "its header text starts with zero bytes ({}), which MAT v5 forbids; {RESAVE_HINT}",
+            preview(bytes)
+        ));
+    }
+    // Element framing: every top-level element must fit in the file.
+    let mut at = 128;
+    let mut index = 0;
+    while at < bytes.len() {
+        index += 1;
+        let Some(el) = element_at(bytes, at, little) else {
+            return Some(format!(
+                "the file is truncated: it ends {} bytes into the tag of element {index} (at byte {at}); copy or save it again",
+                bytes.len() - at
+            ));
+        };
+        if el.end > bytes.len() {
+            let name = peek_name(bytes, &el, little)
+                .map(|n| format!("variable `{n}`"))
+                .unwrap_or_else(|| format!("element {index}"));
+            return Some(format!(
+                "the file is truncated: {name} (at byte {at}) needs {} bytes but the file ends after {}; \
+                 it was probably cut off while copying or saving — copy or save it again",
+                el.end - el.data_start,
+                bytes.len() - el.data_start
+            ));
+        }
+        at = el.next;
+    }
+    None
+}
+
+/// One top-level data element: its type and where its data starts and ends.
+struct Element {
+    data_type: u32,
+    data_start: usize,
+    /// End of the data (may lie past the end of the file when truncated).
+    end: usize,
+    /// Where the next element starts (after padding).
+    next: usize,
+}
+
+fn element_at(bytes: &[u8], at: usize, little: bool) -> Option<Element> {
+    let first = read_u32(bytes, at, little)?;
+    if first >> 16 != 0 {
+        // Small data element: type and size packed into 4 bytes, 4 data bytes.
+        let data_type = first & 0xffff;
+        let size = (first >> 16) as usize;
+        return Some(Element { data_type, data_start: at + 4, end: at + 4 + size.min(4), next: at + 8 });
+    }
+    let size = read_u32(bytes, at + 4, little)? as usize;
+    let data_start = at + 8;
+    let end = data_start + size;
+    let next = if first == MI_COMPRESSED { end } else { data_start + size.div_ceil(8) * 8 };
+    Some(Element { data_type: first, data_start, end, next })
+}
+
+/// The class and name of a `miMATRIX` element's body (uncompressed).
+fn matrix_header(body: &[u8], little: bool) -> Option<(u32, String)> {
+    // Flags subelement: tag (8) + flags/class (4) + nzmax (4).
+    let flags = read_u32(body, 8, little)?;
+    let class = flags & 0xff;
+    let dims = element_at(body, 16, little)?;
+    let name_el = element_at(body, dims.next, little)?;
+    let name = body.get(name_el.data_start..name_el.end)?;
+    Some((class, String::from_utf8_lossy(name).into_owned()))
+}
+
+/// The variable name of a (possibly truncated) element, if it can be read.
+fn peek_name(bytes: &[u8], el: &Element, little: bool) -> Option<String> {
+    let avail = &bytes[el.data_start.min(bytes.len())..el.end.min(bytes.len())];
+    let body = match el.data_type {
+        MI_MATRIX => avail.to_vec(),
+        MI_COMPRESSED => {
+            // Inflate only the first bytes: enough for the flags, dims and name.
+            let mut out = Vec::new();
+            let _ = ZlibDecoder::new(avail).take(8 + 256).read_to_end(&mut out);
+            let inner = element_at(&out, 0, little)?;
+            if inner.data_type != MI_MATRIX {
+                return None;
+            }
+            out.get(8..)?.to_vec()
+        }
+        _ => return None,
+    };
+    matrix_header(&body, little).map(|(_, name)| name)
+}
+
+fn class_name(class: u32) -> &'static str {
+    match class {
+        1 => "cell",
+        2 => "struct",
+        3 => "object",
+        4 => "char",
+        5 => "sparse",
+        6 => "double",
+        7 => "single",
+        8 => "int8",
+        9 => "uint8",
+        10 => "int16",
+        11 => "uint16",
+        12 => "int32",
+        13 => "uint32",
+        14 => "int64",
+        15 => "uint64",
+        _ => "unknown",
+    }
+}
+
+/// Every top-level variable's (name, class), inflating compressed elements;
+/// `Err` with a reason when an element cannot be decoded.
+fn list_variables(bytes: &[u8]) -> std::result::Result<Vec<(String, u32)>, String> {
+    let little = endianness(bytes).ok_or("no MAT v5 header")?;
+    let mut vars = Vec::new();
+    let mut at = 128;
+    let mut index = 0;
+    while at < bytes.len() {
+        index += 1;
+        let el =
+            element_at(bytes, at, little).ok_or_else(|| format!("the file ends inside the tag of element {index}"))?;
+        if el.end > bytes.len() {
+            return Err(format!("element {index} runs past the end of the file"));
+        }
+        let data = &bytes[el.data_start..el.end];
+        let body = match el.data_type {
+            MI_MATRIX => Some(data.to_vec()),
+            MI_COMPRESSED => {
+                let mut out = Vec::new();
+                ZlibDecoder::new(data)
+                    .read_to_end(&mut out)
+                    .map_err(|e| format!("the compressed data of element {index} (at byte {at}) is corrupt: {e}"))?;
+                let inner = element_at(&out, 0, little)
+                    .ok_or_else(|| format!("element {index} (at byte {at}) inflates to too few bytes"))?;
+                if inner.data_type == MI_MATRIX {
+                    Some(out.get(8..).unwrap_or_default().to_vec())
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        if let Some(body) = body {
+            let (class, name) = matrix_header(&body, little)
+                .ok_or_else(|| format!("element {index} (at byte {at}) has a malformed matrix header"))?;
+            vars.push((name, class));
+        }
+        at = el.next;
+    }
+    Ok(vars)
+}
+
+/// Why `matfile` failed on these bytes, in words a student can act on:
+/// an int32 variable (which makes `matfile` 0.5 reject the whole file), a
+/// truncated or corrupt element, or else the parser's own message.
+pub(crate) fn explain_parse_failure(bytes: &[u8], parser_message: &str) -> String {
+    if let Some(problem) = header_problem(bytes) {
+        return problem;
+    }
+    match list_variables(bytes) {
+        Ok(vars) => {
+            let int32: Vec<&str> = vars.iter().filter(|(_, c)| *c == MX_INT32_CLASS).map(|(n, _)| n.as_str()).collect();
+            if !int32.is_empty() {
+                let names = int32.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+                let (s, it) = if int32.len() == 1 { ("", "it") } else { ("s", "them") };
+                return format!(
+                    "variable{s} {names} {} stored as int32, and the MAT reader this kit uses (matfile 0.5) cannot read \
+                     int32 variables — one of them makes the whole file unreadable. Save {it} as double or uint8 instead: \
+                     MATLAB/Octave `y = double(y); save -v7 file.mat X y`, Python \
+                     `scipy.io.savemat('file.mat', {{'X': X, 'y': y.astype(numpy.float64)}})`",
+                    if int32.len() == 1 { "is" } else { "are" }
+                );
+            }
+            let listed = vars.iter().map(|(n, c)| format!("`{n}` ({})", class_name(*c))).collect::<Vec<_>>().join(", ");
+            if listed.is_empty() {
+                parser_message.to_string()
+            } else {
+                format!("{parser_message} (variables in the file: {listed})")
+            }
+        }
+        Err(reason) => format!("{reason}; copy or save the file again ({parser_message})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, Array2};
+
+    use crate::network::Init;
+
+    /// A fresh empty folder under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+    impl TempDir {
+        fn new(tag: &str) -> TempDir {
+            let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+            let p = std::env::temp_dir().join(format!("nn-core-mat-{tag}-{}-{n}", std::process::id()));
+            let _ = fs::remove_dir_all(&p);
+            fs::create_dir_all(&p).unwrap();
+            TempDir(p)
+        }
+        fn join(&self, name: &str) -> PathBuf {
+            self.0.join(name)
+        }
+        fn entries(&self) -> Vec<String> {
+            let mut v: Vec<String> =
+                fs::read_dir(&self.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            v.sort();
+            v
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn bits(a: &Array2<f64>) -> Vec<u64> {
+        a.iter().map(|v| v.to_bits()).collect()
+    }
+
+    /// Awkward values: thirds, tiny, huge, subnormal, negative zero, pi.
+    fn awkward(rows: usize, cols: usize) -> Array2<f64> {
+        Array2::from_shape_fn((rows, cols), |(r, c)| match (r * cols + c) % 7 {
+            0 => (r as f64 + 1.0) / 3.0,
+            1 => -1e-300 * (c as f64 + 1.0),
+            2 => 1.7976931348623157e308 / (r as f64 + 2.0),
+            3 => f64::from_bits(1 + (r * 31 + c) as u64), // subnormal
+            4 => -0.0,
+            5 => std::f64::consts::PI * (r as f64 - c as f64),
+            _ => ((r * 7 + c * 13) as f64).sin(),
+        })
+    }
+
+    #[test]
+    fn dataset_round_trip_is_bit_exact() {
+        let dir = TempDir::new("ds");
+        let x = awkward(37, 400);
+        let y: ndarray::Array1<usize> = (0..37).map(|i| i % 10 + 1).collect();
+        let data = Dataset::new(x, y, 10).unwrap();
+        let path = dir.join("d.mat");
+        data.save(&path).unwrap();
+        let back = Dataset::load(&path).unwrap();
+        assert_eq!(bits(&back.x), bits(&data.x));
+        assert_eq!(back.y, data.y);
+        assert_eq!(dir.entries(), vec!["d.mat"], "no temporary file left behind");
+    }
+
+    #[test]
+    fn network_round_trip_is_bit_exact_including_deep_networks() {
+        let dir = TempDir::new("net");
+        for sizes in [&[400, 25, 10][..], &[400, 25, 25, 10], &[3, 5, 3], &[1, 1]] {
+            let net = Network::random(sizes, Init::default(), 11).unwrap();
+            let path = dir.join("w.mat");
+            net.save(&path).unwrap();
+            let back = Network::load(&path).unwrap();
+            assert_eq!(back.layer_sizes(), sizes);
+            for (a, b) in back.thetas().iter().zip(net.thetas()) {
+                assert_eq!(bits(a), bits(b));
+            }
+            let mat = crate::data::read_mat(&path).unwrap();
+            let names: Vec<&str> = mat.arrays().iter().map(|a| a.name()).collect();
+            let expected: Vec<String> = (1..sizes.len()).map(|l| format!("Theta{l}")).collect();
+            assert_eq!(names, expected);
+        }
+    }
+
+    #[test]
+    fn odd_shapes_and_layouts_round_trip() {
+        let dir = TempDir::new("shapes");
+        let path = dir.join("s.mat");
+        let a = awkward(3, 5);
+        let b = awkward(1, 1);
+        let c = awkward(7, 1);
+        let d = awkward(1, 9);
+        let e = awkward(6, 4).reversed_axes(); // a column-major (transposed) view: 4x6
+        let f = Array2::<f64>::zeros((0, 3));
+        let long_name = "a_rather_long_variable_name_of_exactly_sixty_three_characters_x";
+        assert_eq!(long_name.len(), 63);
+        let vars = [
+            ("A", a.view()),
+            ("Bb", b.view()),
+            ("Ccc", c.view()),
+            ("Dddd", d.view()),
+            ("Eeeee", e.view()),
+            ("F", f.view()),
+            (long_name, a.view()),
+        ];
+        write_mat(&path, &vars).unwrap();
+        let mat = crate::data::read_mat(&path).unwrap();
+        for (name, view) in &vars {
+            let got = crate::data::matrix(&mat, &path, name).unwrap();
+            assert_eq!(got.dim(), view.dim(), "{name}");
+            assert_eq!(bits(&got), bits(&view.to_owned()), "{name}");
+        }
+    }
+
+    #[test]
+    fn writing_is_deterministic_and_has_no_timestamp() {
+        let x = awkward(20, 30);
+        let a = mat_bytes(&[("X", x.view())]).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let b = mat_bytes(&[("X", x.view())]).unwrap();
+        assert_eq!(a, b);
+        assert!(a.starts_with(b"MATLAB 5.0 MAT-file"));
+        assert_eq!(&a[124..128], b"\x00\x01IM");
+        let text = String::from_utf8_lossy(&a[..116]);
+        assert!(!text.contains("Created on"), "{text}");
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        let a = array![[1.0]];
+        for name in ["", "1x", "has space", "é", &"n".repeat(64)] {
+            let e = mat_bytes(&[(name, a.view())]).unwrap_err();
+            assert!(matches!(e, NnError::InvalidArgument { .. }), "{name}: {e}");
+        }
+        let e = mat_bytes(&[("A", a.view()), ("A", a.view())]).unwrap_err();
+        assert!(e.to_string().contains("`A` is given twice"), "{e}");
+    }
+
+    #[test]
+    fn failed_write_names_the_path_and_leaves_nothing() {
+        let dir = TempDir::new("fail");
+        let target = dir.join("missing-folder").join("w.mat");
+        let net = Network::random(&[4, 3, 2], Init::default(), 0).unwrap();
+        let e = net.save(&target).unwrap_err();
+        assert!(matches!(e, NnError::Io { action: "write", .. }), "{e}");
+        assert!(e.to_string().contains(&target.display().to_string()), "{e}");
+        assert!(!target.exists());
+        assert!(dir.entries().is_empty(), "{:?}", dir.entries());
+
+        // The target is a folder: the rename fails; the temp file is cleaned up.
+        let folder_target = dir.join("a-folder");
+        fs::create_dir(&folder_target).unwrap();
+        let e = net.save(&folder_target).unwrap_err();
+        assert!(e.to_string().contains("a-folder"), "{e}");
+        assert_eq!(dir.entries(), vec!["a-folder"]);
+        assert!(fs::read_dir(&folder_target).unwrap().next().is_none());
+    }
+
+    #[test]
+    fn overwrite_replaces_whole_file_and_a_failed_save_keeps_the_old_one() {
+        let dir = TempDir::new("over");
+        let path = dir.join("w.mat");
+        let big = Network::random(&[400, 25, 10], Init::default(), 1).unwrap();
+        let small = Network::random(&[2, 2], Init::default(), 2).unwrap();
+        big.save(&path).unwrap();
+        small.save(&path).unwrap();
+        assert_eq!(Network::load(&path).unwrap(), small);
+        // A save that fails before writing (bad name) leaves the previous file intact.
+        let before = fs::read(&path).unwrap();
+        let a = array![[1.0]];
+        assert!(write_mat(&path, &[("bad name", a.view())]).is_err());
+        assert_eq!(fs::read(&path).unwrap(), before);
+        assert_eq!(dir.entries(), vec!["w.mat"]);
+    }
+
+    fn load_err(dir: &TempDir, name: &str, bytes: &[u8]) -> String {
+        let path = dir.join(name);
+        fs::write(&path, bytes).unwrap();
+        let e = Dataset::load(&path).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains(name), "error should name the file: {msg}");
+        assert!(matches!(e, NnError::NotMat { .. }), "{msg}");
+        msg
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error_naming_it() {
+        let dir = TempDir::new("missing");
+        let path = dir.join("nope.mat");
+        let e = Dataset::load(&path).unwrap_err();
+        assert!(matches!(e, NnError::Io { action: "read", .. }), "{e}");
+        assert!(e.to_string().contains("nope.mat"), "{e}");
+        let e = Network::load(&path).unwrap_err();
+        assert!(e.to_string().contains("nope.mat"), "{e}");
+    }
+
+    #[test]
+    fn text_files_are_not_mat_files() {
+        let dir = TempDir::new("text");
+        let csv = "x1,x2,y\n".to_string() + &"0.1,0.2,3\n".repeat(40);
+        let msg = load_err(&dir, "data.csv", csv.as_bytes());
+        assert!(msg.contains("text file") && msg.contains("x1,x2,y"), "{msg}");
+        let msg = load_err(&dir, "short.mat", b"hello");
+        assert!(msg.contains("only 5 bytes") && msg.contains("hello"), "{msg}");
+        let msg = load_err(&dir, "empty.mat", b"");
+        assert!(msg.contains("empty"), "{msg}");
+        let octave = "# Created by Octave 8.4.0\n# name: X\n# type: matrix\n".repeat(5);
+        let msg = load_err(&dir, "oct.mat", octave.as_bytes());
+        assert!(msg.contains("Octave text file") && msg.contains("save -v7"), "{msg}");
+    }
+
+    #[test]
+    fn v73_hdf5_files_are_explained() {
+        let dir = TempDir::new("v73");
+        // What MATLAB's `save -v7.3` writes: a 512-byte user block holding the
+        // MAT header text (version 0x0200), then the HDF5 signature.
+        let mut bytes =
+            b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Mon Jan  1 00:00:00 2024 HDF5 schema 1.00 .".to_vec();
+        bytes.resize(116, b' ');
+        bytes.extend_from_slice(&[0u8; 8]);
+        bytes.extend_from_slice(&0x0200u16.to_le_bytes());
+        bytes.extend_from_slice(b"IM");
+        bytes.resize(512, 0);
+        bytes.extend_from_slice(HDF5_SIGNATURE);
+        bytes.resize(2048, 0);
+        let msg = load_err(&dir, "v73.mat", &bytes);
+        assert!(
+            msg.contains("v7.3") && msg.contains("HDF5") && msg.contains("save -v7") && msg.contains("savemat"),
+            "{msg}"
+        );
+        // Also caught by the version field alone, and for a bare HDF5 file.
+        let mut b2 = header_bytes();
+        b2[124..126].copy_from_slice(&0x0200u16.to_le_bytes());
+        assert!(header_problem(&b2).unwrap().contains("v7.3"));
+        let mut h5 = HDF5_SIGNATURE.to_vec();
+        h5.resize(1024, 0);
+        assert!(header_problem(&h5).unwrap().contains("v7.3"));
+    }
+
+    #[test]
+    fn truncated_files_are_reported_as_truncated() {
+        let dir = TempDir::new("trunc");
+        let net = Network::random(&[400, 25, 10], Init::default(), 3).unwrap();
+        let path = dir.join("full.mat");
+        net.save(&path).unwrap();
+        let full = fs::read(&path).unwrap();
+        // Cut inside the first variable, inside the second, inside a tag, inside the header.
+        let theta1_end = 128 + 8 + read_u32(&full, 132, true).unwrap() as usize;
+        for (cut, expect) in [
+            (full.len() / 3, "variable `Theta1`"),
+            (full.len() - 10, "variable `Theta2`"),
+            (theta1_end + 5, "tag of element 2"),
+            (100, "128-byte MAT header"),
+        ] {
+            let msg = load_err(&dir, "cut.mat", &full[..cut]);
+            assert!(msg.contains("truncated") && msg.contains(expect), "cut at {cut}: {msg}");
+            let e = Network::load(dir.join("cut.mat")).unwrap_err();
+            assert!(e.to_string().contains("truncated"), "{e}");
+        }
+        // The header alone is a valid (empty) MAT file: the variables are missing.
+        fs::write(dir.join("hdr.mat"), &full[..128]).unwrap();
+        let e = Network::load(dir.join("hdr.mat")).unwrap_err();
+        assert!(matches!(e, NnError::MissingVariable { .. }), "{e}");
+    }
+
+    #[test]
+    fn corrupt_compressed_data_is_explained() {
+        let dir = TempDir::new("corrupt");
+        let x = awkward(10, 10);
+        let mut bytes = mat_bytes(&[("X", x.view())]).unwrap();
+        let n = bytes.len();
+        for b in &mut bytes[140..n - 4] {
+            *b ^= 0x5a;
+        }
+        let msg = load_err(&dir, "bad.mat", &bytes);
+        assert!(msg.contains("corrupt") || msg.contains("malformed"), "{msg}");
+    }
+
+    fn int32_file(vars: &[(&str, Payload)]) -> Vec<u8> {
+        encode_mat(vars).unwrap()
+    }
+
+    #[test]
+    fn matfile_rejects_whole_file_for_one_int32_variable_and_we_say_why() {
+        // The fact this code works around: one int32 variable, and matfile 0.5
+        // fails on the whole file (here X is a perfectly good double matrix).
+        let x = awkward(4, 3);
+        let y = array![[1i32], [2], [10], [3]];
+        let bytes = int32_file(&[("X", Payload::Double(x.view())), ("y", Payload::Int32(y.view()))]);
+        assert!(matfile::MatFile::parse(&bytes[..]).is_err(), "matfile now reads int32: drop the workaround?");
+        let only_x = int32_file(&[("X", Payload::Double(x.view()))]);
+        assert!(matfile::MatFile::parse(&only_x[..]).is_ok());
+
+        let dir = TempDir::new("int32");
+        let msg = load_err(&dir, "labels.mat", &bytes);
+        assert!(
+            msg.contains("`y`") && msg.contains("int32") && msg.contains("double") && msg.contains("uint8"),
+            "{msg}"
+        );
+        assert!(!msg.contains("`X`"), "X is double and must not be blamed: {msg}");
+
+        // Two int32 variables are both named.
+        let t = array![[1i32, 2], [3, 4]];
+        let bytes = int32_file(&[("Theta1", Payload::Int32(t.view())), ("y", Payload::Int32(y.view()))]);
+        let msg = load_err(&dir, "two.mat", &bytes);
+        assert!(msg.contains("`Theta1`, `y` are stored as int32"), "{msg}");
+    }
+
+    #[test]
+    fn uncompressed_elements_are_walked_too() {
+        // A v6-style (uncompressed) file with an int32 variable.
+        let y = array![[1i32], [2]];
+        let mut bytes = header_bytes();
+        bytes.extend_from_slice(&matrix_element("labels", &Payload::Int32(y.view())).unwrap());
+        assert!(header_problem(&bytes).is_none());
+        assert!(explain_parse_failure(&bytes, "parse error").contains("`labels` is stored as int32"));
+        let cut = &bytes[..bytes.len() - 3];
+        assert!(header_problem(cut).unwrap().contains("variable `labels`"), "{:?}", header_problem(cut));
+    }
+
+    #[test]
+    fn missing_variable_lists_the_present_ones() {
+        let dir = TempDir::new("missvar");
+        let path = dir.join("xonly.mat");
+        let x = awkward(3, 4);
+        write_mat(&path, &[("X", x.view()), ("labels", x.view())]).unwrap();
+        let e = Dataset::load(&path).unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e, NnError::MissingVariable { .. }), "{msg}");
+        assert!(msg.contains("`y`") && msg.contains("X, labels") && msg.contains("xonly.mat"), "{msg}");
+        let e = Network::load(&path).unwrap_err();
+        assert!(e.to_string().contains("`Theta1`"), "{e}");
+    }
+
+    #[test]
+    fn transposed_theta1_is_a_shape_error_naming_the_file() {
+        let dir = TempDir::new("transp");
+        let path = dir.join("transposed.mat");
+        let net = Network::random(&[400, 25, 10], Init::default(), 5).unwrap();
+        let t1t = net.theta1().t().to_owned(); // 401 x 25
+        write_mat(&path, &[("Theta1", t1t.view()), ("Theta2", net.theta2().view())]).unwrap();
+        let e = Network::load(&path).unwrap_err();
+        let msg = e.to_string();
+        assert!(matches!(e, NnError::Shape { .. }), "{msg}");
+        assert!(msg.contains("transposed.mat") && msg.contains("Theta2") && msg.contains("26"), "{msg}");
+        let e = Network::load_expecting(&path, &[400, 25, 10]).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("transposed.mat") && msg.contains("Theta"), "{msg}");
+
+        // A transposed Theta1 saved alone (a 1-layer network) loads, but not as 400-25-10.
+        let path1 = dir.join("t1only.mat");
+        write_mat(&path1, &[("Theta1", t1t.view())]).unwrap();
+        let e = Network::load_expecting(&path1, &[400, 25, 10]).unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("Theta1") && msg.contains("t1only.mat") && msg.contains("25x401") && msg.contains("401x25"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn big_endian_files_are_walked() {
+        // Hand-built big-endian header + one uncompressed int32 matrix element.
+        let mut b = header_bytes();
+        b[124..126].copy_from_slice(&0x0100u16.to_be_bytes());
+        b[126..128].copy_from_slice(b"MI");
+        let be = |v: u32| v.to_be_bytes();
+        let mut body = Vec::new();
+        for v in [MI_UINT32, 8, MX_INT32_CLASS, 0, MI_INT32, 8, 1, 1] {
+            body.extend_from_slice(&be(v));
+        }
+        body.extend_from_slice(&be((1 << 16) | MI_INT8));
+        body.extend_from_slice(b"y\0\0\0");
+        for v in [MI_INT32, 4, 7, 0] {
+            body.extend_from_slice(&be(v));
+        }
+        b.extend_from_slice(&be(MI_MATRIX));
+        b.extend_from_slice(&be(body.len() as u32));
+        b.extend_from_slice(&body);
+        assert!(header_problem(&b).is_none());
+        assert!(explain_parse_failure(&b, "x").contains("`y` is stored as int32"));
+    }
+}

@@ -1,0 +1,397 @@
+//! The network: layer sizes and the weight matrices Theta(l).
+//!
+//! `Theta(l)` maps layer l to layer l+1 and is `s(l+1) x (s(l) + 1)`: column 0
+//! multiplies the bias unit. The course's network is 400-25-10, so
+//! `theta1` is 25x401 and `theta2` is 10x26.
+//!
+//! Parameters are *unrolled* into one vector the MATLAB way,
+//! `[Theta1(:); Theta2(:)]`, column by column, so a vector saved from Octave
+//! means the same thing here.
+//!
+//! ```
+//! use nn_core::{Network, Init};
+//! let net = Network::random(&[400, 25, 10], Init::default(), 42).unwrap();
+//! assert_eq!(net.theta1().dim(), (25, 401));
+//! assert_eq!(net.theta2().dim(), (10, 26));
+//! let params = net.unroll();
+//! assert_eq!(params.len(), 25 * 401 + 10 * 26);
+//! let back = Network::reroll(params.as_slice().unwrap(), &[400, 25, 10]).unwrap();
+//! assert_eq!(back, net);
+//! ```
+
+use ndarray::{Array1, Array2, ArrayView2, Axis, ShapeBuilder};
+use ndarray_rand::rand::rngs::StdRng;
+use ndarray_rand::rand::SeedableRng;
+use ndarray_rand::rand_distr::Uniform;
+use ndarray_rand::RandomExt;
+
+use crate::error::{check_non_negative, shape_str, NnError, Result};
+
+/// A feed-forward sigmoid network: one Theta per layer transition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Network {
+    thetas: Vec<Array2<f64>>,
+}
+
+/// How to draw the initial weights.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Init {
+    /// Uniform in `[-epsilon, epsilon]`; the course uses `epsilon = 0.12`.
+    Epsilon(f64),
+    /// Uniform in `[-e, e]` with `e = sqrt(6) / sqrt(l_in + l_out)` per layer
+    /// (the rule the course's notes suggest; 0.12 is its value for 400-25).
+    SqrtSix,
+}
+
+impl Default for Init {
+    fn default() -> Self {
+        Init::Epsilon(0.12)
+    }
+}
+
+impl Init {
+    /// The epsilon this rule gives for a layer with `l_in` inputs and `l_out` outputs.
+    pub fn epsilon(&self, l_in: usize, l_out: usize) -> f64 {
+        match *self {
+            Init::Epsilon(e) => e,
+            Init::SqrtSix => 6f64.sqrt() / ((l_in + l_out) as f64).sqrt(),
+        }
+    }
+}
+
+/// A seeded random generator, so notebooks give the same numbers every run.
+pub fn seeded_rng(seed: u64) -> StdRng {
+    StdRng::seed_from_u64(seed)
+}
+
+/// Random weights for a layer with `l_in` inputs and `l_out` outputs:
+/// an `l_out x (1 + l_in)` matrix uniform in `[-epsilon, epsilon]`.
+///
+/// Random (not zero) initial weights break the symmetry: with equal weights
+/// every hidden unit would compute, and learn, the same function.
+///
+/// ```
+/// use nn_core::network::{rand_initialize_weights, seeded_rng};
+/// let w = rand_initialize_weights(400, 25, 0.12, &mut seeded_rng(0));
+/// assert_eq!(w.dim(), (25, 401));
+/// assert!(w.iter().all(|v| v.abs() <= 0.12));
+/// ```
+pub fn rand_initialize_weights(l_in: usize, l_out: usize, epsilon: f64, rng: &mut StdRng) -> Array2<f64> {
+    let e = if epsilon.is_finite() { epsilon.abs() } else { 0.0 };
+    if e == 0.0 {
+        return Array2::zeros((l_out, 1 + l_in));
+    }
+    let dist = Uniform::new_inclusive(-e, e).expect("finite, ordered bounds");
+    Array2::random_using((l_out, 1 + l_in), dist, rng)
+}
+
+fn check_sizes(sizes: &[usize]) -> Result<()> {
+    if sizes.len() < 2 {
+        return Err(NnError::InvalidArgument {
+            name: "layer sizes",
+            reason: format!("need at least an input and an output layer, got {sizes:?}"),
+        });
+    }
+    if let Some(i) = sizes.iter().position(|&s| s == 0) {
+        return Err(NnError::InvalidArgument {
+            name: "layer sizes",
+            reason: format!("layer {} of {sizes:?} has no units", i + 1),
+        });
+    }
+    Ok(())
+}
+
+/// Number of parameters of a network with these layer sizes.
+pub fn param_count(sizes: &[usize]) -> usize {
+    sizes.windows(2).map(|w| w[1] * (w[0] + 1)).sum()
+}
+
+/// `[Theta1(:); Theta2(:); ...]`: every matrix column by column (MATLAB order).
+///
+/// ```
+/// use ndarray::array;
+/// let t = array![[1.0, 2.0], [3.0, 4.0]];
+/// assert_eq!(nn_core::network::unroll(&[t]).to_vec(), vec![1.0, 3.0, 2.0, 4.0]);
+/// ```
+pub fn unroll(thetas: &[Array2<f64>]) -> Array1<f64> {
+    let mut out = Vec::with_capacity(thetas.iter().map(|t| t.len()).sum());
+    for t in thetas {
+        out.extend(t.t().iter().copied());
+    }
+    Array1::from(out)
+}
+
+impl Network {
+    /// Builds a network from its Thetas, checking that the shapes chain:
+    /// `Theta(l+1)` must have `rows(Theta(l)) + 1` columns.
+    pub fn new(thetas: Vec<Array2<f64>>) -> Result<Network> {
+        if thetas.is_empty() {
+            return Err(NnError::InvalidArgument {
+                name: "thetas",
+                reason: "a network needs at least one Theta".into(),
+            });
+        }
+        for (l, t) in thetas.iter().enumerate() {
+            if t.nrows() == 0 || t.ncols() < 2 {
+                return Err(NnError::Shape {
+                    what: format!("Theta{}", l + 1),
+                    expected: "at least 1 row and 2 columns (bias + one input)".into(),
+                    got: shape_str(t.nrows(), t.ncols()),
+                });
+            }
+            if let Some((r, c, v)) = first_non_finite(t.view()) {
+                return Err(NnError::NonFinite { what: format!("Theta{}", l + 1), row: r, col: c, value: v });
+            }
+            if l > 0 {
+                let prev = &thetas[l - 1];
+                if t.ncols() != prev.nrows() + 1 {
+                    return Err(NnError::Shape {
+                        what: format!("Theta{}", l + 1),
+                        expected: format!(
+                            "{}x{} (Theta{} has {} rows, plus the bias column)",
+                            t.nrows(),
+                            prev.nrows() + 1,
+                            l,
+                            prev.nrows()
+                        ),
+                        got: shape_str(t.nrows(), t.ncols()),
+                    });
+                }
+            }
+        }
+        Ok(Network { thetas })
+    }
+
+    /// Random initial weights for the given layer sizes (e.g. `[400, 25, 10]`),
+    /// drawn layer by layer from one generator seeded with `seed`.
+    pub fn random(sizes: &[usize], init: Init, seed: u64) -> Result<Network> {
+        check_sizes(sizes)?;
+        if let Init::Epsilon(e) = init {
+            check_non_negative("epsilon", e)?;
+        }
+        let mut rng = seeded_rng(seed);
+        let thetas = sizes
+            .windows(2)
+            .map(|w| rand_initialize_weights(w[0], w[1], init.epsilon(w[0], w[1]), &mut rng))
+            .collect();
+        Ok(Network { thetas })
+    }
+
+    /// The course's deterministic debug network (`debugInitializeWeights` per layer).
+    ///
+    /// # Panics
+    /// If `sizes` has fewer than two entries (a programming error, not data).
+    pub fn debug(sizes: &[usize]) -> Network {
+        assert!(sizes.len() >= 2, "Network::debug needs at least two layer sizes");
+        let thetas = sizes
+            .windows(2)
+            .map(|w| crate::gradcheck::debug_initialize_weights(w[1], w[0]))
+            .collect();
+        Network { thetas }
+    }
+
+    /// Rebuilds a network from an unrolled vector (`[Theta1(:); Theta2(:)]`).
+    pub fn reroll(params: &[f64], sizes: &[usize]) -> Result<Network> {
+        check_sizes(sizes)?;
+        let expected = param_count(sizes);
+        if params.len() != expected {
+            return Err(NnError::ParamLength { expected, got: params.len(), sizes: sizes.to_vec() });
+        }
+        let mut offset = 0;
+        let mut thetas = Vec::with_capacity(sizes.len() - 1);
+        for w in sizes.windows(2) {
+            let (rows, cols) = (w[1], w[0] + 1);
+            let chunk = &params[offset..offset + rows * cols];
+            // Column-major view of the chunk, copied into a standard (row-major) matrix.
+            let view = ArrayView2::from_shape((rows, cols).f(), chunk).expect("length checked above");
+            thetas.push(view.to_owned().as_standard_layout().into_owned());
+            offset += rows * cols;
+        }
+        Ok(Network { thetas })
+    }
+
+    /// All parameters as one vector, MATLAB column-major order.
+    pub fn unroll(&self) -> Array1<f64> {
+        unroll(&self.thetas)
+    }
+
+    /// Layer sizes, input first: `[400, 25, 10]` for the course's network.
+    pub fn layer_sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![self.thetas[0].ncols() - 1];
+        sizes.extend(self.thetas.iter().map(|t| t.nrows()));
+        sizes
+    }
+
+    /// Number of inputs (400 for 20x20 images).
+    pub fn input_size(&self) -> usize {
+        self.thetas[0].ncols() - 1
+    }
+
+    /// Number of output units = number of classes K.
+    pub fn num_labels(&self) -> usize {
+        self.thetas.last().map(|t| t.nrows()).unwrap_or(0)
+    }
+
+    /// Total number of weights, bias weights included.
+    pub fn param_count(&self) -> usize {
+        self.thetas.iter().map(|t| t.len()).sum()
+    }
+
+    /// Every Theta, `thetas()[0]` is Theta1.
+    pub fn thetas(&self) -> &[Array2<f64>] {
+        &self.thetas
+    }
+
+    /// Gives the Thetas back.
+    pub fn into_thetas(self) -> Vec<Array2<f64>> {
+        self.thetas
+    }
+
+    /// `Theta(l)`, 1-based like the lecture: `theta(1)` is Theta1. `None` past the last layer.
+    pub fn theta(&self, l: usize) -> Option<&Array2<f64>> {
+        l.checked_sub(1).and_then(|i| self.thetas.get(i))
+    }
+
+    /// Theta1: input layer to the first hidden layer.
+    pub fn theta1(&self) -> &Array2<f64> {
+        &self.thetas[0]
+    }
+
+    /// Theta2: the second matrix (hidden to output for the course's network).
+    ///
+    /// # Panics
+    /// If the network has a single Theta (no hidden layer).
+    pub fn theta2(&self) -> &Array2<f64> {
+        &self.thetas[1]
+    }
+
+    /// Theta1 without its bias column, one hidden unit per row: what the
+    /// hidden-units picture shows (each row is a 20x20 image).
+    pub fn hidden_unit_weights(&self) -> ArrayView2<'_, f64> {
+        self.thetas[0].slice(ndarray::s![.., 1..])
+    }
+
+    /// Checks that `x` has one column per input unit.
+    pub(crate) fn check_inputs(&self, what: &str, x: ArrayView2<f64>) -> Result<()> {
+        if x.ncols() != self.input_size() {
+            return Err(NnError::Shape {
+                what: what.to_string(),
+                expected: format!("m x {} (one column per input unit)", self.input_size()),
+                got: shape_str(x.nrows(), x.ncols()),
+            });
+        }
+        Ok(())
+    }
+
+    /// Predicted labels `1..=K` for each row of `x` (the course's `predict.m`):
+    /// the output unit with the largest activation, ties to the lower label.
+    pub fn predict(&self, x: &Array2<f64>) -> Result<Array1<usize>> {
+        self.check_inputs("X", x.view())?;
+        let out = crate::cost::forward_outputs(self, x.view());
+        Ok(out
+            .axis_iter(Axis(0))
+            .map(|row| {
+                let mut best = 0;
+                for (k, &v) in row.iter().enumerate() {
+                    if v > row[best] {
+                        best = k;
+                    }
+                }
+                best + 1
+            })
+            .collect())
+    }
+
+    /// Fraction of rows of `x` whose predicted label equals `y` (0..=1).
+    pub fn accuracy(&self, x: &Array2<f64>, y: &Array1<usize>) -> Result<f64> {
+        let p = self.predict(x)?;
+        accuracy(&p, y)
+    }
+}
+
+/// Fraction of equal entries: `mean(double(pred == y))`.
+pub fn accuracy(pred: &Array1<usize>, y: &Array1<usize>) -> Result<f64> {
+    if pred.len() != y.len() {
+        return Err(NnError::Shape {
+            what: "predictions".into(),
+            expected: format!("{} labels (one per row of y)", y.len()),
+            got: format!("{}", pred.len()),
+        });
+    }
+    if y.is_empty() {
+        return Err(NnError::InvalidArgument { name: "labels", reason: "no examples to score".into() });
+    }
+    let right = pred.iter().zip(y).filter(|(a, b)| a == b).count();
+    Ok(right as f64 / y.len() as f64)
+}
+
+/// First NaN or infinite entry `(row, col, value)`, if any.
+pub(crate) fn first_non_finite(a: ArrayView2<f64>) -> Option<(usize, usize, f64)> {
+    a.indexed_iter().find(|(_, v)| !v.is_finite()).map(|((r, c), v)| (r, c, *v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn unroll_is_column_major_like_matlab() {
+        // Theta1 = [1 2 3; 4 5 6] (2x3), Theta2 = [7 8 9] (1x3).
+        // MATLAB: [Theta1(:); Theta2(:)] = [1 4 2 5 3 6 7 8 9].
+        let net = Network::new(vec![array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], array![[7.0, 8.0, 9.0]]]).unwrap();
+        assert_eq!(net.unroll().to_vec(), vec![1.0, 4.0, 2.0, 5.0, 3.0, 6.0, 7.0, 8.0, 9.0]);
+        let back = Network::reroll(&[1.0, 4.0, 2.0, 5.0, 3.0, 6.0, 7.0, 8.0, 9.0], &[2, 2, 1]).unwrap();
+        assert_eq!(back, net);
+        assert_eq!(back.layer_sizes(), vec![2, 2, 1]);
+    }
+
+    #[test]
+    fn reroll_rejects_wrong_length() {
+        let err = Network::reroll(&[0.0; 10], &[400, 25, 10]).unwrap_err();
+        assert!(matches!(err, NnError::ParamLength { expected: 10285, got: 10, .. }), "{err}");
+        assert!(err.to_string().contains("10285"));
+    }
+
+    #[test]
+    fn new_rejects_transposed_theta() {
+        let t1 = Array2::<f64>::zeros((25, 401));
+        let t2 = Array2::<f64>::zeros((26, 10)); // transposed Theta2
+        let err = Network::new(vec![t1, t2]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("Theta2") && msg.contains("26x10") && msg.contains("10x26") == false, "{msg}");
+        assert!(msg.contains("26x26") || msg.contains("x26"), "{msg}");
+    }
+
+    #[test]
+    fn new_rejects_nan_weights() {
+        let err = Network::new(vec![array![[0.0, f64::NAN]]]).unwrap_err();
+        assert!(err.to_string().contains("row 1, column 2"), "{err}");
+    }
+
+    #[test]
+    fn random_is_seeded_bounded_and_deep() {
+        let a = Network::random(&[400, 25, 25, 10], Init::default(), 7).unwrap();
+        let b = Network::random(&[400, 25, 25, 10], Init::default(), 7).unwrap();
+        let c = Network::random(&[400, 25, 25, 10], Init::default(), 8).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a.layer_sizes(), vec![400, 25, 25, 10]);
+        assert!(a.unroll().iter().all(|v| v.abs() <= 0.12));
+        // Spread: a uniform on [-0.12, 0.12] has max |w| close to 0.12 over 10k draws.
+        let max = a.unroll().iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(max > 0.119, "{max}");
+        let e = Init::SqrtSix.epsilon(400, 25);
+        assert!((e - 0.118_818).abs() < 1e-5, "{e}");
+        assert!(Network::random(&[400, 25, 10], Init::Epsilon(-1.0), 0).is_err());
+        assert!(Network::random(&[400], Init::default(), 0).is_err());
+        assert!(Network::random(&[400, 0, 10], Init::default(), 0).is_err());
+    }
+
+    #[test]
+    fn accuracy_counts_matches() {
+        let acc = accuracy(&array![1, 2, 3, 10], &array![1, 2, 4, 10]).unwrap();
+        assert_eq!(acc, 0.75);
+        assert!(accuracy(&array![1], &array![1, 2]).is_err());
+    }
+}

@@ -1,0 +1,268 @@
+//! `fmincg`: the course's minimizer, Polak-Ribiere conjugate gradients with a
+//! line search built from cubic and quadratic fits.
+//!
+//! Each iteration is one line search along the direction `s`:
+//! 1. the first step length is the previous one scaled by the slope ratio
+//!    `d1 / d2` (at most `RATIO`); the very first is `1 / (1 - d1)`;
+//! 2. while the point is not good enough (Wolfe-Powell: sufficient decrease
+//!    `f2 <= f1 + z1 RHO d1` and a flat enough slope `d2 <= -SIG d1`), it
+//!    interpolates back (quadratic if the cost went up, cubic otherwise),
+//!    keeping away from the bracket ends by `INT`;
+//! 3. once the slope test `d2 > SIG d1` also holds (|d2| <= -SIG d1) the search
+//!    succeeds; otherwise it extrapolates with a cubic (at most `EXT` times the
+//!    current step), for at most `MAX` evaluations per line search;
+//! 4. on success the new direction is `s = (df2'df2 - df1'df2)/(df1'df1) s - df2`
+//!    (Polak-Ribiere), reset to steepest descent if it points uphill;
+//!    a failed line search restarts from steepest descent, and two failures
+//!    in a row stop the run.
+
+use std::time::Instant;
+
+use ndarray::Array1;
+
+use super::{check_iterations, eval_checked, History, Objective, StopReason};
+use crate::error::Result;
+
+/// The published constants of the line search.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FmincgConstants {
+    /// Sufficient-decrease fraction (Wolfe-Powell, first condition).
+    pub rho: f64,
+    /// Slope fraction (Wolfe-Powell, second condition). RHO < SIG < 1.
+    pub sig: f64,
+    /// Do not come closer than this fraction to a bracket end.
+    pub int: f64,
+    /// Extrapolate at most this many times the current step.
+    pub ext: f64,
+    /// Most function evaluations per line search.
+    pub max: usize,
+    /// Largest allowed growth of the step from one line search to the next.
+    pub ratio: f64,
+}
+
+impl Default for FmincgConstants {
+    fn default() -> Self {
+        FmincgConstants { rho: 0.01, sig: 0.5, int: 0.1, ext: 3.0, max: 20, ratio: 100.0 }
+    }
+}
+
+fn dot(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
+    a.dot(b)
+}
+
+/// Minimizes `f` from `x0` with at most `max_iter` line searches (the
+/// course's `fmincg(f, X, optimset('MaxIter', max_iter))`).
+///
+/// `callback(iteration, cost)` runs after each completed iteration.
+/// Returns the best parameters found and the history of costs.
+///
+/// ```
+/// use ndarray::{array, Array1};
+/// // A stretched quadratic bowl: f(x) = x0^2 + 10 x1^2, minimum at 0.
+/// let f = |x: &Array1<f64>| Ok((x[0] * x[0] + 10.0 * x[1] * x[1], array![2.0 * x[0], 20.0 * x[1]]));
+/// let (x, history) = nn_core::optim::fmincg(f, array![3.0, -2.0], 10, |_, _| {}).unwrap();
+/// assert!(x.iter().all(|v| v.abs() < 1e-6));
+/// assert!(history.final_cost() < 1e-10);
+/// ```
+pub fn fmincg(
+    f: impl Objective,
+    x0: Array1<f64>,
+    max_iter: usize,
+    callback: impl FnMut(usize, f64),
+) -> Result<(Array1<f64>, History)> {
+    fmincg_with(f, x0, max_iter, FmincgConstants::default(), callback)
+}
+
+/// [`fmincg`] with explicit line-search constants.
+pub fn fmincg_with(
+    mut f: impl Objective,
+    x0: Array1<f64>,
+    max_iter: usize,
+    c: FmincgConstants,
+    mut callback: impl FnMut(usize, f64),
+) -> Result<(Array1<f64>, History)> {
+    check_iterations(max_iter)?;
+    let start = Instant::now();
+    let mut evaluations = 0;
+    let mut x = x0;
+    let mut costs = Vec::new();
+    let realmin = f64::MIN_POSITIVE;
+
+    let (mut f1, mut df1) = eval_checked(&mut f, &x, 0, &mut evaluations)?;
+    let initial_cost = f1;
+    let mut s = -&df1; // search direction: steepest descent first
+    let mut d1 = -dot(&s, &s); // slope along s
+    let mut z1 = 1.0 / (1.0 - d1); // initial step: red / (1 - d1), red = 1
+    let mut i = 0;
+    let mut ls_failed = false;
+    let mut stop_reason = StopReason::IterationLimit;
+
+    while i < max_iter {
+        i += 1;
+        let (x0, f0, df0) = (x.clone(), f1, df1.clone());
+        x.scaled_add(z1, &s);
+        let (mut f2, mut df2) = eval_checked(&mut f, &x, i, &mut evaluations)?;
+        let mut d2 = dot(&df2, &s);
+        // Point 3 starts equal to point 1.
+        let (mut f3, mut d3, mut z3) = (f1, d1, -z1);
+        let mut m = c.max;
+        let mut success = false;
+        let mut limit = -1.0;
+        loop {
+            // Interpolate while the point fails either Wolfe-Powell condition.
+            while (f2 > f1 + z1 * c.rho * d1 || d2 > -c.sig * d1) && m > 0 {
+                limit = z1; // tighten the bracket
+                let mut z2 = if f2 > f1 {
+                    // quadratic fit
+                    z3 - (0.5 * d3 * z3 * z3) / (d3 * z3 + f2 - f3)
+                } else {
+                    // cubic fit
+                    let a = 6.0 * (f2 - f3) / z3 + 3.0 * (d2 + d3);
+                    let b = 3.0 * (f3 - f2) - z3 * (d3 + 2.0 * d2);
+                    ((b * b - a * d2 * z3 * z3).sqrt() - b) / a
+                };
+                if !z2.is_finite() {
+                    z2 = z3 / 2.0; // bisect if the fit failed
+                }
+                z2 = z2.min(c.int * z3).max((1.0 - c.int) * z3); // not too close to the ends
+                z1 += z2;
+                x.scaled_add(z2, &s);
+                (f2, df2) = eval_checked(&mut f, &x, i, &mut evaluations)?;
+                m -= 1;
+                d2 = dot(&df2, &s);
+                z3 -= z2; // z3 is now relative to the location of z2
+            }
+            if f2 > f1 + z1 * c.rho * d1 || d2 > -c.sig * d1 {
+                break; // failure
+            } else if d2 > c.sig * d1 {
+                success = true;
+                break;
+            } else if m == 0 {
+                break; // out of evaluations
+            }
+            // Extrapolate with a cubic.
+            let a = 6.0 * (f2 - f3) / z3 + 3.0 * (d2 + d3);
+            let b = 3.0 * (f3 - f2) - z3 * (d3 + 2.0 * d2);
+            let mut z2 = -d2 * z3 * z3 / (b + (b * b - a * d2 * z3 * z3).sqrt());
+            if !z2.is_finite() || z2 < 0.0 {
+                // wrong sign or no real root
+                z2 = if limit < -0.5 { z1 * (c.ext - 1.0) } else { (limit - z1) / 2.0 };
+            } else if limit > -0.5 && z2 + z1 > limit {
+                z2 = (limit - z1) / 2.0; // beyond the bracket: bisect
+            } else if limit < -0.5 && z2 + z1 > z1 * c.ext {
+                z2 = z1 * (c.ext - 1.0); // extrapolation limit
+            } else if z2 < -z3 * c.int {
+                z2 = -z3 * c.int;
+            } else if limit > -0.5 && z2 < (limit - z1) * (1.0 - c.int) {
+                z2 = (limit - z1) * (1.0 - c.int); // too close to the limit
+            }
+            (f3, d3, z3) = (f2, d2, -z2); // point 2 becomes point 3
+            z1 += z2;
+            x.scaled_add(z2, &s);
+            (f2, df2) = eval_checked(&mut f, &x, i, &mut evaluations)?;
+            m -= 1;
+            d2 = dot(&df2, &s);
+        }
+
+        if success {
+            f1 = f2;
+            costs.push(f1);
+            callback(i, f1);
+            // Polak-Ribiere direction.
+            let beta = (dot(&df2, &df2) - dot(&df1, &df2)) / dot(&df1, &df1);
+            s = &s * beta - &df2;
+            std::mem::swap(&mut df1, &mut df2);
+            let mut d2_new = dot(&df1, &s);
+            if d2_new > 0.0 {
+                // not a descent direction: back to steepest descent
+                s = -&df1;
+                d2_new = -dot(&s, &s);
+            }
+            z1 *= c.ratio.min(d1 / (d2_new - realmin)); // slope ratio, at most RATIO
+            d1 = d2_new;
+            ls_failed = false;
+        } else {
+            // Restore the point from before the failed line search.
+            x = x0;
+            f1 = f0;
+            df1 = df0;
+            if ls_failed || i > max_iter {
+                stop_reason = StopReason::LineSearchFailed;
+                break;
+            }
+            // As the course's code does: swap in the last gradient tried (df2)
+            // and restart along its steepest descent from the restored point.
+            std::mem::swap(&mut df1, &mut df2);
+            s = -&df1;
+            d1 = -dot(&s, &s);
+            z1 = 1.0 / (1.0 - d1);
+            ls_failed = true;
+        }
+    }
+    Ok((x, History { costs, initial_cost, evaluations, elapsed: start.elapsed(), stop_reason }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::NnError;
+    use ndarray::array;
+
+    fn rosenbrock(x: &Array1<f64>) -> Result<(f64, Array1<f64>)> {
+        let (a, b) = (x[0], x[1]);
+        let f = (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2);
+        let g = array![-2.0 * (1.0 - a) - 400.0 * a * (b - a * a), 200.0 * (b - a * a)];
+        Ok((f, g))
+    }
+
+    #[test]
+    fn minimizes_rosenbrock() {
+        let mut seen = Vec::new();
+        let (x, h) = fmincg(rosenbrock, array![-1.2, 1.0], 200, |i, c| seen.push((i, c))).unwrap();
+        assert!((x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4, "{x}");
+        assert_eq!(seen.len(), h.costs.len());
+        assert!(h.evaluations > h.iterations());
+        // Every accepted point decreases the cost (sufficient decrease).
+        let mut prev = h.initial_cost;
+        for &c in &h.costs {
+            assert!(c <= prev, "{c} > {prev}");
+            prev = c;
+        }
+    }
+
+    #[test]
+    fn quadratic_converges_in_few_iterations() {
+        // CG on an n-dimensional quadratic: a handful of line searches per dimension.
+        let d = Array1::from_iter((1..=5).map(|i| i as f64));
+        let f = |x: &Array1<f64>| Ok(((&d * x * x).sum() / 2.0, &d * x));
+        let (x, h) = fmincg(f, Array1::ones(5), 40, |_, _| {}).unwrap();
+        assert!(x.iter().all(|v| v.abs() < 1e-6), "{x}");
+        assert!(h.final_cost() < 1e-10);
+    }
+
+    #[test]
+    fn stops_on_nan_and_zero_iterations() {
+        let f = |x: &Array1<f64>| {
+            if x[0] < 0.5 {
+                Ok((f64::NAN, array![1.0]))
+            } else {
+                Ok((x[0], array![1.0]))
+            }
+        };
+        match fmincg(f, array![1.0], 5, |_, _| {}) {
+            Err(NnError::Diverged { iteration, .. }) => assert_eq!(iteration, 1),
+            other => panic!("expected Diverged, got {other:?}"),
+        }
+        let e = fmincg(rosenbrock, array![0.0, 0.0], 0, |_, _| {}).unwrap_err();
+        assert!(e.to_string().contains("iteration"), "{e}");
+    }
+
+    #[test]
+    fn stops_when_line_search_cannot_improve() {
+        // Already at the minimum: line searches fail and it stops early.
+        let f = |x: &Array1<f64>| Ok((x[0] * x[0], array![2.0 * x[0]]));
+        let (_, h) = fmincg(f, array![0.0], 50, |_, _| {}).unwrap();
+        assert_eq!(h.stop_reason, StopReason::LineSearchFailed);
+        assert!(h.iterations() < 50);
+    }
+}

@@ -1,0 +1,315 @@
+//! An RGB pixel buffer with the few drawing operations the pixel pictures
+//! need, and text from the embedded font (no system fonts, no fontconfig).
+
+use std::sync::{Once, OnceLock};
+
+use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+
+/// DejaVu Sans, subset (see `font/README.md` and `font/LICENSE.txt`).
+pub(crate) static FONT_BYTES: &[u8] = include_bytes!("font/DejaVuSans-subset.ttf");
+
+/// The family name under which the font is registered with plotters.
+pub(crate) const FAMILY: &str = "sans-serif";
+
+pub(crate) fn font() -> &'static FontRef<'static> {
+    static FONT: OnceLock<FontRef<'static>> = OnceLock::new();
+    FONT.get_or_init(|| FontRef::try_from_slice(FONT_BYTES).expect("the embedded font parses (checked by a test)"))
+}
+
+/// Registers the embedded font with plotters (once per process), so chart
+/// labels render with it.
+pub(crate) fn register_plotters_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Parsing is checked by `font()` and a test; registration cannot fail otherwise.
+        let _ = plotters::style::register_font(FAMILY, plotters::style::FontStyle::Normal, FONT_BYTES);
+    });
+}
+
+pub(crate) type Rgb = [u8; 3];
+pub(crate) const WHITE: Rgb = [255, 255, 255];
+pub(crate) const BLACK: Rgb = [0, 0, 0];
+pub(crate) const TEXT: Rgb = [30, 30, 30];
+pub(crate) const GREEN: Rgb = [0, 120, 40];
+pub(crate) const RED: Rgb = [200, 20, 20];
+
+/// Ten distinguishable colours (matplotlib's tab10), for series and Thetas.
+pub(crate) const PALETTE: [Rgb; 10] = [
+    [31, 119, 180],
+    [255, 127, 14],
+    [44, 160, 44],
+    [214, 39, 40],
+    [148, 103, 189],
+    [140, 86, 75],
+    [227, 119, 194],
+    [127, 127, 127],
+    [188, 189, 34],
+    [23, 190, 207],
+];
+
+/// Horizontal placement of a text relative to its x coordinate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Align {
+    Left,
+    Center,
+    Right,
+}
+
+/// Width in pixels of `text` at `size` px.
+pub(crate) fn text_width(text: &str, size: f32) -> f32 {
+    let f = font().as_scaled(PxScale::from(size));
+    let mut w = 0.0;
+    let mut prev = None;
+    for c in text.chars() {
+        let id = f.glyph_id(c);
+        if let Some(p) = prev {
+            w += f.kern(p, id);
+        }
+        w += f.h_advance(id);
+        prev = Some(id);
+    }
+    w
+}
+
+/// Height of one line of text at `size` px (ascent + descent + line gap).
+pub(crate) fn line_height(size: f32) -> f32 {
+    let f = font().as_scaled(PxScale::from(size));
+    f.ascent() - f.descent() + f.line_gap()
+}
+
+/// The largest size <= `size` (down to `min`) at which `text` fits in `width` px.
+pub(crate) fn fit_size(text: &str, size: f32, min: f32, width: f32) -> f32 {
+    let mut s = size;
+    while s > min && text_width(text, s) > width {
+        s -= 0.5;
+    }
+    s
+}
+
+/// An RGB image, row-major, 3 bytes per pixel.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Canvas {
+    pub w: usize,
+    pub h: usize,
+    pub px: Vec<u8>,
+}
+
+impl Canvas {
+    pub fn new(w: usize, h: usize, bg: Rgb) -> Canvas {
+        let mut px = Vec::with_capacity(w * h * 3);
+        for _ in 0..w * h {
+            px.extend_from_slice(&bg);
+        }
+        Canvas { w, h, px }
+    }
+
+    pub fn get(&self, x: usize, y: usize) -> Rgb {
+        let i = (y * self.w + x) * 3;
+        [self.px[i], self.px[i + 1], self.px[i + 2]]
+    }
+
+    pub fn put(&mut self, x: i64, y: i64, c: Rgb) {
+        if x >= 0 && y >= 0 && (x as usize) < self.w && (y as usize) < self.h {
+            let i = (y as usize * self.w + x as usize) * 3;
+            self.px[i..i + 3].copy_from_slice(&c);
+        }
+    }
+
+    /// Mixes `c` into the pixel with weight `alpha` (0..=1).
+    pub fn blend(&mut self, x: i64, y: i64, c: Rgb, alpha: f32) {
+        if x >= 0 && y >= 0 && (x as usize) < self.w && (y as usize) < self.h {
+            let a = alpha.clamp(0.0, 1.0);
+            let i = (y as usize * self.w + x as usize) * 3;
+            for (dst, &src) in self.px[i..i + 3].iter_mut().zip(&c) {
+                let old = *dst as f32;
+                *dst = (old + (src as f32 - old) * a).round() as u8;
+            }
+        }
+    }
+
+    pub fn fill_rect(&mut self, x: i64, y: i64, w: usize, h: usize, c: Rgb) {
+        for yy in y..y + h as i64 {
+            for xx in x..x + w as i64 {
+                self.put(xx, yy, c);
+            }
+        }
+    }
+
+    /// A `t`-pixel outline just inside the rectangle.
+    pub fn stroke_rect(&mut self, x: i64, y: i64, w: usize, h: usize, t: usize, c: Rgb) {
+        self.fill_rect(x, y, w, t, c);
+        self.fill_rect(x, y + h as i64 - t as i64, w, t, c);
+        self.fill_rect(x, y, t, h, c);
+        self.fill_rect(x + w as i64 - t as i64, y, t, h, c);
+    }
+
+    /// Copies `src` with its top-left corner at (x, y) (clipped).
+    pub fn blit(&mut self, src: &Canvas, x: i64, y: i64) {
+        for sy in 0..src.h {
+            for sx in 0..src.w {
+                self.put(x + sx as i64, y + sy as i64, src.get(sx, sy));
+            }
+        }
+    }
+
+    /// Nearest-neighbour enlargement by an integer factor.
+    pub fn scaled(&self, k: usize) -> Canvas {
+        let k = k.max(1);
+        if k == 1 {
+            return self.clone();
+        }
+        let (w, h) = (self.w * k, self.h * k);
+        let mut px = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            for x in 0..w {
+                px.extend_from_slice(&self.get(x / k, y / k));
+            }
+        }
+        Canvas { w, h, px }
+    }
+
+    /// Draws `text` with the top of its line box at `top` (the line box is
+    /// [`line_height`] tall); returns the width drawn.
+    pub fn text(&mut self, text: &str, x: f32, top: f32, size: f32, color: Rgb, align: Align) -> f32 {
+        let f = font().as_scaled(PxScale::from(size));
+        let width = text_width(text, size);
+        let caret = match align {
+            Align::Left => x,
+            Align::Center => x - width / 2.0,
+            Align::Right => x - width,
+        };
+        draw_glyphs(text, size, caret, top + f.ascent(), |x, y, cov| self.blend(x, y, color, cov));
+        width
+    }
+}
+
+/// Lays out one line of text (kerning, advances) from `caret` on `baseline` and
+/// calls `put(x, y, coverage)` for every pixel of every glyph.
+fn draw_glyphs(text: &str, size: f32, mut caret: f32, baseline: f32, mut put: impl FnMut(i64, i64, f32)) {
+    let f = font().as_scaled(PxScale::from(size));
+    let mut prev = None;
+    for c in text.chars() {
+        let id = f.glyph_id(c);
+        if let Some(p) = prev {
+            caret += f.kern(p, id);
+        }
+        let glyph = id.with_scale_and_position(PxScale::from(size), point(caret, baseline));
+        if let Some(outlined) = font().outline_glyph(glyph) {
+            let b = outlined.px_bounds();
+            outlined.draw(|gx, gy, cov| put(b.min.x as i64 + gx as i64, b.min.y as i64 + gy as i64, cov));
+        }
+        caret += f.h_advance(id);
+        prev = Some(id);
+    }
+}
+
+/// Coverage mask of one line of text: `w x h` values in 0..=1, the line box
+/// (ascent + descent) tall, baseline at the ascent.
+pub(crate) struct TextMask {
+    pub w: usize,
+    pub h: usize,
+    pub cov: Vec<f32>,
+    /// The advance width (where the next text would start).
+    pub advance: f32,
+}
+
+pub(crate) fn text_mask(text: &str, size: f32) -> TextMask {
+    let f = font().as_scaled(PxScale::from(size));
+    let advance = text_width(text, size);
+    let pad = (size * 0.3).ceil() as usize; // room for overhanging glyphs (italic-like f, j)
+    let w = advance.ceil() as usize + 2 * pad;
+    let h = (f.ascent() - f.descent()).ceil() as usize;
+    let mut cov = vec![0.0f32; w * h];
+    draw_glyphs(text, size, pad as f32, f.ascent(), |x, y, v| {
+        if x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h {
+            let i = y as usize * w + x as usize;
+            cov[i] = (cov[i] + v).min(1.0);
+        }
+    });
+    // Report the mask shifted left by the padding: callers place the caret origin.
+    TextMask { w, h, cov, advance }
+}
+
+/// The left padding [`text_mask`] puts before the first glyph.
+pub(crate) fn mask_pad(size: f32) -> i64 {
+    (size * 0.3).ceil() as i64
+}
+
+/// A plotters drawing backend that draws into a [`Canvas`], with text from
+/// the embedded font placed by its real metrics (plotters' own ab_glyph text
+/// path ignores glyph side bearings and sits text off-centre).
+pub(crate) struct CanvasBackend<'a> {
+    pub canvas: &'a mut Canvas,
+}
+
+mod backend_impl {
+    use super::{mask_pad, text_mask, text_width, CanvasBackend};
+    use plotters_backend::text_anchor::{HPos, VPos};
+    use plotters_backend::{BackendColor, BackendCoord, BackendTextStyle, DrawingBackend, DrawingErrorKind};
+
+    type R = Result<(), DrawingErrorKind<std::convert::Infallible>>;
+
+    impl DrawingBackend for CanvasBackend<'_> {
+        type ErrorType = std::convert::Infallible;
+
+        fn get_size(&self) -> (u32, u32) {
+            (self.canvas.w as u32, self.canvas.h as u32)
+        }
+
+        fn ensure_prepared(&mut self) -> R {
+            Ok(())
+        }
+
+        fn present(&mut self) -> R {
+            Ok(())
+        }
+
+        fn draw_pixel(&mut self, p: BackendCoord, c: BackendColor) -> R {
+            let (r, g, b) = c.rgb;
+            self.canvas.blend(p.0 as i64, p.1 as i64, [r, g, b], c.alpha as f32);
+            Ok(())
+        }
+
+        fn draw_text<S: BackendTextStyle>(&mut self, text: &str, style: &S, pos: BackendCoord) -> R {
+            let color = style.color();
+            if color.alpha == 0.0 {
+                return Ok(());
+            }
+            let size = style.size() as f32;
+            let mask = text_mask(text, size);
+            let width = mask.advance.round() as i64;
+            let h = mask.h as i64;
+            let dx = match style.anchor().h_pos {
+                HPos::Left => 0,
+                HPos::Center => -width / 2,
+                HPos::Right => -width,
+            } - mask_pad(size);
+            let dy = match style.anchor().v_pos {
+                VPos::Top => 0,
+                VPos::Center => -h / 2,
+                VPos::Bottom => -h,
+            };
+            let t = style.transform();
+            let (r, g, b) = color.rgb;
+            for my in 0..mask.h {
+                for mx in 0..mask.w {
+                    let v = mask.cov[my * mask.w + mx];
+                    if v > 0.0 {
+                        let (tx, ty) = t.transform(mx as i32 + dx as i32, my as i32 + dy as i32);
+                        self.canvas.blend((pos.0 + tx) as i64, (pos.1 + ty) as i64, [r, g, b], v * color.alpha as f32);
+                    }
+                }
+            }
+            Ok(())
+        }
+
+        fn estimate_text_size<S: BackendTextStyle>(
+            &self,
+            text: &str,
+            style: &S,
+        ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+            let size = style.size() as f32;
+            Ok((text_width(text, size).ceil() as u32, super::line_height(size).ceil() as u32))
+        }
+    }
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Sets up everything the notebooks need, without sudo. Safe to run again: finished steps
+# are skipped.
+#   1. .venv/ (python3 -m venv) with the pinned packages of requirements.txt
+#   2. evcxr_jupyter (the Rust Jupyter kernel), built with cargo if it is missing
+#   3. the `rust` kernelspec, registered inside .venv/share/jupyter (not in ~/.local)
+# Environment knobs: PYTHON (default python3), VENV (default .venv),
+# EVCXR_VERSION (default 0.22.0, used only when evcxr_jupyter must be built).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$(pwd)
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-$ROOT/.venv}
+case "$VENV" in /*) ;; *) VENV=$ROOT/$VENV ;; esac
+EVCXR_VERSION=${EVCXR_VERSION:-0.22.0}
+CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
+
+SETUP_START=$(date +%s)
+STEP_START=$SETUP_START
+TIMINGS=()
+step() { STEP_START=$(date +%s); echo "==> $*"; }
+done_step() {
+  local secs=$(( $(date +%s) - STEP_START ))
+  TIMINGS+=("$(printf '%5ss  %s' "$secs" "$1")")
+  echo "    done in ${secs}s"
+}
+
+# --- 0. tools that must already be there --------------------------------------------
+step "checking python, cargo, rustc"
+command -v "$PYTHON" >/dev/null || { echo "error: $PYTHON not found (Python >= 3.10 is needed)" >&2; exit 1; }
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+  || { echo "error: $("$PYTHON" --version) is too old, Python >= 3.10 is needed" >&2; exit 1; }
+if ! command -v cargo >/dev/null && [ -x "$CARGO_BIN/cargo" ]; then export PATH="$CARGO_BIN:$PATH"; fi
+command -v cargo >/dev/null || { echo "error: cargo not found; install Rust (>= 1.95) first" >&2; exit 1; }
+echo "    $("$PYTHON" --version), $(rustc --version), $(cargo --version)"
+done_step "check tools"
+
+# --- 1. virtual environment ----------------------------------------------------------
+step "python venv in ${VENV#"$ROOT"/}"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PYTHON" -m venv "$VENV"
+  echo "    created"
+else
+  echo "    exists"
+fi
+done_step "venv"
+
+step "pip install -r requirements.txt"
+REQ_HASH=$("$VENV/bin/python" -c 'import hashlib; print(hashlib.sha256(open("requirements.txt", "rb").read()).hexdigest())')
+STAMP=$VENV/.requirements.sha256
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$REQ_HASH" ]; then
+  echo "    already installed (requirements.txt unchanged)"
+else
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r requirements.txt
+  echo "$REQ_HASH" > "$STAMP"
+  echo "    installed"
+fi
+done_step "pip install"
+
+# --- 2. evcxr_jupyter --------------------------------------------------------------
+step "evcxr_jupyter"
+EVCXR=$(command -v evcxr_jupyter || true)
+if [ -z "$EVCXR" ] && [ -x "$CARGO_BIN/evcxr_jupyter" ]; then EVCXR=$CARGO_BIN/evcxr_jupyter; fi
+if [ -z "$EVCXR" ]; then
+  echo "    not found: building it with cargo install --locked evcxr_jupyter@$EVCXR_VERSION"
+  echo "    (this takes about 6 minutes on 2 cores, once; later runs skip it)"
+  cargo install --locked evcxr_jupyter --version "$EVCXR_VERSION"
+  EVCXR=$CARGO_BIN/evcxr_jupyter
+else
+  echo "    found $EVCXR"
+fi
+done_step "evcxr_jupyter"
+
+# --- 3. the `rust` kernel, inside the venv ------------------------------------------
+step "registering the rust kernel in ${VENV#"$ROOT"/}/share/jupyter"
+# evcxr_jupyter --install writes to $JUPYTER_PATH/kernels/rust when JUPYTER_PATH is set.
+JUPYTER_PATH="$VENV/share/jupyter" "$EVCXR" --install >/dev/null
+KERNEL_DIR=$VENV/share/jupyter/kernels/rust
+[ -f "$KERNEL_DIR/kernel.json" ] || { echo "error: $KERNEL_DIR/kernel.json was not written" >&2; exit 1; }
+# Verify with jupyter itself that the venv sees the kernel, and that it is the venv's one.
+LISTED=$("$VENV/bin/jupyter" kernelspec list | awk '$1 == "rust" {print $2}')
+if [ -z "$LISTED" ]; then
+  echo "error: 'jupyter kernelspec list' from the venv does not show the rust kernel" >&2
+  "$VENV/bin/jupyter" kernelspec list >&2
+  exit 1
+fi
+echo "    jupyter kernelspec list: rust -> $LISTED"
+if [ "$(cd "$LISTED" && pwd -P)" != "$(cd "$KERNEL_DIR" && pwd -P)" ]; then
+  echo "    warning: another 'rust' kernelspec shadows the venv's one: $LISTED" >&2
+fi
+done_step "rust kernel"
+
+echo
+echo "setup timings:"
+printf '  %s\n' "${TIMINGS[@]}"
+echo "  total $(( $(date +%s) - SETUP_START ))s"
