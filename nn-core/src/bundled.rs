@@ -60,8 +60,60 @@ const RESTORE_HINT: &str = "the bundled files are part of the repository: restor
 /// assert!(dir.is_absolute() && dir.ends_with("data"));
 /// ```
 pub fn data_dir() -> PathBuf {
+    kit_dir().join("data")
+}
+
+/// The kit's folder (the repository root: the parent of `data/` and `nn-core/`).
+pub fn kit_dir() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().unwrap_or(manifest).join("data")
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// A path as a notebook should print it: relative to the kit's folder when it
+/// is inside it (`data/digits.mat`) or beside it (`../shared/ex4weights.mat`),
+/// else as given. A relative path is taken from the current folder (a
+/// notebook's own folder), so `../data/digits.mat` typed in `notebooks/`
+/// shows as `data/digits.mat`. Printed outputs then read the same on every
+/// machine.
+///
+/// ```
+/// use nn_core::bundled;
+/// assert_eq!(bundled::kit_path(&bundled::digits_test_path()), "data/digits-test.mat");
+/// assert_eq!(bundled::kit_path(&bundled::kit_dir().join("../shared/w.mat")), "../shared/w.mat");
+/// assert_eq!(bundled::kit_path(std::path::Path::new("/nowhere/w.mat")), "/nowhere/w.mat");
+/// ```
+pub fn kit_path(path: &Path) -> String {
+    let absolute = match std::env::current_dir() {
+        Ok(cwd) if path.is_relative() => cwd.join(path),
+        _ => path.to_path_buf(),
+    };
+    let (file, kit) = (lexically_normal(&absolute), lexically_normal(&kit_dir()));
+    let shown = |p: &Path| p.to_string_lossy().replace('\\', "/");
+    if let Ok(inside) = file.strip_prefix(&kit) {
+        return shown(inside);
+    }
+    if let Some(Ok(beside)) = kit.parent().map(|parent| file.strip_prefix(parent)) {
+        return format!("../{}", shown(beside));
+    }
+    path.display().to_string()
+}
+
+/// `a/b/../c/./d` as `a/c/d`, without looking at the file system.
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// Where a file comes from: the kit's bundled rebuild or the course's original.
@@ -335,9 +387,9 @@ pub fn describe() -> String {
     let (d, w) = (digits_source(), weights_source());
     format!(
         "training digits: {} ({})\npretrained weights: {} ({})",
-        d.digits_path().display(),
+        kit_path(&d.digits_path()),
         d.digits_description(),
-        w.weights_path().display(),
+        kit_path(&w.weights_path()),
         w.weights_description()
     )
 }
@@ -345,6 +397,16 @@ pub fn describe() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kit_paths_read_the_same_on_every_machine() {
+        let kit = kit_dir();
+        assert_eq!(kit_path(&kit.join("notebooks/../data/./digits.mat")), "data/digits.mat");
+        assert_eq!(kit_path(&kit.join("../../shared/reference/ex4weights.mat")), kit.join("../../shared/reference/ex4weights.mat").display().to_string());
+        assert_eq!(kit_path(&kit.join("notebooks/../../shared/reference/ex4weights.mat")), "../shared/reference/ex4weights.mat");
+        assert!(describe().contains("training digits: data/"), "{}", describe());
+        assert_eq!(lexically_normal(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
+    }
 
     #[test]
     fn expected_values_follow_the_files() {

@@ -18,7 +18,9 @@ A run FAILS (exit status 1) when
     panic into "Subprocess terminated with status: signal: 6 (SIGABRT)"),
   * a cell writes to stderr (that is where a panic message and an `Err` returned through
     a top-level `?` show up; evcxr reports the latter as success) unless the cell is
-    tagged `allow-stderr` or the spec allows it,
+    tagged `allow-stderr` or the spec allows it (evcxr forwards stderr on its own thread,
+    so after each cell a tiny cell writes a marker to stderr and the runner waits for it:
+    stderr that arrives late still counts for the cell that wrote it),
   * a cell runs longer than the per-cell timeout,
   * or a check of the spec is not met.
 The last line printed is `notebooks: N passed, M failed`.
@@ -31,9 +33,11 @@ import asyncio
 import copy
 import json
 import os
+import queue
 import re
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +51,7 @@ DISCOVER_GLOBS = ("notebooks/**/*.ipynb",)
 KERNEL_NAME = "rust"
 DEFAULT_CELL_TIMEOUT = 900  # seconds; the first `:dep nn-core` cell compiles the crate
 STARTUP_TIMEOUT = 120
+STDERR_SYNC_TIMEOUT = 120  # seconds to wait for the stderr marker after a cell
 
 ALLOW_STDERR_TAG = "allow-stderr"
 SLOT_TAG = "solution-slot"
@@ -498,7 +503,17 @@ async def _execute_cells(client, run: Run, nb, kernel_env: dict, log, timings: l
                 stderr = stderr_excerpt(cell_stderr(cell))
                 if stderr:
                     failure += f"\n  stderr:\n{_indent(stderr)}"
-            timings.append(CellTime(index, time.monotonic() - c0, first_line(cell)))
+            elapsed = time.monotonic() - c0
+            if failure is None:
+                # stderr that reached us only after the cell's reply belongs to this cell
+                try:
+                    late = await _drain_stderr(client)
+                except RuntimeError as err:
+                    failure = f"{where}: {err}"
+                else:
+                    if late:
+                        cell.outputs.append(_stream_output("stderr", late))
+            timings.append(CellTime(index, elapsed, first_line(cell)))
             if failure is None:
                 err = cell_error(cell)
                 if err:
@@ -513,6 +528,51 @@ async def _execute_cells(client, run: Run, nb, kernel_env: dict, log, timings: l
             if failure is not None:
                 break
     return failure, startup
+
+
+def _stream_output(name: str, text: str):
+    import nbformat
+    return nbformat.v4.new_output("stream", name=name, text=text)
+
+
+async def _drain_stderr(client) -> str:
+    """Return the stderr of the cell that just ran which arrived after its reply.
+
+    evcxr forwards the stderr of the process running the cells on a thread of its own, so a
+    line written by a cell (the message of an `Err` returned through a top-level `?`, which
+    evcxr otherwise reports as success) can reach the client after the cell's reply and
+    `idle` status, when nbclient has stopped listening. Whether it does depends on timing,
+    so a run could pass on a busy machine and fail on a quiet one. To make it
+    deterministic, a tiny cell writes a unique marker to the same pipe; the pipe keeps
+    order, so once the marker has arrived, every earlier stderr line has too. Everything
+    on stderr before the marker is returned (the marker itself is dropped).
+    """
+    marker = f"nn-ex4-stderr-sync-{uuid.uuid4().hex}"
+    msg_id = client.kc.execute(f'eprintln!("{marker}");', store_history=False,
+                               allow_stdin=False)
+    seen = ""
+    idle = False
+    deadline = time.monotonic() + STDERR_SYNC_TIMEOUT
+    while marker not in seen or not idle:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise RuntimeError(f"the stderr sync marker did not arrive within "
+                               f"{STDERR_SYNC_TIMEOUT} s (the kernel is stuck or died)")
+        try:
+            msg = await client.kc.get_iopub_msg(timeout=remaining)
+        except queue.Empty:
+            continue
+        content = msg.get("content", {})
+        if msg["msg_type"] == "stream" and content.get("name") == "stderr":
+            seen += content.get("text", "")
+        elif (msg["msg_type"] == "status" and content.get("execution_state") == "idle"
+              and msg.get("parent_header", {}).get("msg_id") == msg_id):
+            idle = True
+    reply = await client.async_wait_for_reply(msg_id)
+    if reply is not None and reply["content"].get("status") != "ok":
+        raise RuntimeError(f"the stderr sync cell failed: {reply['content']}")
+    before, _, _ = seen.partition(marker)
+    return before
 
 
 def run_checks(run: Run, nb) -> list[str]:

@@ -6,6 +6,6 @@ let digits_file = bundled::digits_path();
 let weights_file = std::path::PathBuf::from("../../shared/reference/ex4weights.mat");
 
 let expected = bundled::expected_for_files(&digits_file, &weights_file);
-println!("digits:  {}", digits_file.display());
-println!("weights: {}", weights_file.display());
+println!("digits:  {}", bundled::kit_path(&digits_file));
+println!("weights: {}", bundled::kit_path(&weights_file));
 println!("expected values: {}", expected.map_or("none known for these files", |e| e.what));
