@@ -1,7 +1,7 @@
 //! Speed figures, printed as `name: value` lines.
 //!
 //! ```text
-//! cargo run --release -p nn-core --example bench [-- --data FILE] [--crossover]
+//! cargo run --release -p nn-core --example bench [-- --data FILE] [--sweep] [--crossover]
 //! ```
 //!
 //! - `cost_grad_ms`: median time of one cost + gradient evaluation of the
@@ -20,6 +20,8 @@
 //! - `fmincg_50_s`: median time of 50 fmincg iterations with lambda = 1 from
 //!   the same start, with the prepared objective (preparation included, as in
 //!   `train`), and `fmincg_50_dense_s` with the previous dense objective.
+//! - `--sweep`: notebook 04's sweep (8 lambdas x 100 iterations) with
+//!   `lambda_sweep` against the same trainings two at a time on all cores each.
 //! - `--crossover`: sparse vs dense evaluation on copies of X with more and
 //!   more of its zeros filled in, which is how `SPARSE_MAX_DENSITY` was chosen
 //!   (there is no crossover: the sparse engine wins even at density 1.0).
@@ -114,6 +116,38 @@ fn crossover(net: &Network, data: &Dataset, sizes: &[usize]) {
     }
 }
 
+/// Notebook 04's sweep (8 lambdas, 100 fmincg iterations each): `lambda_sweep`
+/// (X prepared once, one training per core on one thread each) against the
+/// same trainings run two at a time with `train`, each spreading every
+/// evaluation over all the cores.
+fn sweep(data: &Dataset, sizes: &[usize]) {
+    let lambdas = [0.0, 0.01, 0.1, 1.0, 3.0, 10.0, 30.0, 100.0];
+    let config = nn_core::train::TrainConfig::new(sizes).iterations(100).seed(0);
+    let t = time_interleaved(
+        2,
+        &mut [
+            &mut || drop(nn_core::train::lambda_sweep(&config, data, &lambdas).unwrap()),
+            &mut || {
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                std::thread::scope(|scope| {
+                    for _ in 0..2 {
+                        scope.spawn(|| loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            if i >= lambdas.len() {
+                                break;
+                            }
+                            drop(nn_core::train::train(&config.clone().lambda(lambdas[i]), data).unwrap());
+                        });
+                    }
+                });
+            },
+        ],
+    );
+    println!("lambda_sweep_8x100_s: {:.3}", t[0].0.as_secs_f64());
+    println!("lambda_sweep_8x100_all_cores_each_s: {:.3}", t[1].0.as_secs_f64());
+    println!("lambda_sweep_speedup: {:.2}", t[1].0.as_secs_f64() / t[0].0.as_secs_f64());
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     let path = args
@@ -181,6 +215,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("fmincg_speedup_vs_dense: {:.2}", train_dense.as_secs_f64() / train.as_secs_f64());
     println!("fmincg_50_evaluations: {} (dense: {})", evals.0, evals.1);
     println!("fmincg_50_ms_per_evaluation: {:.3}", ms(train) / evals.0 as f64);
+    if args.iter().any(|a| a == "--sweep") {
+        sweep(&data, &sizes);
+    }
     if args.iter().any(|a| a == "--crossover") {
         crossover(&net, &data, &sizes);
     }

@@ -387,7 +387,10 @@ pub const SPARSE_MAX_DENSITY: f64 = 1.0;
 #[derive(Clone, Debug)]
 pub struct PreparedCostFunction<'a> {
     function: CostFunction<'a>,
-    sparse: Option<crate::kernels::SparseInput>,
+    /// X without its zeros, shared by the copies [`Self::with_lambda`] makes.
+    sparse: Option<std::sync::Arc<crate::kernels::SparseInput>>,
+    /// Most threads one evaluation uses (`None`: all the cores).
+    threads: Option<usize>,
 }
 
 impl<'a> PreparedCostFunction<'a> {
@@ -411,13 +414,41 @@ impl<'a> PreparedCostFunction<'a> {
 
     /// Always stores X without its zeros (for benchmarks and tests).
     pub fn sparse(function: CostFunction<'a>) -> Self {
-        let sparse = Some(crate::kernels::SparseInput::new(function.x));
-        PreparedCostFunction { function, sparse }
+        let sparse = Some(std::sync::Arc::new(crate::kernels::SparseInput::new(function.x)));
+        PreparedCostFunction { function, sparse, threads: None }
     }
 
     /// Never prepares anything: every evaluation is [`cost_and_gradient`].
     pub fn dense(function: CostFunction<'a>) -> Self {
-        PreparedCostFunction { function, sparse: None }
+        PreparedCostFunction { function, sparse: None, threads: None }
+    }
+
+    /// The same data with another lambda, without preparing X again (the
+    /// sparse copy is shared): what a lambda sweep uses.
+    ///
+    /// ```
+    /// use nn_core::cost::CostFunction;
+    /// use nn_core::{Network, nn_cost_function};
+    /// let net = Network::debug(&[3, 5, 3]);
+    /// let x = ndarray::array![[0.0, 1.0, 0.0], [0.0, 0.0, 2.0], [0.5, 0.0, 0.0]];
+    /// let y = ndarray::array![1, 2, 3];
+    /// let sizes = net.layer_sizes();
+    /// let prepared = CostFunction { sizes: &sizes, x: x.view(), y: y.view(), lambda: 0.0 }.prepare();
+    /// let (j3, _) = prepared.with_lambda(3.0).cost_and_gradient(&net).unwrap();
+    /// assert!((j3 - nn_cost_function(&net, &x, &y, 3.0).unwrap().0).abs() < 1e-12);
+    /// ```
+    pub fn with_lambda(&self, lambda: f64) -> Self {
+        let mut copy = self.clone();
+        copy.function.lambda = lambda;
+        copy
+    }
+
+    /// At most `threads` threads per evaluation (at least 1). Results do not
+    /// depend on it; several trainings side by side run faster with one
+    /// thread each than with all the cores each.
+    pub fn with_threads(mut self, threads: usize) -> Self {
+        self.threads = Some(threads.max(1));
+        self
     }
 
     /// Whether X is stored sparse (the fast engine runs).
@@ -457,7 +488,7 @@ impl<'a> PreparedCostFunction<'a> {
         debug_assert_eq!((sparse.rows(), sparse.cols()), x.dim());
         let thetas = network.thetas();
         let m = x.nrows() as f64;
-        let (data_cost, mut grads) = crate::kernels::cost_and_deltas(thetas, sparse, y, kernel);
+        let (data_cost, mut grads) = crate::kernels::cost_and_deltas(thetas, sparse, y, kernel, self.threads);
         let j = data_cost / m + regularization(thetas, lambda, m);
         for (grad, theta) in grads.iter_mut().zip(thetas) {
             *grad /= m;
@@ -635,7 +666,11 @@ mod tests {
 
     /// The prepared engine with a given thread count and kernel.
     fn sparse_with<'a>(f: CostFunction<'a>, threads: usize) -> PreparedCostFunction<'a> {
-        PreparedCostFunction { function: f, sparse: Some(crate::kernels::SparseInput::with_threads(f.x, threads)) }
+        PreparedCostFunction {
+            function: f,
+            sparse: Some(std::sync::Arc::new(crate::kernels::SparseInput::with_threads(f.x, threads))),
+            threads: None,
+        }
     }
 
     fn kernels() -> Vec<crate::kernels::Kernel> {
@@ -781,7 +816,16 @@ mod tests {
             let b = sparse_with(f, threads).cost_and_gradient(&net).unwrap();
             assert_eq!(a.0, b.0, "{threads} threads");
             assert_eq!(a.1, b.1, "{threads} threads");
+            let c = sparse_with(f, 4).with_threads(threads).cost_and_gradient(&net).unwrap();
+            assert_eq!((a.0, &a.1), (c.0, &c.1), "with_threads({threads})");
         }
+        // with_lambda shares X and changes only lambda.
+        let prepared = sparse_with(f, 2);
+        for lambda in [0.0, 3.0] {
+            let other = CostFunction { lambda, ..f };
+            assert_eq!(prepared.with_lambda(lambda).cost_and_gradient(&net).unwrap(), sparse_with(other, 2).cost_and_gradient(&net).unwrap());
+        }
+        assert!(prepared.with_lambda(-1.0).cost_and_gradient(&net).is_err());
     }
 
     #[test]

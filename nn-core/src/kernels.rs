@@ -685,7 +685,16 @@ fn block_pass(kernel: Kernel, w: &Weights, x: &SparseInput, block: &Block, y: Ar
 /// caller divides by m and adds the regularization).
 ///
 /// `thetas` must fit `x` (checked by the caller) and `y` has one label per row.
-pub(crate) fn cost_and_deltas(thetas: &[Array2<f64>], x: &SparseInput, y: ArrayView1<usize>, kernel: Kernel) -> (f64, Vec<Array2<f64>>) {
+///
+/// `threads` caps the threads of this evaluation (default: those `x` was
+/// built with, all the cores); the result does not depend on it.
+pub(crate) fn cost_and_deltas(
+    thetas: &[Array2<f64>],
+    x: &SparseInput,
+    y: ArrayView1<usize>,
+    kernel: Kernel,
+    threads: Option<usize>,
+) -> (f64, Vec<Array2<f64>>) {
     assert_eq!(thetas[0].ncols(), x.cols + 1, "Theta1 fits X");
     assert_eq!(y.len(), x.rows, "one label per row");
     let hidden = thetas[0].nrows();
@@ -712,7 +721,7 @@ pub(crate) fn cost_and_deltas(thetas: &[Array2<f64>], x: &SparseInput, y: ArrayV
         acc
     };
     let groups = x.blocks.len().div_ceil(GROUP_BLOCKS);
-    let threads = x.threads.min(groups);
+    let threads = threads.unwrap_or(x.threads).clamp(1, groups.max(1));
     let mut partials: Vec<(usize, Partial)> = if threads <= 1 {
         (0..groups).map(|g| (g, group(g))).collect()
     } else {

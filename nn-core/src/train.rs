@@ -13,7 +13,7 @@
 
 use std::time::Instant;
 
-use crate::cost::CostFunction;
+use crate::cost::{CostFunction, PreparedCostFunction};
 use crate::data::Dataset;
 use crate::error::{check_non_negative, NnError, Result};
 use crate::network::{Init, Network};
@@ -147,9 +147,21 @@ pub fn continue_training(
     config.sizes = network.layer_sizes();
     check_config(&config, data)?;
     let start = Instant::now();
-    // Prepared once for the whole run: X without its zeros when it has enough (see cost::PreparedCostFunction).
+    // Prepared once for the whole run: X without its zeros (see cost::PreparedCostFunction).
     let objective =
         CostFunction { sizes: &config.sizes, x: data.x.view(), y: data.y.view(), lambda: config.lambda }.prepare();
+    optimize(network, &config, objective, callback, start)
+}
+
+/// Runs the optimizer of `config` on a prepared objective (whose lambda is
+/// `config.lambda`), from `network`.
+fn optimize(
+    network: Network,
+    config: &TrainConfig,
+    objective: PreparedCostFunction<'_>,
+    callback: impl FnMut(usize, f64),
+    start: Instant,
+) -> Result<Trained> {
     let (params, mut history) = match config.optimizer {
         Optimizer::Fmincg => fmincg(objective, network.unroll(), config.iterations, callback)?,
         Optimizer::GradientDescent { learning_rate } => {
@@ -158,7 +170,7 @@ pub fn continue_training(
     };
     history.elapsed = start.elapsed();
     let network = Network::reroll(params.as_slice().expect("contiguous"), &config.sizes)?;
-    Ok(Trained { network, history, config })
+    Ok(Trained { network, history, config: config.clone() })
 }
 
 /// Trains one network per lambda (same seed, same everything else), spread
@@ -168,7 +180,18 @@ pub fn lambda_sweep(config: &TrainConfig, data: &Dataset, lambdas: &[f64]) -> Re
         check_non_negative("lambda", l)?;
     }
     check_config(config, data)?;
-    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(lambdas.len()).max(1);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let workers = cores.min(lambdas.len()).max(1);
+    // X is prepared once for all the lambdas, and the cores are shared out:
+    // one training per core, each evaluating on one thread, rather than every
+    // training spreading each evaluation over every core (which made them
+    // wait on each other).
+    let start = Instant::now();
+    let initial = Network::random(&config.sizes, config.init, config.seed)?;
+    let prepared =
+        CostFunction { sizes: &config.sizes, x: data.x.view(), y: data.y.view(), lambda: config.lambda }.prepare();
+    let prepare_time = start.elapsed();
+    let engine_threads = (cores / workers).max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let mut results: Vec<Option<Result<Trained>>> = (0..lambdas.len()).map(|_| None).collect();
     let slots = std::sync::Mutex::new(&mut results);
@@ -179,7 +202,11 @@ pub fn lambda_sweep(config: &TrainConfig, data: &Dataset, lambdas: &[f64]) -> Re
                 if i >= lambdas.len() {
                     break;
                 }
-                let outcome = train(&config.clone().lambda(lambdas[i]), data);
+                let run_config = config.clone().lambda(lambdas[i]);
+                let objective = prepared.with_lambda(lambdas[i]).with_threads(engine_threads);
+                // Each run's elapsed time counts the shared preparation, as `train`'s does.
+                let started = Instant::now().checked_sub(prepare_time).unwrap_or_else(Instant::now);
+                let outcome = optimize(initial.clone(), &run_config, objective, |_, _| {}, started);
                 slots.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
             });
         }
