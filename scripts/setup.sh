@@ -78,6 +78,22 @@ step "registering the rust kernel in ${VENV#"$ROOT"/}/share/jupyter"
 JUPYTER_PATH="$VENV/share/jupyter" "$EVCXR" --install >/dev/null
 KERNEL_DIR=$VENV/share/jupyter/kernels/rust
 [ -f "$KERNEL_DIR/kernel.json" ] || { echo "error: $KERNEL_DIR/kernel.json was not written" >&2; exit 1; }
+# The kernel's TMPDIR is .evcxr/ in the kit: evcxr makes its build folders there, so cargo
+# finds .evcxr/.cargo/config.toml (libraries built without incremental compilation, so that
+# `:cache` reuses nn-core instead of compiling it for every notebook, and without debug
+# assertions; the notebook's own cells keep evcxr's settings). See that file.
+mkdir -p "$ROOT/.evcxr"
+"$VENV/bin/python" - "$KERNEL_DIR/kernel.json" "$ROOT/.evcxr" <<'PY'
+import json, os, sys
+path, tmpdir = sys.argv[1], sys.argv[2]
+spec = json.load(open(path))
+spec.setdefault("env", {})["TMPDIR"] = tmpdir
+with open(path + ".tmp", "w") as f:
+    json.dump(spec, f, indent=2)
+    f.write("\n")
+os.replace(path + ".tmp", path)
+PY
+echo "    kernel.json: env TMPDIR=${ROOT}/.evcxr (build settings in .evcxr/.cargo/config.toml)"
 # Verify with jupyter itself that the venv sees the kernel, and that it is the venv's one.
 LISTED=$("$VENV/bin/jupyter" kernelspec list | awk '$1 == "rust" {print $2}')
 if [ -z "$LISTED" ]; then

@@ -49,3 +49,28 @@ pub mod prelude {
     pub use crate::optim::StopReason;
     pub use ndarray::{array, s, Array1, Array2};
 }
+
+#[cfg(test)]
+mod build_fingerprint {
+    include!("../fingerprint.rs");
+
+    /// build.rs fingerprints the sources this very build compiled (so the
+    /// notebook cache, keyed by the compiler's command line, sees every edit).
+    #[test]
+    fn build_script_fingerprints_the_current_sources() {
+        let now = sources_fingerprint(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path()).unwrap();
+        assert_eq!(env!("NN_CORE_SOURCES_FINGERPRINT"), format!("{now:016x}"));
+        // Any change to any file changes it.
+        let dir = std::env::temp_dir().join(format!("nn-core-fingerprint-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("a.rs"), "fn a() {}").unwrap();
+        std::fs::write(dir.join("sub/b.rs"), "fn b() {}").unwrap();
+        let before = sources_fingerprint(&dir).unwrap();
+        std::fs::write(dir.join("sub/b.rs"), "fn b() { }").unwrap();
+        let after = sources_fingerprint(&dir).unwrap();
+        std::fs::rename(dir.join("a.rs"), dir.join("c.rs")).unwrap();
+        let renamed = sources_fingerprint(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(before != after && after != renamed && before != renamed);
+    }
+}

@@ -1,0 +1,80 @@
+"""The kit's `rust` kernel (scripts/setup.sh) builds notebook libraries the fast way.
+
+Checks what setup.sh registered in .venv (the test command runs setup first):
+kernel.json sends evcxr's build folders into .evcxr/ (TMPDIR), where cargo finds
+.evcxr/.cargo/config.toml; that file builds every dependency without incremental
+compilation (so evcxr's `:cache` reuses nn-core) and without debug assertions, and
+leaves the notebook's own cells alone; the workspace does not claim those build folders;
+and cargo really applies the settings to a crate built below .evcxr/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+VENV = Path(os.environ.get("VENV", REPO / ".venv"))
+
+
+def test_kernel_json_points_tmpdir_at_the_kits_build_settings():
+    spec_path = VENV / "share" / "jupyter" / "kernels" / "rust" / "kernel.json"
+    assert spec_path.is_file(), f"{spec_path} missing: run `make setup` (scripts/setup.sh)"
+    spec = json.loads(spec_path.read_text())
+    tmpdir = Path(spec.get("env", {}).get("TMPDIR", ""))
+    assert tmpdir.resolve() == (REPO / ".evcxr").resolve(), spec
+    assert (tmpdir / ".cargo" / "config.toml").is_file()
+
+
+def test_build_settings_cover_dependencies_only():
+    config = tomllib.loads((REPO / ".evcxr" / ".cargo" / "config.toml").read_text())
+    dev = config["profile"]["dev"]
+    assert set(dev) == {"package"}, "the cells' own profile must stay evcxr's"
+    deps = dev["package"]["*"]
+    assert deps["incremental"] is False
+    assert deps["debug-assertions"] is False
+    workspace = tomllib.loads((REPO / "Cargo.toml").read_text())["workspace"]
+    assert ".evcxr" in workspace.get("exclude", [])
+
+
+def test_cargo_applies_them_below_evcxr():
+    """A crate made where evcxr makes its build folders, with evcxr's [profile.dev], depending
+    on a local path crate (as a notebook depends on nn-core): cargo must build the library
+    without incremental compilation and without debug assertions, and the crate itself (what
+    a cell is) with both."""
+    cargo = shutil.which("cargo")
+    assert cargo, "cargo is needed"
+    with tempfile.TemporaryDirectory(dir=REPO / ".evcxr", prefix=".tmp-test-") as tmp:
+        root = Path(tmp)
+        for name, manifest in [
+            ("library", '[package]\nname = "library"\nversion = "0.1.0"\nedition = "2021"\n'),
+            ("ctx", '[package]\nname = "ctx"\nversion = "1.0.0"\nedition = "2021"\n\n'
+                    '[profile.dev]\nopt-level = 2\ndebug-assertions = true\nincremental = true\n'
+                    'overflow-checks = true\n\n[dependencies]\nlibrary = { path = "../library" }\n'),
+        ]:
+            (root / name / "src").mkdir(parents=True)
+            (root / name / "src" / "lib.rs").write_text("pub fn f() {}\n")
+            (root / name / "Cargo.toml").write_text(manifest)
+        out = subprocess.run(
+            [cargo, "build", "-v", "--offline"],
+            cwd=root / "ctx", capture_output=True, text=True, timeout=600,
+            env={**os.environ, "CARGO_TARGET_DIR": str(root / "target"), "CARGO_TERM_COLOR": "never"},
+        )
+        assert out.returncode == 0, out.stderr[-3000:]
+        lines = out.stderr.splitlines()
+
+        def rustc_line(name: str) -> str:
+            found = [l for l in lines if "Running" in l and f"--crate-name {name} " in l]
+            assert found, f"no rustc command for {name}:\n" + "\n".join(lines[-20:])
+            return found[-1]
+
+        library, ctx = rustc_line("library"), rustc_line("ctx")
+        # (at opt-level 2 cargo passes debug-assertions only when they are on)
+        assert "incremental=" not in library and "debug-assertions=on" not in library, library
+        assert "overflow-checks=on" not in library, library
+        assert "incremental=" in ctx and "debug-assertions=on" in ctx, ctx
