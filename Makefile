@@ -11,7 +11,7 @@ NB_ARGS ?=
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NB_SPECS := --expect-dir tests/notebooks/expect --expect-dir tests/notebooks/fixtures
 
-.PHONY: help setup notebooks test rust-test python-test notebook-test notebook-outputs bench ex4
+.PHONY: help setup notebooks test rust-test python-test notebook-test notebook-outputs clean-notebook-builds bench ex4
 
 help:
 	@echo "make setup          .venv with JupyterLab + test tools, evcxr_jupyter, the rust kernel"
@@ -21,6 +21,7 @@ help:
 	@echo "make notebook-outputs  run the walkthrough notebooks and store their outputs in them"
 	@echo "make ex4            the whole exercise in the terminal"
 	@echo "make bench          speed figures"
+	@echo "make clean-notebook-builds  remove build folders of killed notebook kernels (.evcxr/.tmp*)"
 
 setup:
 	@bash scripts/setup.sh
@@ -41,6 +42,10 @@ notebook-test: setup
 
 notebook-outputs: setup
 	$(PY) tests/notebooks/run_notebooks.py --write $(NB_ARGS)
+
+# evcxr build folders left by kernels that were killed (only when no notebook is running)
+clean-notebook-builds:
+	rm -rf .evcxr/.tmp*
 
 bench:
 	$(CARGO) run --release -p nn-core --example bench

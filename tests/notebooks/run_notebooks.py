@@ -504,6 +504,10 @@ async def _execute_cells(client, run: Run, nb, kernel_env: dict, log, timings: l
                 if stderr:
                     failure += f"\n  stderr:\n{_indent(stderr)}"
             elapsed = time.monotonic() - c0
+            # The kernel counts the stderr sync cells too; keep a result's number the cell's.
+            for out in cell.get("outputs", []):
+                if out.get("output_type") == "execute_result":
+                    out["execution_count"] = cell.get("execution_count")
             if failure is None:
                 # stderr that reached us only after the cell's reply belongs to this cell
                 try:
