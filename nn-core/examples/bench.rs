@@ -170,7 +170,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let y1 = data.one_hot();
     let t = time_interleaved(
-        30,
+        100,
         &mut [
             &mut || drop(prepared.cost_and_gradient(&net).unwrap()),
             &mut || drop(cost_and_gradient(&net, data.x.view(), data.y.view(), 1.0).unwrap()),
@@ -196,7 +196,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut evals = (0, 0);
     let t = time_interleaved(
-        3,
+        5,
         &mut [
             &mut || {
                 let (_, h) = fmincg(objective.prepare(), net.unroll(), 50, |_, _| {}).unwrap();
