@@ -11,7 +11,7 @@
 //! assert!(trained.history.final_cost() < trained.history.initial_cost);
 //! ```
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::cost::{CostFunction, PreparedCostFunction};
 use crate::data::Dataset;
@@ -150,25 +150,27 @@ pub fn continue_training(
     // Prepared once for the whole run: X without its zeros (see cost::PreparedCostFunction).
     let objective =
         CostFunction { sizes: &config.sizes, x: data.x.view(), y: data.y.view(), lambda: config.lambda }.prepare();
-    optimize(network, &config, objective, callback, start)
+    optimize(network, &config, objective, callback, start.elapsed())
 }
 
 /// Runs the optimizer of `config` on a prepared objective (whose lambda is
-/// `config.lambda`), from `network`.
+/// `config.lambda`), from `network`. The history's elapsed time counts the
+/// preparation too (`prepared_in`), as a whole training run does.
 fn optimize(
     network: Network,
     config: &TrainConfig,
     objective: PreparedCostFunction<'_>,
     callback: impl FnMut(usize, f64),
-    start: Instant,
+    prepared_in: Duration,
 ) -> Result<Trained> {
+    let start = Instant::now();
     let (params, mut history) = match config.optimizer {
         Optimizer::Fmincg => fmincg(objective, network.unroll(), config.iterations, callback)?,
         Optimizer::GradientDescent { learning_rate } => {
             gradient_descent(objective, network.unroll(), learning_rate, config.iterations, callback)?
         }
     };
-    history.elapsed = start.elapsed();
+    history.elapsed = prepared_in + start.elapsed();
     let network = Network::reroll(params.as_slice().expect("contiguous"), &config.sizes)?;
     Ok(Trained { network, history, config: config.clone() })
 }
@@ -204,9 +206,7 @@ pub fn lambda_sweep(config: &TrainConfig, data: &Dataset, lambdas: &[f64]) -> Re
                 }
                 let run_config = config.clone().lambda(lambdas[i]);
                 let objective = prepared.with_lambda(lambdas[i]).with_threads(engine_threads);
-                // Each run's elapsed time counts the shared preparation, as `train`'s does.
-                let started = Instant::now().checked_sub(prepare_time).unwrap_or_else(Instant::now);
-                let outcome = optimize(initial.clone(), &run_config, objective, |_, _| {}, started);
+                let outcome = optimize(initial.clone(), &run_config, objective, |_, _| {}, prepare_time);
                 slots.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
             });
         }
