@@ -70,7 +70,7 @@ pub fn kit_dir() -> PathBuf {
 }
 
 /// A path as a notebook should print it: relative to the kit's folder when it
-/// is inside it (`data/digits.mat`) or beside it (`../shared/ex4weights.mat`),
+/// is inside it (`data/digits.mat`) or beside it (`../elsewhere/ex4weights.mat`),
 /// else as given. A relative path is taken from the current folder (a
 /// notebook's own folder), so `../data/digits.mat` typed in `notebooks/`
 /// shows as `data/digits.mat`. Printed outputs then read the same on every
@@ -79,7 +79,7 @@ pub fn kit_dir() -> PathBuf {
 /// ```
 /// use nn_core::bundled;
 /// assert_eq!(bundled::kit_path(&bundled::digits_test_path()), "data/digits-test.mat");
-/// assert_eq!(bundled::kit_path(&bundled::kit_dir().join("../shared/w.mat")), "../shared/w.mat");
+/// assert_eq!(bundled::kit_path(&bundled::kit_dir().join("../elsewhere/w.mat")), "../elsewhere/w.mat");
 /// assert_eq!(bundled::kit_path(std::path::Path::new("/nowhere/w.mat")), "/nowhere/w.mat");
 /// ```
 pub fn kit_path(path: &Path) -> String {
@@ -203,6 +203,51 @@ pub fn digits_test_path() -> PathBuf {
 /// there, else the bundled `data/weights.mat`.
 pub fn weights_path() -> PathBuf {
     weights_source().weights_path()
+}
+
+/// The environment variable that points at the course's own `ex4weights.mat`
+/// (the course's file is not part of the kit; the checks that need it use it).
+pub const COURSE_WEIGHTS_ENV: &str = "NN_EX4_COURSE_WEIGHTS";
+
+/// How to make the course's weights reachable, for skip lines and errors.
+pub const COURSE_WEIGHTS_HINT: &str =
+    "set NN_EX4_COURSE_WEIGHTS=/path/to/ex4weights.mat or put the file in data/";
+
+/// The course's own `ex4weights.mat`, where one is reachable: the file named by
+/// `NN_EX4_COURSE_WEIGHTS`, else `data/ex4weights.mat`. `Ok(None)` when neither
+/// is set up (the kit works without it); an error when the variable names a
+/// file that is missing, since a check that was asked for must not be skipped.
+///
+/// ```
+/// // On a plain clone (no variable, no data/ex4weights.mat) there is none.
+/// # if std::env::var_os("NN_EX4_COURSE_WEIGHTS").is_none() && !nn_core::bundled::Source::Course.weights_path().exists() {
+/// assert!(nn_core::bundled::course_weights_file().unwrap().is_none());
+/// # }
+/// ```
+pub fn course_weights_file() -> Result<Option<PathBuf>> {
+    course_weights_file_from(std::env::var_os(COURSE_WEIGHTS_ENV), &Source::Course.weights_path())
+}
+
+/// [`course_weights_file`] with the variable's value and the `data/` file given.
+fn course_weights_file_from(variable: Option<std::ffi::OsString>, in_data: &Path) -> Result<Option<PathBuf>> {
+    match variable {
+        Some(value) if !value.is_empty() => {
+            let path = PathBuf::from(value);
+            if path.is_file() {
+                Ok(Some(path))
+            } else {
+                Err(NnError::Io {
+                    path,
+                    action: "find the course's weights named by NN_EX4_COURSE_WEIGHTS at",
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "no such file; point the variable at the course's ex4weights.mat or unset it",
+                    ),
+                })
+            }
+        }
+        _ => Ok(in_data.is_file().then(|| in_data.to_path_buf())),
+    }
 }
 
 /// A missing bundled file as an error that names the expected path and how to get it.
@@ -402,8 +447,8 @@ mod tests {
     fn kit_paths_read_the_same_on_every_machine() {
         let kit = kit_dir();
         assert_eq!(kit_path(&kit.join("notebooks/../data/./digits.mat")), "data/digits.mat");
-        assert_eq!(kit_path(&kit.join("../../shared/reference/ex4weights.mat")), kit.join("../../shared/reference/ex4weights.mat").display().to_string());
-        assert_eq!(kit_path(&kit.join("notebooks/../../shared/reference/ex4weights.mat")), "../shared/reference/ex4weights.mat");
+        assert_eq!(kit_path(&kit.join("../../elsewhere/ref/ex4weights.mat")), kit.join("../../elsewhere/ref/ex4weights.mat").display().to_string());
+        assert_eq!(kit_path(&kit.join("notebooks/../../elsewhere/ref/ex4weights.mat")), "../elsewhere/ref/ex4weights.mat");
         assert!(describe().contains("training digits: data/"), "{}", describe());
         assert_eq!(lexically_normal(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
     }
@@ -441,6 +486,27 @@ mod tests {
         let msg = e.to_string();
         assert!(msg.contains("could not find the training digits at") && msg.contains("no-such-file.mat"), "{msg}");
         assert!(msg.contains("build-digits") && msg.contains("git checkout"), "{msg}");
+    }
+
+    #[test]
+    fn course_weights_come_from_the_variable_or_data() {
+        let dir = std::env::temp_dir().join(format!("nn-core-course-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (present, absent) = (dir.join("ex4weights.mat"), dir.join("missing.mat"));
+        std::fs::write(&present, b"x").unwrap();
+        // Nothing set up: none, no error.
+        assert_eq!(course_weights_file_from(None, &absent).unwrap(), None);
+        assert_eq!(course_weights_file_from(Some("".into()), &absent).unwrap(), None);
+        // data/ex4weights.mat is used when the variable is not set.
+        assert_eq!(course_weights_file_from(None, &present).unwrap(), Some(present.clone()));
+        // The variable wins over data/.
+        let other = dir.join("other.mat");
+        std::fs::write(&other, b"y").unwrap();
+        assert_eq!(course_weights_file_from(Some(other.clone().into()), &present).unwrap(), Some(other));
+        // A variable naming a missing file is an error, not a skip.
+        let e = course_weights_file_from(Some(absent.clone().into()), &present).unwrap_err().to_string();
+        assert!(e.contains("NN_EX4_COURSE_WEIGHTS") && e.contains("missing.mat"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

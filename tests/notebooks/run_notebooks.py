@@ -63,12 +63,15 @@ PANIC = re.compile(r"panicked at|SIGABRT|Subprocess terminated")
 
 NOTEBOOK_KEYS = {
     "_comment", "runs", "checks", "timeout", "allow_stderr", "expect", "failure",
-    "substitute", "write",
+    "substitute", "write", "needs",
 }
 RUN_KEYS = {
     "_comment", "name", "checks", "timeout", "allow_stderr", "expect", "failure",
-    "substitute",
+    "substitute", "needs",
 }
+# What a run may need that a plain clone does not have: such a run is skipped (and the
+# runner says so) where the thing is not set up, and fails where it is set up but broken.
+NEEDS = {"course-weights"}
 CHECK_KEYS = {
     "_comment", "cell", "text", "contains", "not_text", "stderr", "image", "mime",
 }
@@ -92,6 +95,7 @@ class Run:
     expect: str = "pass"  # "pass" | "fail"
     failure: str | None = None  # regex the failure message must match (expect=fail)
     substitute: dict | None = None
+    needs: str | None = None  # one of NEEDS
     write: bool = True  # may --write store this notebook's outputs?
     spec_file: str | None = None
 
@@ -184,6 +188,9 @@ def parse_spec_file(path: Path) -> list[Run]:
                 _check_keys(sub, {"_comment", "from", "tag"}, f"{rwhere} substitute")
                 if "from" not in sub:
                     raise SpecError(f"{rwhere}: substitute needs 'from'")
+            needs = merged.get("needs")
+            if needs is not None and needs not in NEEDS:
+                raise SpecError(f"{rwhere}: 'needs' is one of {sorted(NEEDS)}, not {needs!r}")
             allow = merged.get("allow_stderr", False)
             if isinstance(allow, list):
                 for sel in allow:
@@ -199,6 +206,7 @@ def parse_spec_file(path: Path) -> list[Run]:
                 expect=expect,
                 failure=merged.get("failure"),
                 substitute=sub,
+                needs=needs,
                 write=bool(nb_spec.get("write", True)),
                 spec_file=_rel(path),
             ))
@@ -680,6 +688,22 @@ def check_kernel() -> str | None:
     return None
 
 
+def unmet_need(run: Run) -> str | None:
+    """Why a run must be skipped here (its `needs` is not set up), or None.
+
+    Raises SpecError when the need is set up but broken (a variable naming no file)."""
+    if run.needs == "course-weights":
+        sys.path.insert(0, str(REPO / "tests"))
+        from course_files import CourseFileError, course_weights_file
+
+        try:
+            if course_weights_file() is None:
+                return "the course's ex4weights.mat"
+        except CourseFileError as err:
+            raise SpecError(str(err)) from None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("notebooks", nargs="*", help="notebook paths (default: all)")
@@ -735,9 +759,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"running {len(runs)} notebook run(s) on kernel '{KERNEL_NAME}', "
           f"EVCXR_CONFIG_DIR={_rel(EVCXR_CONFIG_DIR)}", flush=True)
     results: list[Result] = []
+    skipped: dict[str, list[str]] = {}
     t_all = time.monotonic()
     written = set()
     for run in runs:
+        try:
+            need = unmet_need(run)
+        except SpecError as err:
+            results.append(Result(run=run, problems=[f"{run.label}: {err}"]))
+            print(f"FAILED {run.label}: {err}", flush=True)
+            continue
+        if need:
+            skipped.setdefault(need, []).append(run.label)
+            print(f"--- {run.label}: skipped (needs {need})", flush=True)
+            continue
         print(f"--- {run.label}" + (" (expected to fail)" if run.expect == "fail" else ""),
               flush=True)
         res = execute_run(run)
@@ -776,7 +811,14 @@ def main(argv: list[str] | None = None) -> int:
         print("FAILED runs:")
         for r in failed:
             print(f"  {r.run.label}")
-    print(f"notebooks: {len(results) - len(failed)} passed, {len(failed)} failed")
+    for need, labels in skipped.items():
+        hint = ("set NN_EX4_COURSE_WEIGHTS=/path/to/ex4weights.mat or put the file in data/"
+                if need == "the course's ex4weights.mat" else "")
+        print(f"notebooks: skipped {len(labels)} run(s) that need {need} ({', '.join(labels)})"
+              + (f": {hint}" if hint else ""))
+    n_skipped = sum(len(v) for v in skipped.values())
+    print(f"notebooks: {len(results) - len(failed)} passed, {len(failed)} failed"
+          + (f", {n_skipped} skipped" if n_skipped else ""))
     return 1 if failed else 0
 
 

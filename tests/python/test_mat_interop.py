@@ -1,7 +1,8 @@
 """MAT files written by nn-core read exactly in SciPy, and SciPy's read exactly in nn-core.
 
 Needs: numpy, scipy, pytest; cargo on PATH (builds the `mat-interop` helper of
-the nn-tools crate). The course's weights are read from ../shared/reference/.
+the nn-tools crate). The course-figures check needs the course's ex4weights.mat (the
+`course_weights` fixture of tests/conftest.py: NN_EX4_COURSE_WEIGHTS or data/).
 
     pytest tests/python/test_mat_interop.py
 """
@@ -15,7 +16,6 @@ import pytest
 import scipy.io as sio
 
 REPO = Path(__file__).resolve().parents[2]
-COURSE_WEIGHTS = REPO.parent / "shared" / "reference" / "ex4weights.mat"
 
 
 @pytest.fixture(scope="session")
@@ -131,14 +131,21 @@ def test_transposed_theta_and_missing_variable_messages(tool, tmp_path):
     assert "`y`" in msg and "X, labels" in msg, msg
 
 
-def test_bundled_digits_in_numpy_give_the_course_figures():
-    """An independent NumPy check of data/digits.mat with the course's weights."""
+def test_bundled_digits_in_numpy_have_the_course_layout():
     m = sio.loadmat(REPO / "data" / "digits.mat")
     X, y = m["X"], m["y"]
     assert X.shape == (5000, 400) and X.dtype == np.float64
     assert y.shape == (5000, 1) and y.dtype == np.float64
     assert list(y[::500, 0]) == [10, 1, 2, 3, 4, 5, 6, 7, 8, 9]
-    w = sio.loadmat(COURSE_WEIGHTS)
+    mt = sio.loadmat(REPO / "data" / "digits-test.mat")
+    assert mt["X"].shape == (5000, 400) and set(mt["y"][:, 0]) == set(range(1, 11))
+
+
+def test_bundled_digits_in_numpy_give_the_course_figures(course_weights):
+    """An independent NumPy check of data/digits.mat with the course's weights."""
+    m = sio.loadmat(REPO / "data" / "digits.mat")
+    X, y = m["X"], m["y"]
+    w = sio.loadmat(course_weights)
     t1, t2 = w["Theta1"], w["Theta2"]
     sig = lambda z: 1 / (1 + np.exp(-z))
     a2 = sig(np.c_[np.ones(5000), X] @ t1.T)
@@ -149,5 +156,3 @@ def test_bundled_digits_in_numpy_give_the_course_figures():
     J = -np.sum(Y * np.log(h) + (1 - Y) * np.log(1 - h)) / 5000
     assert J == pytest.approx(0.287676, abs=1e-6)
     assert abs(J - 0.287629) < 1e-3
-    mt = sio.loadmat(REPO / "data" / "digits-test.mat")
-    assert mt["X"].shape == (5000, 400) and set(mt["y"][:, 0]) == set(range(1, 11))

@@ -6,7 +6,7 @@
 //! cargo run --release -p nn-tools --bin build-digits -- --mnist /tmp/package
 //! # optional check against the course's weights:
 //! cargo run --release -p nn-tools --bin build-digits -- --mnist /tmp/package \
-//!     --course-weights ../shared/reference/ex4weights.mat
+//!     --course-weights /path/to/ex4weights.mat
 //! ```
 //!
 //! Options: `--out DIR` (default: the workspace's `data/`), `--row-major`
