@@ -4,6 +4,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use ndarray::ArrayView2;
+
 /// Everything that can go wrong, each case naming the culprit.
 #[derive(Debug)]
 pub enum NnError {
@@ -97,4 +99,9 @@ pub(crate) fn check_non_negative(name: &'static str, value: f64) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// First NaN or infinite entry `(row, col, value)`, if any.
+pub(crate) fn first_non_finite(a: ArrayView2<f64>) -> Option<(usize, usize, f64)> {
+    a.indexed_iter().find(|(_, v)| !v.is_finite()).map(|((r, c), v)| (r, c, *v))
 }

@@ -4,49 +4,58 @@
 //! (400-25-10 by default), the regularized cross-entropy cost, backpropagation,
 //! gradient checking, `fmincg`, training, prediction and the pictures.
 //!
+//! | module | what | depends on |
+//! | --- | --- | --- |
+//! | [`lecture`] | the course's functions, one file each, in the lecture's names | - |
+//! | [`optim`] | `fmincg` and gradient descent: vectors and an objective, no networks | - |
+//! | [`engine`] | the fast cost + gradient behind training, tested equal to the lecture's | lecture, optim |
+//! | [`train`] | one entry point, [`train`], and the lambda study [`compare_lambdas`] | lecture, optim, engine |
+//! | [`io`] | `.mat` files, the bundled data, atomic writes | lecture |
+//! | [`viz`] | the pictures, inline in notebooks or as files | lecture, optim, train, io |
+//!
+//! The exercise's grader is a crate of its own (`nn-grader`); nothing here uses it.
+//!
 //! ```
 //! use nn_core::prelude::*;
 //! // The course's 3-5-3 debug network: five examples, three classes.
-//! let network = Network::debug(&[3, 5, 3]);
+//! let network = Network::debug(&[3, 5, 3]).unwrap();
 //! let x = debug_initialize_weights(5, 2); // X is 5 x 3: the course reuses the sin pattern
-//! let y = ndarray::array![2usize, 3, 1, 2, 3];
-//! let (j, grads) = nn_cost_function(&network, &x, &y, 0.0).unwrap();
-//! assert!(j > 0.0 && grads.len() == 2);
+//! let y = array![2, 3, 1, 2, 3];
+//! let (j, theta1_grad, theta2_grad) = nn_cost_function(network.theta1(), network.theta2(), &x, &y, 0.0).unwrap();
+//! assert!(j > 0.0 && theta1_grad.dim() == (5, 4) && theta2_grad.dim() == (3, 6));
 //! ```
 
-pub mod activation;
-pub mod grader;
-pub mod bundled;
-pub mod cost;
-pub mod data;
+pub mod engine;
 pub mod error;
-pub mod gradcheck;
-mod kernels;
-pub mod mat;
-pub mod mistakes;
-pub mod network;
+pub mod io;
+pub mod lecture;
 pub mod optim;
 pub mod train;
 pub mod viz;
 
-pub use activation::{sigmoid, sigmoid_gradient};
-pub use cost::{feedforward, nn_cost_function, nn_cost_function_loop, Feedforward};
-pub use data::Dataset;
-pub use error::{NnError, Result};
-pub use gradcheck::{check_nn_gradients, compute_numerical_gradient, debug_initialize_weights, GradCheckReport};
-pub use network::{accuracy, rand_initialize_weights, Init, Network};
-
-/// Everything a notebook needs, in one `use`.
-pub mod prelude {
-    pub use crate::activation::{sigmoid, sigmoid_gradient};
-    pub use crate::cost::{feedforward, nn_cost, nn_cost_function, nn_cost_function_loop, Feedforward};
-    pub use crate::data::Dataset;
+/// The teaching surface: what the crate root and the [`prelude`] both export.
+mod surface {
     pub use crate::error::NnError;
-    pub use crate::gradcheck::{check_nn_gradients, compute_numerical_gradient, debug_initialize_weights, GradCheckReport};
-    pub use crate::network::{accuracy, rand_initialize_weights, Init, Network};
-    pub use crate::optim::{fmincg, gradient_descent, History, Optimizer};
-    pub use crate::train::{compare_lambdas, continue_training, lambda_sweep, lambda_table, train, train_with_callback, LambdaResult, TrainConfig, Trained};
-    pub use crate::optim::StopReason;
+    pub use crate::io::bundled;
+    pub use crate::lecture::cost::{nn_cost_function, nn_cost_function_deep, nn_cost_function_loop};
+    pub use crate::lecture::data::Dataset;
+    pub use crate::lecture::gradcheck::{check_gradients, check_nn_gradients, compute_numerical_gradient, GradCheckReport};
+    pub use crate::lecture::network::{
+        debug_initialize_weights, feedforward, rand_initialize_weights, seeded_rng, Feedforward, Init, Network,
+    };
+    pub use crate::lecture::sigmoid::{sigmoid, sigmoid_gradient};
+    pub use crate::optim::{fmincg, gradient_descent, History, Optimizer, StopReason};
+    pub use crate::train::{compare_lambdas, train, Engine, LambdaResult, LambdaStudy, TrainConfig, Trained};
+    pub use crate::viz;
+}
+
+pub use error::Result;
+pub use surface::*;
+
+/// Everything a notebook needs, in one `use nn_core::prelude::*;`: the teaching surface
+/// (the same items as the crate root) and ndarray's `array!`, `s!`, `Array1`, `Array2`.
+pub mod prelude {
+    pub use crate::surface::*;
     pub use ndarray::{array, s, Array1, Array2};
 }
 

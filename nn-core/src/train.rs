@@ -7,20 +7,53 @@
 //! let data = Dataset::new(x, array![1, 2, 1, 2], 2).unwrap();
 //! let config = TrainConfig::new(&[2, 3, 2]).lambda(0.0).iterations(30).seed(1);
 //! let trained = train(&config, &data).unwrap();
-//! assert_eq!(trained.network.predict(&data.x).unwrap(), data.y);
+//! assert_eq!(&trained.network.predict(data.x()).unwrap(), data.y());
 //! assert!(trained.history.final_cost() < trained.history.initial_cost);
 //! ```
 
+use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::cost::{CostFunction, PreparedCostFunction};
-use crate::data::Dataset;
+use crate::engine::FastCost;
 use crate::error::{check_non_negative, NnError, Result};
-use crate::network::{Init, Network};
-use crate::optim::{fmincg, gradient_descent, History, Optimizer};
+use crate::lecture::cost::nn_cost_function_deep;
+use crate::lecture::network::{unroll, Init, Network};
+use crate::lecture::Dataset;
+use crate::optim::{fmincg, gradient_descent, History, Objective, Optimizer};
 
-/// Everything that decides a training run.
-#[derive(Clone, Debug, PartialEq)]
+/// Which code computes the cost and gradient during training. Both give the same
+/// numbers (to rounding; tested); the fast one is several times quicker.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Engine {
+    /// [`FastCost`]: X prepared once without its zeros, all cores, SIMD.
+    #[default]
+    Fast,
+    /// The lecture's code, [`nn_cost_function_deep`], as a student reads it.
+    Lecture,
+}
+
+/// A function called after every iteration with `(iteration, cost)`, e.g. to print
+/// `Iteration 12 | Cost: 4.5e-01`.
+#[derive(Clone, Default)]
+pub struct Progress(Option<Arc<Mutex<dyn FnMut(usize, f64) + Send>>>);
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_some() { "Progress(callback)" } else { "Progress(none)" })
+    }
+}
+
+impl Progress {
+    fn call(&self, iteration: usize, cost: f64) {
+        if let Some(callback) = &self.0 {
+            (callback.lock().unwrap_or_else(|p| p.into_inner()))(iteration, cost);
+        }
+    }
+}
+
+/// Everything that decides a training run, checked once by [`train`].
+#[derive(Clone, Debug)]
 pub struct TrainConfig {
     /// Layer sizes, input first: `[400, 25, 10]`.
     pub sizes: Vec<usize>,
@@ -34,6 +67,13 @@ pub struct TrainConfig {
     pub seed: u64,
     /// How the initial weights are drawn.
     pub init: Init,
+    /// Which code computes the cost and gradient.
+    pub engine: Engine,
+    /// Start from these weights instead of random ones (to train on); their layer sizes
+    /// must be `sizes`.
+    pub start: Option<Network>,
+    /// Called after each iteration.
+    pub progress: Progress,
 }
 
 impl Default for TrainConfig {
@@ -46,6 +86,9 @@ impl Default for TrainConfig {
             iterations: 50,
             seed: 0,
             init: Init::default(),
+            engine: Engine::Fast,
+            start: None,
+            progress: Progress::default(),
         }
     }
 }
@@ -80,6 +123,71 @@ impl TrainConfig {
         self.init = init;
         self
     }
+    /// Sets the engine.
+    pub fn engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+    /// Starts from `network` (e.g. 350 more iterations after the first 50).
+    pub fn start_from(mut self, network: Network) -> Self {
+        self.start = Some(network);
+        self
+    }
+    /// Calls `callback(iteration, cost)` after each iteration.
+    pub fn on_iteration(mut self, callback: impl FnMut(usize, f64) + Send + 'static) -> Self {
+        self.progress = Progress(Some(Arc::new(Mutex::new(callback))));
+        self
+    }
+
+    /// Checks the settings against the data: lambda, iterations, the layer sizes against
+    /// X and the labels, the start network against the sizes.
+    fn check(&self, data: &Dataset) -> Result<()> {
+        check_non_negative("lambda", self.lambda)?;
+        crate::optim::check_iterations(self.iterations)?;
+        if let Optimizer::GradientDescent { learning_rate } = self.optimizer {
+            if !(learning_rate.is_finite() && learning_rate > 0.0) {
+                return Err(NnError::InvalidArgument {
+                    name: "learning rate",
+                    reason: format!("the learning rate must be a finite number > 0, got {learning_rate}"),
+                });
+            }
+        }
+        if self.sizes.first() != Some(&data.num_features()) {
+            return Err(NnError::Shape {
+                what: "input layer".into(),
+                expected: format!("{} units (one per column of X)", data.num_features()),
+                got: format!("layer sizes {:?}", self.sizes),
+            });
+        }
+        if self.sizes.last() != Some(&data.num_labels()) {
+            return Err(NnError::Shape {
+                what: "output layer".into(),
+                expected: format!("{} units (one per class)", data.num_labels()),
+                got: format!("layer sizes {:?}", self.sizes),
+            });
+        }
+        if let Some(start) = &self.start {
+            if start.layer_sizes() != self.sizes {
+                return Err(NnError::Shape {
+                    what: "start network".into(),
+                    expected: format!("layer sizes {:?} (the config's)", self.sizes),
+                    got: format!("layer sizes {:?}", start.layer_sizes()),
+                });
+            }
+        }
+        if data.is_empty() {
+            return Err(NnError::InvalidArgument { name: "data", reason: "no examples to train on".into() });
+        }
+        Ok(())
+    }
+
+    /// The network training starts from: `start`, or random weights from `seed`.
+    fn initial_network(&self) -> Result<Network> {
+        match &self.start {
+            Some(network) => Ok(network.clone()),
+            None => Network::random(&self.sizes, self.init, self.seed),
+        }
+    }
 }
 
 /// A trained network with the record of how it got there.
@@ -93,132 +201,52 @@ pub struct Trained {
     pub config: TrainConfig,
 }
 
-impl Trained {
-    /// Fraction of `data` classified correctly.
-    pub fn accuracy(&self, data: &Dataset) -> Result<f64> {
-        self.network.accuracy(&data.x, &data.y)
-    }
-}
-
-fn check_config(config: &TrainConfig, data: &Dataset) -> Result<()> {
-    check_non_negative("lambda", config.lambda)?;
-    crate::optim::check_iterations(config.iterations)?;
-    if config.sizes.first() != Some(&data.num_features()) {
-        return Err(NnError::Shape {
-            what: "input layer".into(),
-            expected: format!("{} units (one per column of X)", data.num_features()),
-            got: format!("layer sizes {:?}", config.sizes),
-        });
-    }
-    if config.sizes.last() != Some(&data.num_labels) {
-        return Err(NnError::Shape {
-            what: "output layer".into(),
-            expected: format!("{} units (one per class)", data.num_labels),
-            got: format!("layer sizes {:?}", config.sizes),
-        });
-    }
-    if data.is_empty() {
-        return Err(NnError::InvalidArgument { name: "data", reason: "no examples to train on".into() });
-    }
-    Ok(())
-}
-
-/// Trains a network from random weights (seeded) as `config` says.
+/// Trains a network as `config` says: from random weights (or `config.start`), with the
+/// chosen optimizer and engine. The one entry point for training.
 pub fn train(config: &TrainConfig, data: &Dataset) -> Result<Trained> {
-    train_with_callback(config, data, |_, _| {})
-}
-
-/// [`train`], calling `callback(iteration, cost)` after each iteration —
-/// for a progress line such as `Iteration 12 | Cost: 4.5e-01`.
-pub fn train_with_callback(config: &TrainConfig, data: &Dataset, callback: impl FnMut(usize, f64)) -> Result<Trained> {
-    check_config(config, data)?;
-    let initial = Network::random(&config.sizes, config.init, config.seed)?;
-    continue_training(initial, config, data, callback)
-}
-
-/// Trains onwards from `network` (e.g. 350 more iterations after the first 50).
-pub fn continue_training(
-    network: Network,
-    config: &TrainConfig,
-    data: &Dataset,
-    callback: impl FnMut(usize, f64),
-) -> Result<Trained> {
-    let mut config = config.clone();
-    config.sizes = network.layer_sizes();
-    check_config(&config, data)?;
+    config.check(data)?;
     let start = Instant::now();
-    // Prepared once for the whole run: X without its zeros (see cost::PreparedCostFunction).
-    let objective =
-        CostFunction { sizes: &config.sizes, x: data.x.view(), y: data.y.view(), lambda: config.lambda }.prepare();
-    optimize(network, &config, objective, callback, start.elapsed())
+    match config.engine {
+        Engine::Fast => {
+            let objective = FastCost::new(data, &config.sizes, config.lambda)?;
+            optimize(config, objective, start.elapsed())
+        }
+        Engine::Lecture => {
+            let sizes = config.sizes.clone();
+            let objective = move |params: &ndarray::Array1<f64>| {
+                let network = Network::reroll(params.as_slice().unwrap_or(&params.to_vec()), &sizes)?;
+                let (j, grads) = nn_cost_function_deep(&network, data.x(), data.y(), config.lambda)?;
+                Ok((j, unroll(&grads)))
+            };
+            optimize(config, objective, start.elapsed())
+        }
+    }
 }
 
-/// Runs the optimizer of `config` on a prepared objective (whose lambda is
-/// `config.lambda`), from `network`. The history's elapsed time counts the
-/// preparation too (`prepared_in`), as a whole training run does.
-fn optimize(
-    network: Network,
-    config: &TrainConfig,
-    objective: PreparedCostFunction<'_>,
-    callback: impl FnMut(usize, f64),
-    prepared_in: Duration,
-) -> Result<Trained> {
+/// Runs the optimizer of `config` on `objective` (whose lambda is `config.lambda`). The
+/// history's elapsed time counts the preparation too (`prepared_in`).
+fn optimize(config: &TrainConfig, objective: impl Objective, prepared_in: Duration) -> Result<Trained> {
     let start = Instant::now();
+    let initial = config.initial_network()?.unroll();
+    let progress = |i: usize, cost: f64| config.progress.call(i, cost);
     let (params, mut history) = match config.optimizer {
-        Optimizer::Fmincg => fmincg(objective, network.unroll(), config.iterations, callback)?,
+        Optimizer::Fmincg => fmincg(objective, initial, config.iterations, progress)?,
         Optimizer::GradientDescent { learning_rate } => {
-            gradient_descent(objective, network.unroll(), learning_rate, config.iterations, callback)?
+            gradient_descent(objective, initial, learning_rate, config.iterations, progress)?
         }
     };
     history.elapsed = prepared_in + start.elapsed();
-    let network = Network::reroll(params.as_slice().expect("contiguous"), &config.sizes)?;
+    let network = Network::reroll(params.as_slice().unwrap_or(&params.to_vec()), &config.sizes)?;
     Ok(Trained { network, history, config: config.clone() })
-}
-
-/// Trains one network per lambda (same seed, same everything else), spread
-/// over the machine's cores. Results come back in the order of `lambdas`.
-pub fn lambda_sweep(config: &TrainConfig, data: &Dataset, lambdas: &[f64]) -> Result<Vec<Trained>> {
-    for &l in lambdas {
-        check_non_negative("lambda", l)?;
-    }
-    check_config(config, data)?;
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let workers = cores.min(lambdas.len()).max(1);
-    // X is prepared once for all the lambdas, and the cores are shared out:
-    // one training per core, each evaluating on one thread, rather than every
-    // training spreading each evaluation over every core (which made them
-    // wait on each other).
-    let start = Instant::now();
-    let initial = Network::random(&config.sizes, config.init, config.seed)?;
-    let prepared =
-        CostFunction { sizes: &config.sizes, x: data.x.view(), y: data.y.view(), lambda: config.lambda }.prepare();
-    let prepare_time = start.elapsed();
-    let engine_threads = (cores / workers).max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<Option<Result<Trained>>> = (0..lambdas.len()).map(|_| None).collect();
-    let slots = std::sync::Mutex::new(&mut results);
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                if i >= lambdas.len() {
-                    break;
-                }
-                let run_config = config.clone().lambda(lambdas[i]);
-                let objective = prepared.with_lambda(lambdas[i]).with_threads(engine_threads);
-                let outcome = optimize(initial.clone(), &run_config, objective, |_, _| {}, prepare_time);
-                slots.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
-            });
-        }
-    });
-    results.into_iter().map(|r| r.expect("every lambda was trained")).collect()
 }
 
 /// One lambda of a comparison: the trained network and how it does on the
 /// training set and on held-out data.
 #[derive(Clone, Debug)]
 pub struct LambdaResult {
-    /// The trained network, its history and settings (`trained.config.lambda`).
+    /// The lambda this network was trained with.
+    pub lambda: f64,
+    /// The trained network, its history and settings.
     pub trained: Trained,
     /// Accuracy on the training set (0..=1).
     pub train_accuracy: f64,
@@ -230,60 +258,112 @@ pub struct LambdaResult {
     pub test_cost: f64,
 }
 
-impl LambdaResult {
-    /// The lambda this network was trained with.
-    pub fn lambda(&self) -> f64 {
-        self.trained.config.lambda
-    }
+/// A comparison of several lambdas on the same data, seed and everything else.
+/// Its `Display` is the comparison table.
+#[derive(Clone, Debug)]
+pub struct LambdaStudy {
+    /// One result per lambda, in the order asked for.
+    pub results: Vec<LambdaResult>,
 }
 
-/// Trains one network per lambda ([`lambda_sweep`]) and scores each on the
-/// training and held-out sets: the numbers behind the lambda panel and the
-/// validation curve.
-pub fn compare_lambdas(config: &TrainConfig, train: &Dataset, test: &Dataset, lambdas: &[f64]) -> Result<Vec<LambdaResult>> {
-    if test.num_features() != train.num_features() || test.num_labels != train.num_labels {
+/// Trains one network per lambda (same seed, same everything else; `config.lambda` is
+/// ignored) and scores each on the training and held-out sets: the numbers behind the
+/// lambda panel and the validation curve. The trainings share X (prepared once) and run
+/// side by side, one per core. `config.progress` is not called.
+pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dataset, lambdas: &[f64]) -> Result<LambdaStudy> {
+    if lambdas.is_empty() {
+        return Err(NnError::InvalidArgument { name: "lambdas", reason: "give at least one lambda".into() });
+    }
+    for &l in lambdas {
+        check_non_negative("lambda", l)?;
+    }
+    config.check(train_set)?;
+    if held_out.num_features() != train_set.num_features() || held_out.num_labels() != train_set.num_labels() {
         return Err(NnError::Shape {
             what: "held-out set".into(),
-            expected: format!("{} features and {} labels, like the training set", train.num_features(), train.num_labels),
-            got: format!("{} features and {} labels", test.num_features(), test.num_labels),
+            expected: format!("{} features and {} labels, like the training set", train_set.num_features(), train_set.num_labels()),
+            got: format!("{} features and {} labels", held_out.num_features(), held_out.num_labels()),
         });
     }
-    lambda_sweep(config, train, lambdas)?
-        .into_iter()
-        .map(|trained| {
-            let net = &trained.network;
-            Ok(LambdaResult {
-                train_accuracy: net.accuracy(&train.x, &train.y)?,
-                test_accuracy: net.accuracy(&test.x, &test.y)?,
-                train_cost: crate::cost::nn_cost(net, &train.x, &train.y, 0.0)?,
-                test_cost: crate::cost::nn_cost(net, &test.x, &test.y, 0.0)?,
-                trained,
-            })
-        })
-        .collect()
+    let quiet = TrainConfig { progress: Progress::default(), ..config.clone() };
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let workers = cores.min(lambdas.len()).max(1);
+    // X is prepared once for all the lambdas, and the cores are shared out: one training
+    // per core, each evaluating on one thread, rather than every training spreading each
+    // evaluation over every core (which made them wait on each other).
+    let start = Instant::now();
+    let prepared = match quiet.engine {
+        Engine::Fast => Some(FastCost::new(train_set, &quiet.sizes, 0.0)?.with_threads((cores / workers).max(1))),
+        Engine::Lecture => None,
+    };
+    let prepare_time = start.elapsed();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut slots: Vec<Option<Result<Trained>>> = (0..lambdas.len()).map(|_| None).collect();
+    let shared = Mutex::new(&mut slots);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= lambdas.len() {
+                    break;
+                }
+                let run = quiet.clone().lambda(lambdas[i]);
+                let outcome = match &prepared {
+                    Some(fast) => fast.with_lambda(lambdas[i]).and_then(|objective| optimize(&run, objective, prepare_time)),
+                    None => train(&run, train_set),
+                };
+                shared.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
+            });
+        }
+    });
+    let mut results = Vec::with_capacity(lambdas.len());
+    for (slot, &lambda) in slots.into_iter().zip(lambdas) {
+        let trained = slot.unwrap_or_else(|| Err(NnError::InvalidArgument { name: "lambda study", reason: format!("lambda {lambda} was not trained") }))?;
+        let net = &trained.network;
+        results.push(LambdaResult {
+            lambda,
+            train_accuracy: net.accuracy(train_set)?,
+            test_accuracy: net.accuracy(held_out)?,
+            train_cost: nn_cost_function_deep(net, train_set.x(), train_set.y(), 0.0)?.0,
+            test_cost: nn_cost_function_deep(net, held_out.x(), held_out.y(), 0.0)?.0,
+            trained,
+        });
+    }
+    Ok(LambdaStudy { results })
 }
 
-/// The comparison as a text table, one row per lambda.
-pub fn lambda_table(results: &[LambdaResult]) -> String {
-    let mut out = String::from("  lambda | train acc | held-out acc | train J | held-out J | final cost\n");
-    for r in results {
-        out += &format!(
-            "{:>8} | {:>8.2}% | {:>11.2}% | {:>7.4} | {:>10.4} | {:>10.4}\n",
-            r.lambda(),
-            100.0 * r.train_accuracy,
-            100.0 * r.test_accuracy,
-            r.train_cost,
-            r.test_cost,
-            r.trained.history.final_cost()
-        );
+impl LambdaStudy {
+    /// Each network's cost history, labelled `λ = ...`, for [`crate::viz::cost_curves`].
+    pub fn histories(&self) -> Vec<(String, &History)> {
+        self.results.iter().map(|r| (format!("λ = {}", crate::viz::fmt_lambda(r.lambda)), &r.trained.history)).collect()
     }
-    out
+}
+
+impl fmt::Display for LambdaStudy {
+    /// One row per lambda: accuracies and the unregularized cost J on both sets, and the
+    /// final training objective (J plus the lambda penalty, what the optimizer minimized).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "  lambda | train acc | held-out acc | train J | held-out J | objective")?;
+        for r in &self.results {
+            writeln!(
+                f,
+                "{:>8} | {:>8.2}% | {:>11.2}% | {:>7.4} | {:>10.4} | {:>9.4}",
+                r.lambda,
+                100.0 * r.train_accuracy,
+                100.0 * r.test_accuracy,
+                r.train_cost,
+                r.test_cost,
+                r.trained.history.final_cost()
+            )?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gradcheck::debug_initialize_weights;
+    use crate::lecture::network::debug_initialize_weights;
     use ndarray::Array1;
 
     fn toy() -> Dataset {
@@ -299,8 +379,40 @@ mod tests {
         let a = train(&config, &data).unwrap();
         let b = train(&config, &data).unwrap();
         assert_eq!(a.network, b.network);
-        assert!(a.accuracy(&data).unwrap() >= 0.95, "{}", a.accuracy(&data).unwrap());
+        assert!(a.network.accuracy(&data).unwrap() >= 0.95, "{}", a.network.accuracy(&data).unwrap());
         assert!(a.history.final_cost() < 0.3 * a.history.initial_cost);
+    }
+
+    #[test]
+    fn both_engines_train_the_same_network() {
+        let data = toy();
+        let config = TrainConfig::new(&[4, 5, 2]).lambda(1.0).iterations(30).seed(4);
+        let fast = train(&config, &data).unwrap();
+        let lecture = train(&config.clone().engine(Engine::Lecture), &data).unwrap();
+        assert_eq!(fast.history.iterations(), lecture.history.iterations());
+        for (a, b) in fast.history.costs.iter().zip(&lecture.history.costs) {
+            assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+        }
+        let diff = (&fast.network.unroll() - &lecture.network.unroll()).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(diff < 1e-6, "{diff}");
+    }
+
+    #[test]
+    fn progress_is_called_and_training_continues_from_a_start() {
+        let data = toy();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let config = TrainConfig::new(&[4, 5, 2]).iterations(10).on_iteration(move |i, j| log.lock().unwrap().push((i, j)));
+        let first = train(&config, &data).unwrap();
+        let calls = seen.lock().unwrap().clone();
+        assert_eq!(calls.len(), 10);
+        assert_eq!(calls.iter().map(|c| c.1).collect::<Vec<_>>(), first.history.costs);
+        // Ten more iterations from where it stopped go lower still.
+        let more = train(&config.clone().start_from(first.network.clone()), &data).unwrap();
+        assert!(more.history.initial_cost <= first.history.final_cost() + 1e-12);
+        assert!(more.history.final_cost() < first.history.final_cost());
+        let e = train(&TrainConfig::new(&[4, 3, 2]).start_from(first.network), &data).unwrap_err();
+        assert!(e.to_string().contains("start network"), "{e}");
     }
 
     #[test]
@@ -316,20 +428,6 @@ mod tests {
     }
 
     #[test]
-    fn sweep_matches_individual_runs_in_order() {
-        let data = toy();
-        let config = TrainConfig::new(&[4, 3, 2]).iterations(20).seed(5);
-        let sweep = lambda_sweep(&config, &data, &[0.0, 1.0, 10.0]).unwrap();
-        for (t, l) in sweep.iter().zip([0.0, 1.0, 10.0]) {
-            assert_eq!(t.config.lambda, l);
-            assert_eq!(t.network, train(&config.clone().lambda(l), &data).unwrap().network);
-        }
-        // Larger lambda, smaller weights.
-        let norm = |t: &Trained| t.network.hidden_unit_weights().iter().map(|w| w * w).sum::<f64>();
-        assert!(norm(&sweep[2]) < norm(&sweep[0]));
-    }
-
-    #[test]
     fn bad_configs_are_named() {
         let data = toy();
         let e = train(&TrainConfig::new(&[5, 3, 2]), &data).unwrap_err();
@@ -340,25 +438,39 @@ mod tests {
         assert!(e.to_string().contains("iteration"), "{e}");
         let e = train(&TrainConfig::new(&[4, 3, 2]).lambda(-1.0), &data).unwrap_err();
         assert!(e.to_string().contains("lambda"), "{e}");
-        assert!(lambda_sweep(&TrainConfig::new(&[4, 3, 2]), &data, &[1.0, f64::NAN]).is_err());
+        for rate in [0.0, -1.0, f64::NAN] {
+            let gd = TrainConfig::new(&[4, 3, 2]).optimizer(Optimizer::GradientDescent { learning_rate: rate });
+            assert!(train(&gd, &data).unwrap_err().to_string().contains("learning rate"));
+        }
+        assert!(compare_lambdas(&TrainConfig::new(&[4, 3, 2]), &data, &data, &[1.0, f64::NAN]).is_err());
+        assert!(compare_lambdas(&TrainConfig::new(&[4, 3, 2]), &data, &data, &[]).is_err());
     }
 
     #[test]
-    fn compare_lambdas_scores_both_sets() {
+    fn lambda_study_matches_single_runs_and_scores_both_sets() {
         let data = toy();
         let (train_set, test_set) = (data.select(&(0..20).collect::<Vec<_>>()).unwrap(), data.select(&(20..30).collect::<Vec<_>>()).unwrap());
         let config = TrainConfig::new(&[4, 3, 2]).iterations(30).seed(2);
-        let results = compare_lambdas(&config, &train_set, &test_set, &[0.0, 3.0]).unwrap();
-        for r in &results {
-            assert_eq!(r.train_accuracy, r.trained.network.accuracy(&train_set.x, &train_set.y).unwrap());
-            assert_eq!(r.test_accuracy, r.trained.network.accuracy(&test_set.x, &test_set.y).unwrap());
-            let (j, _) = crate::cost::nn_cost_function(&r.trained.network, &test_set.x, &test_set.y, 0.0).unwrap();
+        let study = compare_lambdas(&config, &train_set, &test_set, &[0.0, 1.0, 10.0]).unwrap();
+        for (r, l) in study.results.iter().zip([0.0, 1.0, 10.0]) {
+            assert_eq!((r.lambda, r.trained.config.lambda), (l, l));
+            // The same network as a training of its own (the shared X changes nothing).
+            assert_eq!(r.trained.network, train(&config.clone().lambda(l), &train_set).unwrap().network);
+            assert_eq!(r.train_accuracy, r.trained.network.accuracy(&train_set).unwrap());
+            assert_eq!(r.test_accuracy, r.trained.network.accuracy(&test_set).unwrap());
+            let (j, _) = nn_cost_function_deep(&r.trained.network, test_set.x(), test_set.y(), 0.0).unwrap();
             assert!((r.test_cost - j).abs() < 1e-12);
         }
-        let table = lambda_table(&results);
-        assert_eq!(table.lines().count(), 3, "{table}");
-        assert!(table.lines().nth(2).unwrap().trim_start().starts_with('3'), "{table}");
+        // Larger lambda, smaller weights.
+        let norm = |t: &Trained| t.network.hidden_unit_weights().iter().map(|w| w * w).sum::<f64>();
+        assert!(norm(&study.results[2].trained) < norm(&study.results[0].trained));
+        let table = study.to_string();
+        assert_eq!(table.lines().count(), 4, "{table}");
+        assert!(table.lines().nth(3).unwrap().trim_start().starts_with("10"), "{table}");
         let wrong = Dataset::new(ndarray::Array2::zeros((2, 3)), ndarray::array![1, 2], 2).unwrap();
         assert!(compare_lambdas(&config, &train_set, &wrong, &[1.0]).is_err());
+        // The lecture engine gives the same study.
+        let lecture = compare_lambdas(&config.clone().engine(Engine::Lecture), &train_set, &test_set, &[1.0]).unwrap();
+        assert!((lecture.results[0].train_cost - study.results[1].train_cost).abs() < 1e-9);
     }
 }

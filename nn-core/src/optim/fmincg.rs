@@ -25,26 +25,23 @@ use crate::error::Result;
 
 /// The published constants of the line search.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FmincgConstants {
+struct FmincgConstants {
     /// Sufficient-decrease fraction (Wolfe-Powell, first condition).
-    pub rho: f64,
+    rho: f64,
     /// Slope fraction (Wolfe-Powell, second condition). RHO < SIG < 1.
-    pub sig: f64,
+    sig: f64,
     /// Do not come closer than this fraction to a bracket end.
-    pub int: f64,
+    int: f64,
     /// Extrapolate at most this many times the current step.
-    pub ext: f64,
+    ext: f64,
     /// Most function evaluations per line search.
-    pub max: usize,
+    max: usize,
     /// Largest allowed growth of the step from one line search to the next.
-    pub ratio: f64,
+    ratio: f64,
 }
 
-impl Default for FmincgConstants {
-    fn default() -> Self {
-        FmincgConstants { rho: 0.01, sig: 0.5, int: 0.1, ext: 3.0, max: 20, ratio: 100.0 }
-    }
-}
+/// RHO = 0.01, SIG = 0.5, INT = 0.1, EXT = 3.0, MAX = 20, RATIO = 100, as published with fmincg.m.
+const COURSE: FmincgConstants = FmincgConstants { rho: 0.01, sig: 0.5, int: 0.1, ext: 3.0, max: 20, ratio: 100.0 };
 
 fn dot(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
     a.dot(b)
@@ -65,22 +62,12 @@ fn dot(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
 /// assert!(history.final_cost() < 1e-10);
 /// ```
 pub fn fmincg(
-    f: impl Objective,
-    x0: Array1<f64>,
-    max_iter: usize,
-    callback: impl FnMut(usize, f64),
-) -> Result<(Array1<f64>, History)> {
-    fmincg_with(f, x0, max_iter, FmincgConstants::default(), callback)
-}
-
-/// [`fmincg`] with explicit line-search constants.
-pub fn fmincg_with(
     mut f: impl Objective,
     x0: Array1<f64>,
     max_iter: usize,
-    c: FmincgConstants,
     mut callback: impl FnMut(usize, f64),
 ) -> Result<(Array1<f64>, History)> {
+    let c = COURSE;
     check_iterations(max_iter)?;
     let start = Instant::now();
     let mut evaluations = 0;

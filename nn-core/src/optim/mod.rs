@@ -13,7 +13,7 @@ use crate::error::{NnError, Result};
 mod fmincg;
 mod gradient_descent;
 
-pub use fmincg::{fmincg, fmincg_with, FmincgConstants};
+pub use fmincg::fmincg;
 pub use gradient_descent::gradient_descent;
 
 /// What an optimizer minimizes: parameters in, `(J, dJ/dtheta)` out.
@@ -25,12 +25,6 @@ pub trait Objective {
 impl<F: FnMut(&Array1<f64>) -> Result<(f64, Array1<f64>)>> Objective for F {
     fn eval(&mut self, theta: &Array1<f64>) -> Result<(f64, Array1<f64>)> {
         self(theta)
-    }
-}
-
-impl Objective for crate::cost::CostFunction<'_> {
-    fn eval(&mut self, theta: &Array1<f64>) -> Result<(f64, Array1<f64>)> {
-        crate::cost::CostFunction::eval(self, theta)
     }
 }
 
@@ -120,6 +114,13 @@ pub(crate) fn eval_checked(
         NnError::Diverged { cost, .. } => NnError::Diverged { iteration, cost, hint: hint.into() },
         other => other,
     })?;
+    if g.len() != theta.len() {
+        return Err(NnError::Shape {
+            what: "the objective's gradient".into(),
+            expected: format!("{} entries (one per parameter)", theta.len()),
+            got: format!("{} entries", g.len()),
+        });
+    }
     if !j.is_finite() {
         return Err(NnError::Diverged { iteration, cost: j, hint: hint.into() });
     }

@@ -10,10 +10,10 @@ use super::canvas::{register_plotters_font, text_width, Canvas, CanvasBackend, R
 use super::figure::Figure;
 use super::{fmt_lambda, fmt_num, fmt_percent, fmt_sci};
 use crate::error::{NnError, Result};
-use crate::gradcheck::{GradCheckReport, PASS_THRESHOLD};
-use crate::network::param_count;
+use crate::lecture::gradcheck::{GradCheckReport, PASS_THRESHOLD};
+use crate::lecture::network::param_count;
 use crate::optim::History;
-use crate::train::LambdaResult;
+use crate::train::LambdaStudy;
 
 type DrawResult = std::result::Result<(), String>;
 
@@ -339,53 +339,26 @@ pub fn cost_curves<S: AsRef<str>>(curves: &[(S, &History)]) -> Result<Figure> {
     render(w, h, |r| body!(r), |r| body!(r))
 }
 
-/// [`cost_curves`] for a single run.
-///
-/// ```
-/// use nn_core::{viz, optim::{History, StopReason}};
-/// let h = History { costs: vec![2.0, 1.0, 0.7], initial_cost: 6.9, evaluations: 9,
-///     elapsed: Default::default(), stop_reason: StopReason::IterationLimit };
-/// assert!(viz::cost_curve(&h).is_ok());
-/// ```
-pub fn cost_curve(history: &History) -> Result<Figure> {
-    cost_curves(&[("training", history)])
-}
-
-/// [`cost_curves`] for the results of [`crate::train::compare_lambdas`]: one
-/// curve per lambda, labelled `λ = ...`.
+/// Training and held-out accuracy (or, with [`Measure::Cost`], the unregularized cost J)
+/// against lambda for a [`LambdaStudy`], on a log lambda axis: see [`validation_curve_of`].
 ///
 /// ```
 /// use nn_core::prelude::*;
-/// use nn_core::{train::compare_lambdas, viz};
+/// use nn_core::viz::{self, Measure};
 /// let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * 3 + j) % 5) as f64);
 /// let data = Dataset::new(x, ndarray::Array1::from_shape_fn(20, |i| 1 + i % 2), 2).unwrap();
-/// let results = compare_lambdas(&TrainConfig::new(&[4, 3, 2]).iterations(5), &data, &data, &[0.0, 1.0]).unwrap();
-/// assert!(viz::cost_curves_from(&results).unwrap().svg().unwrap().contains("λ = 1"));
+/// let study = compare_lambdas(&TrainConfig::new(&[4, 3, 2]).iterations(5), &data, &data, &[0.0, 0.1, 1.0]).unwrap();
+/// assert!(viz::validation_curve(&study, Measure::Accuracy).is_ok());
+/// assert!(viz::validation_curve(&study, Measure::Cost).is_ok());
 /// ```
-pub fn cost_curves_from(results: &[LambdaResult]) -> Result<Figure> {
-    let labels: Vec<String> = results.iter().map(|r| format!("λ = {}", fmt_lambda(r.lambda()))).collect();
-    let curves: Vec<(&str, &History)> =
-        labels.iter().zip(results).map(|(l, r)| (l.as_str(), &r.trained.history)).collect();
-    cost_curves(&curves)
-}
-
-/// [`validation_curve`] of training and held-out accuracy for the results of
-/// [`crate::train::compare_lambdas`]. (For the costs, call [`validation_curve`]
-/// with `train_cost` / `test_cost` and [`Measure::Cost`].)
-///
-/// ```
-/// use nn_core::prelude::*;
-/// use nn_core::{train::compare_lambdas, viz};
-/// let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * 3 + j) % 5) as f64);
-/// let data = Dataset::new(x, ndarray::Array1::from_shape_fn(20, |i| 1 + i % 2), 2).unwrap();
-/// let results = compare_lambdas(&TrainConfig::new(&[4, 3, 2]).iterations(5), &data, &data, &[0.0, 0.1, 1.0]).unwrap();
-/// assert!(viz::validation_curve_from(&results).is_ok());
-/// ```
-pub fn validation_curve_from(results: &[LambdaResult]) -> Result<Figure> {
-    let lambdas: Vec<f64> = results.iter().map(|r| r.lambda()).collect();
-    let train: Vec<f64> = results.iter().map(|r| r.train_accuracy).collect();
-    let held_out: Vec<f64> = results.iter().map(|r| r.test_accuracy).collect();
-    validation_curve(&lambdas, &train, &held_out, Measure::Accuracy)
+pub fn validation_curve(study: &LambdaStudy, measure: Measure) -> Result<Figure> {
+    let r = &study.results;
+    let lambdas: Vec<f64> = r.iter().map(|r| r.lambda).collect();
+    let (train, held_out): (Vec<f64>, Vec<f64>) = match measure {
+        Measure::Accuracy => r.iter().map(|r| (r.train_accuracy, r.test_accuracy)).unzip(),
+        Measure::Cost => r.iter().map(|r| (r.train_cost, r.test_cost)).unzip(),
+    };
+    validation_curve_of(&lambdas, &train, &held_out, measure)
 }
 
 /// What a validation curve plots against lambda.
@@ -403,16 +376,7 @@ pub enum Measure {
 /// "0", and set off by a dashed line. The best held-out point is ringed and
 /// named in the legend. Also available as SVG.
 ///
-/// ```
-/// use nn_core::viz::{self, Measure};
-/// let lambdas = [0.0, 0.01, 0.1, 1.0, 10.0];
-/// let train = [1.0, 0.99, 0.98, 0.95, 0.90];
-/// let held_out = [0.89, 0.90, 0.92, 0.93, 0.90];
-/// let fig = viz::validation_curve(&lambdas, &train, &held_out, Measure::Accuracy).unwrap();
-/// assert!(fig.svg().is_some());
-/// assert!(viz::validation_curve(&lambdas, &train[..4], &held_out, Measure::Accuracy).is_err());
-/// ```
-pub fn validation_curve(lambdas: &[f64], train: &[f64], held_out: &[f64], measure: Measure) -> Result<Figure> {
+pub(crate) fn validation_curve_of(lambdas: &[f64], train: &[f64], held_out: &[f64], measure: Measure) -> Result<Figure> {
     if lambdas.is_empty() {
         return Err(NnError::InvalidArgument { name: "lambdas", reason: "no lambdas: pass at least one".into() });
     }

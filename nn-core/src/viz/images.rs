@@ -6,10 +6,10 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use super::canvas::{fit_size, line_height, text_width, Align, Canvas, Rgb, BLACK, GREEN, PALETTE, RED, TEXT, WHITE};
 use super::figure::Figure;
 use super::{fmt_lambda, fmt_percent};
-use crate::data::label_to_digit;
+use crate::lecture::data::label_to_digit;
 use crate::error::{NnError, Result};
-use crate::network::{seeded_rng, Network};
-use crate::train::{LambdaResult, Trained};
+use crate::lecture::network::{seeded_rng, Network};
+use crate::train::{LambdaStudy, Trained};
 
 /// How many examples [`digit_grid`] shows when not told: the course's 100.
 pub const DEFAULT_DIGITS: usize = 100;
@@ -175,7 +175,7 @@ fn unit_images<'n>(network: &'n Network) -> Result<ArrayView2<'n, f64>> {
 /// let fig = viz::hidden_units(&net).unwrap();
 /// assert_eq!(fig.width(), fig.height()); // 5 x 5 units
 /// // A 3-5-3 network's inputs are not images:
-/// assert!(viz::hidden_units(&Network::debug(&[3, 5, 3])).is_err());
+/// assert!(viz::hidden_units(&Network::debug(&[3, 5, 3]).unwrap()).is_err());
 /// ```
 pub fn hidden_units(network: &Network) -> Result<Figure> {
     display_data(unit_images(network)?)
@@ -184,7 +184,7 @@ pub fn hidden_units(network: &Network) -> Result<Figure> {
 /// One panel of [`lambda_panel`]: a trained network and the numbers for its caption.
 /// The caller computes the accuracies (fractions in 0..=1).
 #[derive(Clone, Copy, Debug)]
-pub struct PanelEntry<'a> {
+pub(crate) struct PanelEntry<'a> {
     /// The trained network whose hidden units are drawn.
     pub network: &'a Network,
     /// The lambda it was trained with.
@@ -228,19 +228,7 @@ fn check_fraction(name: &'static str, v: f64) -> Result<()> {
 /// training and held-out accuracy. Up to four panels per row. The picture to
 /// show that larger lambda gives smoother, blurrier detectors.
 ///
-/// ```
-/// use nn_core::{viz, viz::PanelEntry, Network, Init};
-/// let a = Network::random(&[400, 25, 10], Init::default(), 1).unwrap();
-/// let b = Network::random(&[400, 25, 10], Init::default(), 2).unwrap();
-/// let panels = [
-///     PanelEntry { network: &a, lambda: 0.0, final_cost: 0.05, train_accuracy: 1.0, held_out_accuracy: Some(0.89) },
-///     PanelEntry { network: &b, lambda: 10.0, final_cost: 1.2, train_accuracy: 0.93, held_out_accuracy: Some(0.91) },
-/// ];
-/// let fig = viz::lambda_panel(&panels).unwrap();
-/// assert!(fig.width() > fig.height());
-/// assert!(viz::lambda_panel(&[]).is_err());
-/// ```
-pub fn lambda_panel(entries: &[PanelEntry<'_>]) -> Result<Figure> {
+pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
     if entries.is_empty() {
         return Err(NnError::InvalidArgument {
             name: "entries",
@@ -321,24 +309,23 @@ pub fn lambda_panel(entries: &[PanelEntry<'_>]) -> Result<Figure> {
     Figure::from_canvas(&canvas, None)
 }
 
-/// [`lambda_panel`] for the results of [`crate::train::compare_lambdas`]: one
-/// panel per lambda, captioned with its training and held-out accuracy.
+/// The hidden units of every network of a [`LambdaStudy`] side by side, captioned with
+/// lambda, the final cost and both accuracies: the picture that shows larger lambda giving
+/// smoother detectors. See [`lambda_panel_of`] for the layout.
 ///
 /// ```
 /// use nn_core::prelude::*;
-/// use nn_core::{train::compare_lambdas, viz};
 /// let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * 3 + j) % 5) as f64);
 /// let y = ndarray::Array1::from_shape_fn(20, |i| 1 + i % 2);
 /// let data = Dataset::new(x, y, 2).unwrap();
-/// let config = TrainConfig::new(&[4, 4, 2]).iterations(5);
-/// let results = compare_lambdas(&config, &data, &data, &[0.0, 1.0]).unwrap();
-/// let fig = viz::lambda_panel_from(&results).unwrap(); // 4 inputs: 2x2 "images"
+/// let study = compare_lambdas(&TrainConfig::new(&[4, 4, 2]).iterations(5), &data, &data, &[0.0, 1.0]).unwrap();
+/// let fig = viz::lambda_panel(&study).unwrap(); // 4 inputs: 2x2 "images"
 /// assert!(fig.width() > fig.height());
 /// ```
-pub fn lambda_panel_from(results: &[LambdaResult]) -> Result<Figure> {
+pub fn lambda_panel(study: &LambdaStudy) -> Result<Figure> {
     let entries: Vec<PanelEntry> =
-        results.iter().map(|r| PanelEntry::new(&r.trained, r.train_accuracy, Some(r.test_accuracy))).collect();
-    lambda_panel(&entries)
+        study.results.iter().map(|r| PanelEntry::new(&r.trained, r.train_accuracy, Some(r.test_accuracy))).collect();
+    lambda_panel_of(&entries)
 }
 
 /// Checks x / predicted / actual agree and labels are >= 1.

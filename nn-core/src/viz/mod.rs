@@ -10,9 +10,9 @@
 //! | --- | --- |
 //! | [`digit_grid`], [`display_data`] | the course's `displayData`: examples in a near-square grid |
 //! | [`hidden_units`] | the rows of Theta1 (without bias) as images |
-//! | [`cost_curves`], [`cost_curve`], [`cost_curves_from`] | cost J per iteration, several runs with a legend |
-//! | [`lambda_panel`], [`lambda_panel_from`] | hidden units of several networks side by side, captioned with lambda, cost, accuracies |
-//! | [`validation_curve`], [`validation_curve_from`] | training and held-out accuracy (or cost) against lambda, log axis |
+//! | [`cost_curves`] | cost J per iteration, several runs with a legend (a study's: `study.histories()`) |
+//! | [`lambda_panel`] | hidden units of every network of a lambda study side by side, captioned with lambda, cost, accuracies |
+//! | [`validation_curve`] | a lambda study's training and held-out accuracy (or cost) against lambda, log axis |
 //! | [`predictions`], [`misclassified`] | digits with predicted and true labels |
 //! | [`confusion_matrix`] | 10 x 10 heatmap with counts (digit 0 shown as 0) |
 //! | [`gradient_check`] | numerical vs analytical gradient per parameter, coloured by Theta |
@@ -36,13 +36,11 @@ mod charts;
 mod figure;
 mod images;
 
-pub use charts::{
-    cost_curve, cost_curves, cost_curves_from, gradient_check, validation_curve, validation_curve_from, Measure,
-};
+pub use charts::{cost_curves, gradient_check, validation_curve, Measure};
 pub use figure::Figure;
 pub use images::{
-    confusion_counts, confusion_matrix, digit_grid, display_data, hidden_units, lambda_panel, lambda_panel_from,
-    misclassified, predictions, PanelEntry, DEFAULT_DIGITS, DEFAULT_GALLERY,
+    confusion_counts, confusion_matrix, digit_grid, display_data, hidden_units, lambda_panel, misclassified,
+    predictions, DEFAULT_DIGITS, DEFAULT_GALLERY,
 };
 
 /// lambda as a teacher writes it: 0, 0.001, 0.03, 1, 10, 1e-05.

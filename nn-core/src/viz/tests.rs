@@ -6,10 +6,11 @@ use base64::Engine as _;
 use ndarray::{Array1, Array2};
 
 use super::canvas::{font, text_mask, Canvas};
-use super::images::{grid_canvas, grid_shape, CM_CELL, CM_LEFT, CM_TOP};
+use super::charts::validation_curve_of;
+use super::images::{lambda_panel_of, PanelEntry, grid_canvas, grid_shape, CM_CELL, CM_LEFT, CM_TOP};
 use super::*;
-use crate::gradcheck::{check_gradients, check_nn_gradients};
-use crate::network::{Init, Network};
+use crate::lecture::gradcheck::{check_gradients, check_nn_gradients};
+use crate::lecture::network::{Init, Network};
 use crate::optim::{History, StopReason};
 use crate::NnError;
 
@@ -268,7 +269,7 @@ fn saving_is_atomic_and_errors_name_the_path() {
     let dir = std::env::temp_dir().join(format!("nn-core-viz-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let pixel = display_data(&one_pixel(1, 1, 1.0)).unwrap();
-    let chart = cost_curve(&history(5, 3.0)).unwrap();
+    let chart = cost_curves(&[("training", &history(5, 3.0))]).unwrap();
 
     let png_path = dir.join("grid.png");
     std::fs::write(&png_path, b"old contents").unwrap();
@@ -314,7 +315,7 @@ fn the_embedded_font_has_the_glyphs_we_write() {
 fn captions_render_text() {
     let net = Network::random(&[400, 25, 10], Init::default(), 1).unwrap();
     let panel = |lambda: f64| {
-        lambda_panel(&[PanelEntry {
+        lambda_panel_of(&[PanelEntry {
             network: &net,
             lambda,
             final_cost: 0.5,
@@ -386,7 +387,7 @@ fn every_figure_renders_for_1_25_and_100_images() {
             misclassified(&x, &pred, &y, None, 0).unwrap(),
             misclassified(&x, &y, &y, None, 0).unwrap(),
             confusion_matrix(&pred, &y).unwrap(),
-            cost_curve(&history(m, 6.9)).unwrap(),
+            cost_curves(&[("training", &history(m, 6.9))]).unwrap(),
         ] {
             let d = decode(&fig);
             assert!(d.w > 20 && d.h > 20 && d.w < 4000 && d.h < 4000, "{m}: {}x{}", d.w, d.h);
@@ -398,7 +399,7 @@ fn every_figure_renders_for_1_25_and_100_images() {
         let net = Network::random(&[400, m, 10], Init::default(), 0).unwrap();
         let d = decode(&hidden_units(&net).unwrap());
         assert_eq!((d.w % (1 + cols * 21), d.h % (1 + rows * 21)), (0, 0));
-        assert!(lambda_panel(&[PanelEntry {
+        assert!(lambda_panel_of(&[PanelEntry {
             network: &net,
             lambda: 1.0,
             final_cost: 0.3,
@@ -434,12 +435,12 @@ fn every_figure_renders_for_2_layer_and_3_hidden_layer_networks() {
             held_out_accuracy: Some(0.85),
         })
         .collect();
-    let five = decode(&lambda_panel(&entries).unwrap());
-    let two = decode(&lambda_panel(&entries[..2]).unwrap());
+    let five = decode(&lambda_panel_of(&entries).unwrap());
+    let two = decode(&lambda_panel_of(&entries[..2]).unwrap());
     assert!(five.h > two.h, "five panels wrap to two rows");
     // Gradient checks of a 2-layer (one hidden layer) and a 3-hidden-layer network.
-    let r2 = check_nn_gradients(0.0).unwrap();
-    let r4 = check_gradients(&crate::nn_cost_function, &[4, 5, 4, 3, 3], 1.0).unwrap();
+    let r2 = check_nn_gradients(&crate::nn_cost_function, 0.0).unwrap();
+    let r4 = check_gradients(&crate::nn_cost_function_deep, &[4, 5, 4, 3, 3], 1.0).unwrap();
     for r in [&r2, &r4] {
         let fig = gradient_check(r).unwrap();
         assert!(fig.svg().unwrap().contains("Theta1"));
@@ -476,21 +477,21 @@ fn charts_handle_edge_cases() {
     cost_curves(&[("empty", &history(0, 5.0)), ("one", &history(1, 5.0))]).unwrap();
     // Costs spanning a factor > 20: log axis, labelled as such.
     let steep = History { costs: vec![1.0, 0.1, 0.01], ..history(3, 5.0) };
-    assert!(cost_curve(&steep).unwrap().svg().unwrap().contains("log scale"));
-    assert!(!cost_curve(&history(3, 2.0)).unwrap().svg().unwrap().contains("log scale"));
+    assert!(cost_curves(&[("training", &steep)]).unwrap().svg().unwrap().contains("log scale"));
+    assert!(!cost_curves(&[("training", &history(3, 2.0))]).unwrap().svg().unwrap().contains("log scale"));
     // Validation curve: lambda = 0 labelled "0"; a single lambda; only lambda = 0; unsorted.
-    let fig = validation_curve(&[0.0, 0.01, 1.0], &[1.0, 0.95, 0.9], &[0.8, 0.85, 0.82], Measure::Accuracy).unwrap();
+    let fig = validation_curve_of(&[0.0, 0.01, 1.0], &[1.0, 0.95, 0.9], &[0.8, 0.85, 0.82], Measure::Accuracy).unwrap();
     let svg = fig.svg().unwrap();
     let texts: Vec<&str> = svg.split("</text>").filter_map(|t| t.rsplit('>').next()).map(str::trim).collect();
     for label in ["0", "0.01", "1", "training", "held-out"] {
         assert!(texts.contains(&label), "no text {label:?} in {texts:?}");
     }
-    validation_curve(&[1.0], &[0.9], &[0.8], Measure::Accuracy).unwrap();
-    validation_curve(&[0.0], &[0.9], &[0.8], Measure::Accuracy).unwrap();
-    validation_curve(&[10.0, 0.0, 1.0], &[0.3, 0.1, 0.2], &[0.5, 0.4, 0.3], Measure::Cost).unwrap();
+    validation_curve_of(&[1.0], &[0.9], &[0.8], Measure::Accuracy).unwrap();
+    validation_curve_of(&[0.0], &[0.9], &[0.8], Measure::Accuracy).unwrap();
+    validation_curve_of(&[10.0, 0.0, 1.0], &[0.3, 0.1, 0.2], &[0.5, 0.4, 0.3], Measure::Cost).unwrap();
     // Equal values everywhere.
-    validation_curve(&[0.1, 1.0], &[0.5, 0.5], &[0.5, 0.5], Measure::Accuracy).unwrap();
-    cost_curve(&History { costs: vec![2.0, 2.0], ..history(2, 2.0) }).unwrap();
+    validation_curve_of(&[0.1, 1.0], &[0.5, 0.5], &[0.5, 0.5], Measure::Accuracy).unwrap();
+    cost_curves(&[("training", &History { costs: vec![2.0, 2.0], ..history(2, 2.0) })]).unwrap();
 }
 
 // ---------------------------------------------------------------------------
@@ -509,14 +510,14 @@ fn invalid_input_gives_clear_errors() {
     assert!(msg(display_data(&bad).unwrap_err()).contains("row 3"));
     assert!(msg(digit_grid(&x, Some(0), 0).unwrap_err()).contains("0"));
     assert!(msg(digit_grid(&x, Some(11), 0).unwrap_err()).contains("only 10"));
-    assert!(hidden_units(&Network::debug(&[3, 5, 3])).unwrap_err().to_string().contains("square"));
-    assert!(lambda_panel(&[]).is_err());
+    assert!(hidden_units(&Network::debug(&[3, 5, 3]).unwrap()).unwrap_err().to_string().contains("square"));
+    assert!(lambda_panel_of(&[]).is_err());
     let net = Network::random(&[400, 4, 10], Init::default(), 0).unwrap();
     let entry =
         PanelEntry { network: &net, lambda: 1.0, final_cost: 0.1, train_accuracy: 95.0, held_out_accuracy: None };
-    assert!(msg(lambda_panel(&[entry]).unwrap_err()).contains("fractions"));
-    assert!(lambda_panel(&[PanelEntry { lambda: -1.0, train_accuracy: 0.9, ..entry }]).is_err());
-    assert!(lambda_panel(&[PanelEntry { final_cost: f64::NAN, train_accuracy: 0.9, ..entry }]).is_err());
+    assert!(msg(lambda_panel_of(&[entry]).unwrap_err()).contains("fractions"));
+    assert!(lambda_panel_of(&[PanelEntry { lambda: -1.0, train_accuracy: 0.9, ..entry }]).is_err());
+    assert!(lambda_panel_of(&[PanelEntry { final_cost: f64::NAN, train_accuracy: 0.9, ..entry }]).is_err());
     let short = y.slice(ndarray::s![..9]).to_owned();
     assert!(msg(predictions(&x, &short, &y, None, 0).unwrap_err()).contains("10 labels"));
     assert!(misclassified(&x, &y, &short, None, 0).is_err());
@@ -527,15 +528,15 @@ fn invalid_input_gives_clear_errors() {
     assert!(confusion_matrix(&zero, &y).is_err());
     assert!(cost_curves::<&str>(&[]).is_err());
     let nan = History { costs: vec![1.0, f64::NAN], ..history(2, 2.0) };
-    assert!(cost_curve(&nan).is_err());
-    assert!(validation_curve(&[], &[], &[], Measure::Cost).is_err());
-    assert!(validation_curve(&[1.0], &[0.5, 0.4], &[0.5], Measure::Cost).is_err());
-    assert!(validation_curve(&[-1.0], &[0.5], &[0.5], Measure::Cost).is_err());
-    assert!(msg(validation_curve(&[1.0], &[95.0], &[90.0], Measure::Accuracy).unwrap_err()).contains("fractions"));
-    let mut report = check_nn_gradients(0.0).unwrap();
+    assert!(cost_curves(&[("training", &nan)]).is_err());
+    assert!(validation_curve_of(&[], &[], &[], Measure::Cost).is_err());
+    assert!(validation_curve_of(&[1.0], &[0.5, 0.4], &[0.5], Measure::Cost).is_err());
+    assert!(validation_curve_of(&[-1.0], &[0.5], &[0.5], Measure::Cost).is_err());
+    assert!(msg(validation_curve_of(&[1.0], &[95.0], &[90.0], Measure::Accuracy).unwrap_err()).contains("fractions"));
+    let mut report = check_nn_gradients(&crate::nn_cost_function, 0.0).unwrap();
     report.analytical = report.analytical.slice(ndarray::s![..5]).to_owned();
     assert!(gradient_check(&report).is_err());
-    let mut report = check_nn_gradients(0.0).unwrap();
+    let mut report = check_nn_gradients(&crate::nn_cost_function, 0.0).unwrap();
     report.sizes = vec![3, 5, 4];
     assert!(gradient_check(&report).is_err());
 }

@@ -16,31 +16,29 @@
 //!
 //! ```
 //! use ndarray::array;
-//! use nn_core::mat::write_mat;
+//! use nn_core::io::write_mat;
 //! let dir = std::env::temp_dir().join(format!("nn-core-doc-mat-{}", std::process::id()));
 //! std::fs::create_dir_all(&dir).unwrap();
 //! let path = dir.join("small.mat");
 //! let a = array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]];
 //! write_mat(&path, &[("A", a.view())]).unwrap();
 //! // Any MAT reader sees A as the 2x3 matrix above; here with the kit's own reader:
-//! let mat = nn_core::data::read_mat(&path).unwrap();
-//! assert_eq!(nn_core::data::matrix(&mat, &path, "A").unwrap(), a);
+//! let mat = nn_core::io::read::read_mat(&path).unwrap();
+//! assert_eq!(nn_core::io::read::matrix(&mat, &path, "A").unwrap(), a);
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
-use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
 use flate2::read::ZlibDecoder;
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use ndarray::ArrayView2;
 
-use crate::data::Dataset;
+use super::atomic::write_atomic;
 use crate::error::{NnError, Result};
-use crate::network::Network;
+use crate::lecture::{Dataset, Network};
 
 // Data types of MAT v5 data elements (the `mi*` constants of the format).
 const MI_INT8: u32 = 1;
@@ -82,9 +80,9 @@ const RESAVE_HINT: &str = "re-save it as a v7 MAT file: in MATLAB or Octave `sav
 /// let dir = std::env::temp_dir().join(format!("nn-core-doc-write-{}", std::process::id()));
 /// std::fs::create_dir_all(&dir).unwrap();
 /// let theta = array![[0.5, -1.0], [0.25, 2.0]];
-/// nn_core::mat::write_mat(dir.join("t.mat"), &[("Theta1", theta.view())]).unwrap();
+/// nn_core::io::write_mat(dir.join("t.mat"), &[("Theta1", theta.view())]).unwrap();
 /// // A bad name is refused before anything is written.
-/// assert!(nn_core::mat::write_mat(dir.join("u.mat"), &[("1st", theta.view())]).is_err());
+/// assert!(nn_core::io::write_mat(dir.join("u.mat"), &[("1st", theta.view())]).is_err());
 /// assert!(!dir.join("u.mat").exists());
 /// # std::fs::remove_dir_all(&dir).unwrap();
 /// ```
@@ -138,8 +136,8 @@ impl Dataset {
     /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let y = self.y.mapv(|l| l as f64).into_shape_with_order((self.y.len(), 1)).expect("m labels as m x 1");
-        write_mat(path, &[("X", self.x.view()), ("y", y.view())])
+        let y = self.y().mapv(|l| l as f64).into_shape_with_order((self.len(), 1)).expect("m labels as m x 1");
+        write_mat(path, &[("X", self.x().view()), ("y", y.view())])
     }
 }
 
@@ -295,45 +293,6 @@ fn matrix_element(name: &str, payload: &Payload) -> Result<Vec<u8>> {
     put_u32(&mut element, u32_len(name, body.len())?);
     element.extend_from_slice(&body);
     Ok(element)
-}
-
-static TEMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// Writes `bytes` to `path` through a temporary file in the same folder:
-/// write, fsync, rename. On any failure the temporary file is removed and the
-/// target is untouched.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io_err = |source| NnError::Io { path: path.to_path_buf(), action: "write", source };
-    let file_name = path.file_name().ok_or_else(|| NnError::InvalidArgument {
-        name: "path",
-        reason: format!("{} does not name a file", path.display()),
-    })?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    // A fresh temporary name: `.<name>.<pid>-<n>.tmp`, created exclusively.
-    let (tmp, mut file) = loop {
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(".{}.{}-{n}.tmp", file_name.to_string_lossy(), std::process::id()));
-        match OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1_000_000 => continue,
-            Err(e) => return Err(io_err(e)),
-        }
-    };
-    let written = file.write_all(bytes).and_then(|_| file.sync_all());
-    drop(file);
-    let result = written.and_then(|_| fs::rename(&tmp, path));
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io_err(e));
-    }
-    // Make the rename itself durable where the platform allows it (best effort).
-    if let Ok(d) = File::open(&dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------
@@ -611,9 +570,13 @@ pub(crate) fn explain_parse_failure(bytes: &[u8], parser_message: &str) -> Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static TEMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
     use ndarray::{array, Array2};
 
-    use crate::network::Init;
+    use crate::lecture::network::Init;
 
     /// A fresh empty folder under the system temp dir, removed on drop.
     struct TempDir(PathBuf);
@@ -667,8 +630,8 @@ mod tests {
         let path = dir.join("d.mat");
         data.save(&path).unwrap();
         let back = Dataset::load(&path).unwrap();
-        assert_eq!(bits(&back.x), bits(&data.x));
-        assert_eq!(back.y, data.y);
+        assert_eq!(bits(back.x()), bits(data.x()));
+        assert_eq!(back.y(), data.y());
         assert_eq!(dir.entries(), vec!["d.mat"], "no temporary file left behind");
     }
 
@@ -684,7 +647,7 @@ mod tests {
             for (a, b) in back.thetas().iter().zip(net.thetas()) {
                 assert_eq!(bits(a), bits(b));
             }
-            let mat = crate::data::read_mat(&path).unwrap();
+            let mat = crate::io::read::read_mat(&path).unwrap();
             let names: Vec<&str> = mat.arrays().iter().map(|a| a.name()).collect();
             let expected: Vec<String> = (1..sizes.len()).map(|l| format!("Theta{l}")).collect();
             assert_eq!(names, expected);
@@ -713,9 +676,9 @@ mod tests {
             (long_name, a.view()),
         ];
         write_mat(&path, &vars).unwrap();
-        let mat = crate::data::read_mat(&path).unwrap();
+        let mat = crate::io::read::read_mat(&path).unwrap();
         for (name, view) in &vars {
-            let got = crate::data::matrix(&mat, &path, name).unwrap();
+            let got = crate::io::read::matrix(&mat, &path, name).unwrap();
             assert_eq!(got.dim(), view.dim(), "{name}");
             assert_eq!(bits(&got), bits(&view.to_owned()), "{name}");
         }

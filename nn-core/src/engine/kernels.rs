@@ -1,7 +1,7 @@
 //! The fast engine behind training: the same cost and gradient as
-//! [`crate::cost::cost_and_gradient`], organised for speed.
+//! [`crate::lecture::cost`], organised for speed.
 //!
-//! `cost.rs` is the version to read; this file computes the same sums in a
+//! `lecture/cost.rs` is the version to read; this file computes the same sums in a
 //! different order, about 2.5 times faster on the course's 5000 digits on two
 //! cores (`cargo run --release -p nn-core --example bench`). The ideas:
 //!
@@ -38,7 +38,7 @@
 //!    within a few units in the last place of the scalar `exp`).
 //!
 //! The hidden layers (25 x 10 here) are small; they use ndarray's products on
-//! each block. The results equal `cost_and_gradient` up to floating-point
+//! each block. The results equal the lecture's `nn_cost_function_deep` up to floating-point
 //! rounding (the sums are added in another order, and the exponentials may
 //! differ in the last bits); the tests check 1e-12.
 
@@ -128,7 +128,8 @@ pub(crate) struct SparseInput {
 }
 
 /// Number of entries of `x` that are not exactly zero (NaN counts as nonzero).
-pub(crate) fn count_nonzeros(x: ArrayView2<f64>) -> usize {
+#[cfg(test)]
+fn count_nonzeros(x: ArrayView2<f64>) -> usize {
     x.iter().filter(|&&v| v != 0.0).count()
 }
 
@@ -176,12 +177,14 @@ impl SparseInput {
     }
 
     /// Number of rows of X.
-    pub(crate) fn rows(&self) -> usize {
+    #[cfg(test)]
+    fn rows(&self) -> usize {
         self.rows
     }
 
     /// Number of columns of X.
-    pub(crate) fn cols(&self) -> usize {
+    #[cfg(test)]
+    fn cols(&self) -> usize {
         self.cols
     }
 
@@ -541,7 +544,7 @@ struct Weights<'a> {
 
 /// Cost terms of the output layer, and `delta(L) = h - y` in place of `z`.
 ///
-/// The same quantities as `cost::cost_and_gradient` (the stable softplus
+/// The same quantities as the lecture's `nn_cost_function_deep` (the stable softplus
 /// forms of the logs), with one exponential per output and one logarithm
 /// per example: with `e = exp(-|z|)`,
 /// `h = 1/(1+e)` if z >= 0, else `e/(1+e)`;

@@ -9,39 +9,24 @@
 //! to one layer's gradient shows up as one bad block.
 //!
 //! ```
-//! let report = nn_core::check_nn_gradients(0.0).unwrap();
+//! use nn_core::prelude::*;
+//! // The course's checkNNGradients(lambda), on the library's nn_cost_function
+//! // (or on yours: any function with its signature).
+//! let report = check_nn_gradients(&nn_cost_function, 0.0).unwrap();
 //! assert!(report.relative_difference < 1e-9);
 //! println!("{report}");
 //! ```
 
 use std::fmt;
 
-use ndarray::{Array1, Array2, ShapeBuilder};
+use ndarray::{Array1, Array2};
 
-use crate::cost::nn_cost_function;
-use crate::error::Result;
-use crate::network::{param_count, unroll, Network};
+use super::cost::TwoLayerCost;
+use super::network::{debug_initialize_weights, unroll, Network};
+use crate::error::{NnError, Result};
 
 /// The finite-difference step the course uses.
 pub const EPSILON: f64 = 1e-4;
-
-/// The course's deterministic "random" weights: `sin(1:numel)/10` reshaped
-/// column-major to `fan_out x (1 + fan_in)`.
-///
-/// ```
-/// let w = nn_core::debug_initialize_weights(2, 1);
-/// // MATLAB: reshape(sin(1:4), 2, 2) / 10 = [sin(1) sin(3); sin(2) sin(4)] / 10
-/// assert!((w[[0, 1]] - 3f64.sin() / 10.0).abs() < 1e-15);
-/// assert!((w[[1, 0]] - 2f64.sin() / 10.0).abs() < 1e-15);
-/// ```
-pub fn debug_initialize_weights(fan_out: usize, fan_in: usize) -> Array2<f64> {
-    let n = fan_out * (1 + fan_in);
-    let values: Vec<f64> = (1..=n).map(|i| (i as f64).sin() / 10.0).collect();
-    Array2::from_shape_vec((fan_out, 1 + fan_in).f(), values)
-        .expect("n = rows * cols")
-        .as_standard_layout()
-        .into_owned()
-}
 
 /// Central-difference gradient of `j` at `theta`, one parameter at a time
 /// (the course's `computeNumericalGradient`, with e = 1e-4).
@@ -117,9 +102,16 @@ pub struct GradCheckReport {
 pub const PASS_THRESHOLD: f64 = 1e-9;
 
 impl GradCheckReport {
-    /// True when the relative difference is below 1e-9.
+    /// True when the relative difference is below 1e-9 and the cost depends on the
+    /// weights at all (a function that returns a constant J and zero gradients agrees
+    /// with its finite differences, but computes nothing).
     pub fn passed(&self) -> bool {
-        self.relative_difference < PASS_THRESHOLD
+        self.relative_difference < PASS_THRESHOLD && !self.cost_is_constant()
+    }
+
+    /// True when no weight changes the cost (every finite difference is exactly 0).
+    pub fn cost_is_constant(&self) -> bool {
+        self.numerical.iter().all(|&v| v == 0.0)
     }
 
     /// Every parameter with its place, in unrolled order.
@@ -152,8 +144,14 @@ impl GradCheckReport {
 }
 
 fn relative_difference(num: &[f64], ana: &[f64]) -> f64 {
-    let diff: f64 = num.iter().zip(ana).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
-    let sum: f64 = num.iter().zip(ana).map(|(a, b)| (a + b) * (a + b)).sum::<f64>().sqrt();
+    // norm(num - ana) / norm(num + ana), the norms taken of values scaled by the largest
+    // entry so that squares of huge gradients (large lambda) do not overflow.
+    let scale = num.iter().chain(ana).fold(0.0f64, |m, v| m.max(v.abs()));
+    if scale == 0.0 {
+        return 0.0;
+    }
+    let diff: f64 = num.iter().zip(ana).map(|(a, b)| ((a - b) / scale).powi(2)).sum::<f64>().sqrt();
+    let sum: f64 = num.iter().zip(ana).map(|(a, b)| ((a + b) / scale).powi(2)).sum::<f64>().sqrt();
     if diff == 0.0 {
         0.0
     } else {
@@ -186,37 +184,61 @@ impl fmt::Display for GradCheckReport {
                 )?;
             }
         }
-        write!(
-            f,
-            "Relative difference: {:.3e} ({})",
-            self.relative_difference,
-            if self.passed() { "less than 1e-9: backpropagation is correct" } else { "NOT below 1e-9: check backpropagation" }
-        )
+        let verdict = if self.cost_is_constant() {
+            "but the cost does not change when any weight changes: is J computed from the Thetas?"
+        } else if self.passed() {
+            "less than 1e-9: backpropagation is correct"
+        } else {
+            "NOT below 1e-9: check backpropagation"
+        };
+        write!(f, "Relative difference: {:.3e} ({verdict})", self.relative_difference)
     }
 }
 
-/// A cost-and-gradient function with the signature of [`nn_cost_function`].
-pub type CostFn<'a> = dyn Fn(&Network, &Array2<f64>, &Array1<usize>, f64) -> Result<(f64, Vec<Array2<f64>>)> + 'a;
+/// A cost-and-gradient function of a whole network (any depth), such as
+/// [`nn_cost_function_deep`](super::cost::nn_cost_function_deep).
+pub type NetworkCost<'a> = dyn Fn(&Network, &Array2<f64>, &Array1<usize>, f64) -> Result<(f64, Vec<Array2<f64>>)> + 'a;
 
-/// The course's `checkNNGradients(lambda)`: a 3-5-3 network, 5 examples.
-pub fn check_nn_gradients(lambda: f64) -> Result<GradCheckReport> {
-    check_gradients(&nn_cost_function, &[3, 5, 3], lambda)
+/// The course's `checkNNGradients(lambda)`: the 3-5-3 debug network, 5 examples, finite
+/// differences against the backpropagation of `nn_cost_function` (the library's, a
+/// student's, a catalogued mistake: anything with its signature).
+pub fn check_nn_gradients(nn_cost_function: &TwoLayerCost<'_>, lambda: f64) -> Result<GradCheckReport> {
+    let cost = |net: &Network, x: &Array2<f64>, y: &Array1<usize>, lambda: f64| {
+        let (j, theta1_grad, theta2_grad) = nn_cost_function(net.theta1(), net.theta2(), x, y, lambda)?;
+        Ok((j, vec![theta1_grad, theta2_grad]))
+    };
+    check_gradients(&cost, &[3, 5, 3], lambda)
 }
 
-/// Gradient check of any cost function (yours, a broken one) on a small debug
-/// network with the given layer sizes and `m = 5` examples, set up as the course does:
+/// Gradient check of a cost function of any depth on a small debug network with the given
+/// layer sizes and `m = 5` examples, set up as the course does:
 /// `Theta(l) = debugInitializeWeights`, `X = debugInitializeWeights(m, n - 1)`,
 /// `y = 1 + mod(1:m, K)`.
-pub fn check_gradients(cost: &CostFn<'_>, sizes: &[usize], lambda: f64) -> Result<GradCheckReport> {
+pub fn check_gradients(cost: &NetworkCost<'_>, sizes: &[usize], lambda: f64) -> Result<GradCheckReport> {
     crate::error::check_non_negative("lambda", lambda)?;
-    let net = Network::reroll(&vec![0.0; param_count(sizes)], sizes)?; // validates sizes
-    let net = Network::debug(&net.layer_sizes());
+    let net = Network::debug(sizes)?;
     let m = 5;
     let k = *sizes.last().expect("validated");
     let x = debug_initialize_weights(m, sizes[0] - 1);
     let y: Array1<usize> = (1..=m).map(|i| 1 + i % k).collect();
 
     let (_, grads) = cost(&net, &x, &y, lambda)?;
+    if grads.len() != net.thetas().len() {
+        return Err(NnError::Shape {
+            what: "the gradients".into(),
+            expected: format!("{} matrices (one per Theta)", net.thetas().len()),
+            got: format!("{} matrices", grads.len()),
+        });
+    }
+    for (l, (g, t)) in grads.iter().zip(net.thetas()).enumerate() {
+        if g.dim() != t.dim() {
+            return Err(NnError::Shape {
+                what: format!("Theta{}_grad", l + 1),
+                expected: format!("{}x{} (the shape of Theta{})", t.nrows(), t.ncols(), l + 1),
+                got: format!("{}x{}", g.nrows(), g.ncols()),
+            });
+        }
+    }
     let analytical = unroll(&grads);
     let numerical = compute_numerical_gradient(
         |p| {
@@ -226,11 +248,19 @@ pub fn check_gradients(cost: &CostFn<'_>, sizes: &[usize], lambda: f64) -> Resul
         &net.unroll(),
     )?;
     if analytical.len() != numerical.len() {
-        return Err(crate::error::NnError::Shape {
+        return Err(NnError::Shape {
             what: "gradient".into(),
             expected: format!("{} entries (one per parameter)", numerical.len()),
             got: format!("{} entries", analytical.len()),
         });
+    }
+    for (what, values) in [("finite differences of the cost", &numerical), ("backpropagation's gradient", &analytical)] {
+        if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+            return Err(NnError::InvalidArgument {
+                name: "gradient check",
+                reason: format!("the {what} gave {bad} (lambda = {lambda}): the check needs finite numbers"),
+            });
+        }
     }
     let num = numerical.as_slice().expect("contiguous");
     let ana = analytical.as_slice().expect("contiguous");
@@ -263,7 +293,8 @@ pub fn check_gradients(cost: &CostFn<'_>, sizes: &[usize], lambda: f64) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::sigmoid_scalar;
+    use crate::lecture::cost::{nn_cost_function, nn_cost_function_deep};
+    use crate::lecture::sigmoid::sigmoid;
     use ndarray::s;
 
     #[test]
@@ -279,26 +310,26 @@ mod tests {
     #[test]
     fn correct_backprop_passes_at_lambda_0_and_3() {
         for lambda in [0.0, 3.0] {
-            let r = check_nn_gradients(lambda).unwrap();
+            let r = check_nn_gradients(&nn_cost_function, lambda).unwrap();
             assert!(r.relative_difference < 1e-9, "lambda {lambda}: {}", r.relative_difference);
             assert!(r.per_theta.iter().all(|&d| d < 1e-9));
             assert_eq!(r.numerical.len(), 5 * 4 + 3 * 6);
             assert!(r.passed() && r.failing_thetas().is_empty());
         }
-        let deep = check_gradients(&nn_cost_function, &[3, 5, 5, 3], 1.0).unwrap();
+        let deep = check_gradients(&nn_cost_function_deep, &[3, 5, 5, 3], 1.0).unwrap();
         assert!(deep.passed(), "{deep}");
         assert_eq!(deep.per_theta.len(), 3);
     }
 
     #[test]
     fn a_broken_theta2_gradient_is_located() {
-        // Backprop that forgets to subtract y in delta3 only for Theta2's gradient.
-        let broken = |net: &Network, x: &Array2<f64>, y: &Array1<usize>, lambda: f64| {
-            let (j, mut g) = nn_cost_function(net, x, y, lambda)?;
-            g[1].slice_mut(s![.., 2]).mapv_inplace(|v| v * 1.5 + 0.01);
-            Ok((j, g))
+        // Backprop that gets one column of Theta2's gradient wrong.
+        let broken = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, lambda: f64| {
+            let (j, g1, mut g2) = nn_cost_function(t1, t2, x, y, lambda)?;
+            g2.slice_mut(s![.., 2]).mapv_inplace(|v| v * 1.5 + 0.01);
+            Ok((j, g1, g2))
         };
-        let r = check_gradients(&broken, &[3, 5, 3], 0.0).unwrap();
+        let r = check_nn_gradients(&broken, 0.0).unwrap();
         assert!(!r.passed());
         assert_eq!(r.failing_thetas(), vec![2]);
         assert!(r.per_theta[0] < 1e-9);
@@ -308,31 +339,52 @@ mod tests {
     }
 
     #[test]
+    fn a_stub_that_computes_nothing_does_not_pass() {
+        let zeros = |t1: &Array2<f64>, t2: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| {
+            Ok((0.0, Array2::zeros(t1.dim()), Array2::zeros(t2.dim())))
+        };
+        let r = check_nn_gradients(&zeros, 0.0).unwrap();
+        assert!(!r.passed() && r.cost_is_constant());
+        assert!(r.to_string().contains("does not change"), "{r}");
+        // Wrong-shaped gradients and non-finite numbers are errors, not reports.
+        let transposed = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64| {
+            let (j, g1, g2) = nn_cost_function(t1, t2, x, y, l)?;
+            Ok((j, g1, g2.t().to_owned()))
+        };
+        let e = check_nn_gradients(&transposed, 0.0).unwrap_err().to_string();
+        assert!(e.contains("Theta2_grad") && e.contains("3x6") && e.contains("6x3"), "{e}");
+        // Huge lambda: the norms do not overflow, so the report is a number, not NaN
+        // (the course's formula squares entries of 1e298).
+        let r = check_nn_gradients(&nn_cost_function, 1e300).unwrap();
+        assert!(r.passed() && r.per_theta.iter().all(|d| d.is_finite()), "{r}");
+    }
+
+    #[test]
     fn numerical_gradient_of_cost_matches_hand_derivative() {
-        // One weight, one example: J(w) = -log(g(w x)) with x = 2, y = 1 -> dJ/dw = (g(2w) - 1) * 2.
+        // J(w) = -log(g(w x)) with x = 2, y = 1 (one weight, no hidden layer) -> dJ/dw = (g(2w) - 1) * 2.
         let x = ndarray::array![[2.0]];
         let y = ndarray::array![1usize];
         let w = 0.3;
         let num = compute_numerical_gradient(
             |p| {
                 let n = Network::new(vec![ndarray::array![[0.0, p[0]]]])?;
-                nn_cost_function(&n, &x, &y, 0.0).map(|(j, _)| j)
+                nn_cost_function_deep(&n, &x, &y, 0.0).map(|(j, _)| j)
             },
             &ndarray::array![w],
         )
         .unwrap();
-        let exact = (sigmoid_scalar(2.0 * w) - 1.0) * 2.0;
+        let exact = (sigmoid(2.0 * w) - 1.0) * 2.0;
         assert!((num[0] - exact).abs() < 1e-8);
     }
 
     #[test]
     fn entries_locate_unrolled_positions() {
-        let r = check_nn_gradients(0.0).unwrap();
+        let r = check_nn_gradients(&nn_cost_function, 0.0).unwrap();
         let e = r.entries();
         // Unrolled order: Theta1 column 1 rows 1..5, then column 2...
         assert_eq!((e[0].layer, e[0].row, e[0].col), (1, 1, 1));
         assert_eq!((e[5].layer, e[5].row, e[5].col), (1, 1, 2));
         assert_eq!((e[20].layer, e[20].row, e[20].col), (2, 1, 1));
-        assert!(check_nn_gradients(-1.0).is_err());
+        assert!(check_nn_gradients(&nn_cost_function, -1.0).is_err());
     }
 }

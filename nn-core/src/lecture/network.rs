@@ -19,13 +19,15 @@
 //! assert_eq!(back, net);
 //! ```
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, ShapeBuilder};
+use ndarray::{s, Array1, Array2, ArrayView2, Axis, ShapeBuilder};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::SeedableRng;
 use ndarray_rand::rand_distr::Uniform;
 use ndarray_rand::RandomExt;
 
-use crate::error::{check_non_negative, shape_str, NnError, Result};
+use super::data::Dataset;
+use super::sigmoid::sigmoid;
+use crate::error::{check_non_negative, first_non_finite, shape_str, NnError, Result};
 
 /// A feed-forward sigmoid network: one Theta per layer transition.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,8 +83,11 @@ pub fn rand_initialize_weights(l_in: usize, l_out: usize, epsilon: f64, rng: &mu
     if e == 0.0 {
         return Array2::zeros((l_out, 1 + l_in));
     }
-    let dist = Uniform::new_inclusive(-e, e).expect("finite, ordered bounds");
-    Array2::random_using((l_out, 1 + l_in), dist, rng)
+    match Uniform::new_inclusive(-e, e) {
+        Ok(dist) => Array2::random_using((l_out, 1 + l_in), dist, rng),
+        // e so large that 2e overflows: draw in [-1, 1] and scale.
+        Err(_) => Array2::random_using((l_out, 1 + l_in), Uniform::new_inclusive(-1.0, 1.0).expect("finite"), rng) * e,
+    }
 }
 
 fn check_sizes(sizes: &[usize]) -> Result<()> {
@@ -178,16 +183,10 @@ impl Network {
     }
 
     /// The course's deterministic debug network (`debugInitializeWeights` per layer).
-    ///
-    /// # Panics
-    /// If `sizes` has fewer than two entries (a programming error, not data).
-    pub fn debug(sizes: &[usize]) -> Network {
-        assert!(sizes.len() >= 2, "Network::debug needs at least two layer sizes");
-        let thetas = sizes
-            .windows(2)
-            .map(|w| crate::gradcheck::debug_initialize_weights(w[1], w[0]))
-            .collect();
-        Network { thetas }
+    pub fn debug(sizes: &[usize]) -> Result<Network> {
+        check_sizes(sizes)?;
+        let thetas = sizes.windows(2).map(|w| debug_initialize_weights(w[1], w[0])).collect();
+        Ok(Network { thetas })
     }
 
     /// Rebuilds a network from an unrolled vector (`[Theta1(:); Theta2(:)]`).
@@ -286,9 +285,9 @@ impl Network {
     /// Predicted labels `1..=K` for each row of `x` (the course's `predict.m`):
     /// the output unit with the largest activation, ties to the lower label.
     pub fn predict(&self, x: &Array2<f64>) -> Result<Array1<usize>> {
-        self.check_inputs("X", x.view())?;
-        let out = crate::cost::forward_outputs(self, x.view());
-        Ok(out
+        let ff = feedforward(self, x)?;
+        Ok(ff
+            .h()
             .axis_iter(Axis(0))
             .map(|row| {
                 let mut best = 0;
@@ -302,32 +301,106 @@ impl Network {
             .collect())
     }
 
-    /// Fraction of rows of `x` whose predicted label equals `y` (0..=1).
-    pub fn accuracy(&self, x: &Array2<f64>, y: &Array1<usize>) -> Result<f64> {
-        let p = self.predict(x)?;
-        accuracy(&p, y)
+    /// The fraction of `data`'s examples whose predicted label is right (0..=1):
+    /// the course's `mean(double(pred == y))`.
+    pub fn accuracy(&self, data: &Dataset) -> Result<f64> {
+        if data.num_labels() != self.num_labels() {
+            return Err(NnError::Shape {
+                what: "the data's labels".into(),
+                expected: format!("labels 1..={} (one per output unit)", self.num_labels()),
+                got: format!("labels 1..={}", data.num_labels()),
+            });
+        }
+        if data.is_empty() {
+            return Err(NnError::InvalidArgument { name: "data", reason: "no examples to score".into() });
+        }
+        let pred = self.predict(data.x())?;
+        let right = pred.iter().zip(data.y()).filter(|(p, y)| p == y).count();
+        Ok(right as f64 / data.len() as f64)
     }
 }
 
-/// Fraction of equal entries: `mean(double(pred == y))`.
-pub fn accuracy(pred: &Array1<usize>, y: &Array1<usize>) -> Result<f64> {
-    if pred.len() != y.len() {
-        return Err(NnError::Shape {
-            what: "predictions".into(),
-            expected: format!("{} labels (one per row of y)", y.len()),
-            got: format!("{}", pred.len()),
-        });
-    }
-    if y.is_empty() {
-        return Err(NnError::InvalidArgument { name: "labels", reason: "no examples to score".into() });
-    }
-    let right = pred.iter().zip(y).filter(|(a, b)| a == b).count();
-    Ok(right as f64 / y.len() as f64)
+/// Every layer's values for a batch, in the lecture's names:
+/// `a(1) = [1 X]`, `z(2) = a(1) Theta1'`, `a(2) = [1 g(z(2))]`, ..., `a(L) = h`.
+///
+/// Hidden and input activations carry the bias column of ones first, like the
+/// course's code; the output activation `h` has none.
+#[derive(Clone, Debug)]
+pub struct Feedforward {
+    /// `a[0]` is a(1) = [1 X]; the last entry is h (no bias column).
+    pub a: Vec<Array2<f64>>,
+    /// `z[0]` is z(2); `z[l - 2]` is z(l).
+    pub z: Vec<Array2<f64>>,
 }
 
-/// First NaN or infinite entry `(row, col, value)`, if any.
-pub(crate) fn first_non_finite(a: ArrayView2<f64>) -> Option<(usize, usize, f64)> {
-    a.indexed_iter().find(|(_, v)| !v.is_finite()).map(|((r, c), v)| (r, c, *v))
+impl Feedforward {
+    /// a(l), 1-based like the lecture (a(1) is the input with its bias column).
+    pub fn a(&self, l: usize) -> &Array2<f64> {
+        &self.a[l - 1]
+    }
+    /// z(l) for l >= 2 (there is no z(1)).
+    pub fn z(&self, l: usize) -> &Array2<f64> {
+        &self.z[l - 2]
+    }
+    /// The output h = a(L): one row per example, one column per class.
+    pub fn h(&self) -> &Array2<f64> {
+        self.a.last().expect("at least the input layer")
+    }
+}
+
+/// `[1 A]`: a column of ones (the bias unit) before the columns of `a`.
+pub(crate) fn with_bias(a: ArrayView2<f64>) -> Array2<f64> {
+    let mut out = Array2::ones((a.nrows(), a.ncols() + 1));
+    out.slice_mut(s![.., 1..]).assign(&a);
+    out
+}
+
+/// Forward propagation, returning every layer's z and a (bias columns included)
+/// for students to print and inspect.
+///
+/// ```
+/// use nn_core::{Network, feedforward};
+/// let net = Network::debug(&[3, 5, 3]).unwrap();
+/// let x = ndarray::Array2::<f64>::zeros((4, 3));
+/// let ff = feedforward(&net, &x).unwrap();
+/// assert_eq!(ff.a(1).dim(), (4, 4));  // [1 X]
+/// assert_eq!(ff.z(2).dim(), (4, 5));
+/// assert_eq!(ff.a(2).dim(), (4, 6));  // [1 g(z2)]
+/// assert_eq!(ff.h().dim(), (4, 3));
+/// ```
+pub fn feedforward(network: &Network, x: &Array2<f64>) -> Result<Feedforward> {
+    network.check_inputs("X", x.view())?;
+    if let Some((r, c, v)) = first_non_finite(x.view()) {
+        return Err(NnError::NonFinite { what: "X".into(), row: r, col: c, value: v });
+    }
+    let thetas = network.thetas();
+    let mut a = vec![with_bias(x.view())];
+    let mut z = Vec::with_capacity(thetas.len());
+    for (l, theta) in thetas.iter().enumerate() {
+        let zl = a[l].dot(&theta.t());
+        let g = sigmoid(&zl);
+        a.push(if l + 1 == thetas.len() { g } else { with_bias(g.view()) });
+        z.push(zl);
+    }
+    Ok(Feedforward { a, z })
+}
+
+/// The course's deterministic "random" weights: `sin(1:numel)/10` reshaped
+/// column-major to `fan_out x (1 + fan_in)`.
+///
+/// ```
+/// let w = nn_core::debug_initialize_weights(2, 1);
+/// // MATLAB: reshape(sin(1:4), 2, 2) / 10 = [sin(1) sin(3); sin(2) sin(4)] / 10
+/// assert!((w[[0, 1]] - 3f64.sin() / 10.0).abs() < 1e-15);
+/// assert!((w[[1, 0]] - 2f64.sin() / 10.0).abs() < 1e-15);
+/// ```
+pub fn debug_initialize_weights(fan_out: usize, fan_in: usize) -> Array2<f64> {
+    let n = fan_out * (1 + fan_in);
+    let values: Vec<f64> = (1..=n).map(|i| (i as f64).sin() / 10.0).collect();
+    Array2::from_shape_vec((fan_out, 1 + fan_in).f(), values)
+        .expect("n = rows * cols")
+        .as_standard_layout()
+        .into_owned()
 }
 
 #[cfg(test)]
@@ -390,8 +463,14 @@ mod tests {
 
     #[test]
     fn accuracy_counts_matches() {
-        let acc = accuracy(&array![1, 2, 3, 10], &array![1, 2, 4, 10]).unwrap();
-        assert_eq!(acc, 0.75);
-        assert!(accuracy(&array![1], &array![1, 2]).is_err());
+        // One output unit per label; the network predicts the label with the largest input.
+        let net = Network::new(vec![array![[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]]).unwrap();
+        let data = Dataset::new(array![[2.0, 1.0], [0.0, 1.0], [3.0, 0.0], [1.0, 4.0]], array![1, 2, 2, 2], 2).unwrap();
+        assert_eq!(net.predict(data.x()).unwrap(), array![1, 2, 1, 2]);
+        assert_eq!(net.accuracy(&data).unwrap(), 0.75);
+        let three = Dataset::new(array![[0.0, 1.0]], array![3], 3).unwrap();
+        assert!(net.accuracy(&three).unwrap_err().to_string().contains("labels 1..=2"));
+        let e = net.predict(&array![[f64::NAN, 0.0]]).unwrap_err();
+        assert!(e.to_string().contains("row 1, column 1"), "{e}");
     }
 }

@@ -30,9 +30,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::data::Dataset;
+use crate::lecture::Dataset;
 use crate::error::{NnError, Result};
-use crate::network::Network;
+use crate::lecture::Network;
 
 /// File names inside [`data_dir`].
 pub const DIGITS_FILE: &str = "digits.mat";

@@ -1,0 +1,17 @@
+//! Files: reading and writing MATLAB `.mat` files (and explaining why one cannot be
+//! read), the kit's bundled data, and the one atomic write every file goes through.
+//!
+//! | file | what |
+//! | --- | --- |
+//! | [`read`](mod@read) | `Dataset::load`, `Network::load`: X, y and Theta1.. from a `.mat` file |
+//! | [`mat`] | `Dataset::save`, `Network::save`, [`write_mat`]: a MAT v5 writer; why a file is not readable |
+//! | [`bundled`] | the files in `data/`, found from any folder, and the values expected of them |
+//! | [`atomic`] | [`write_atomic`]: a whole new file or the old one, never half of one |
+
+pub mod atomic;
+pub mod bundled;
+pub mod mat;
+pub mod read;
+
+pub use atomic::write_atomic;
+pub use mat::write_mat;
