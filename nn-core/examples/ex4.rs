@@ -14,7 +14,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use nn_core::bundled::{self, Expected};
-use nn_core::cost::nn_cost;
 use nn_core::prelude::*;
 use nn_core::Result;
 
@@ -65,16 +64,17 @@ fn run(args: Args) -> Result<()> {
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).map_err(|source| NnError::Io { path: dir.clone(), action: "create", source })?;
         let path = dir.join("digits.png");
-        nn_core::viz::digit_grid(&data.x, Some(100), 0)?.save_png(&path)?;
+        nn_core::viz::digit_grid(data.x(), Some(100), 0)?.save_png(&path)?;
         println!("picture_digits: {}", path.display());
     }
 
     // Parts 2-4: the pretrained parameters, feedforward cost, regularized cost.
     let net = Network::load(&args.weights)?;
+    let (theta1, theta2) = (net.theta1(), net.theta2());
     println!("weights: {} (layer sizes {:?})", args.weights.display(), net.layer_sizes());
     let exp = args.expected;
     for lambda in [0.0, 1.0] {
-        let j = nn_cost(&net, &data.x, &data.y, lambda)?;
+        let (j, _, _) = nn_cost_function(theta1, theta2, data.x(), data.y(), lambda)?;
         let name = if lambda == 0.0 { "feedforward_cost_lambda_0" } else { "regularized_cost_lambda_1" };
         println!("{name}: {j:.6}{}", expected_text(exp.and_then(|e| e.cost(lambda)), 6));
     }
@@ -89,22 +89,22 @@ fn run(args: Args) -> Result<()> {
 
     // Parts 7-9: gradient checking without and with regularization, debug cost.
     for lambda in [0.0, 3.0] {
-        let report = check_nn_gradients(lambda)?;
+        let report = check_nn_gradients(&nn_cost_function, lambda)?;
         println!(
             "gradient_check_lambda_{lambda}: relative difference {:.3e}   (expected < 1e-9)",
             report.relative_difference
         );
     }
-    let j3 = nn_cost(&net, &data.x, &data.y, 3.0)?;
+    let (j3, _, _) = nn_cost_function(theta1, theta2, data.x(), data.y(), 3.0)?;
     println!("debug_cost_lambda_3: {j3:.6}{}", expected_text(exp.and_then(|e| e.cost(3.0)), 6));
 
     // Part 10: training, 50 fmincg iterations with lambda = 1.
-    let config = TrainConfig::new(&[data.num_features(), 25, data.num_labels]);
-    let trained = nn_core::train::train_with_callback(&config, &data, |i, cost| {
+    let config = TrainConfig::new(&[data.num_features(), 25, data.num_labels()]).on_iteration(|i, cost| {
         if i % 10 == 0 {
-            println!("iteration {i:4} | cost {cost:.6e}");
+            println!("iteration {i:4} | cost {cost:.6}");
         }
-    })?;
+    });
+    let trained = train(&config, &data)?;
     println!(
         "training: {} fmincg iterations, lambda {}, {} cost evaluations, {:.2} s",
         trained.history.iterations(),
@@ -122,9 +122,9 @@ fn run(args: Args) -> Result<()> {
     }
 
     // Part 11: prediction.
-    let acc = trained.accuracy(&data)?;
+    let acc = trained.network.accuracy(&data)?;
     println!("training_accuracy: {:.2}%   (expected about 95.3% +- 1%)", 100.0 * acc);
-    let pretrained_acc = net.accuracy(&data.x, &data.y)?;
+    let pretrained_acc = net.accuracy(&data)?;
     println!(
         "pretrained_accuracy: {:.2}%{}",
         100.0 * pretrained_acc,

@@ -11,9 +11,8 @@
 use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2};
-use nn_core::train::{lambda_sweep, train, TrainConfig};
-use nn_core::viz::{self, Figure, Measure, PanelEntry};
-use nn_core::{bundled, gradcheck, mistakes, Dataset};
+use nn_core::prelude::*;
+use nn_core::viz::{Figure, Measure};
 
 fn save(dir: &Path, name: &str, fig: &Figure) {
     let png = dir.join(format!("{name}.png"));
@@ -58,18 +57,15 @@ fn main() {
     };
 
     // 1. Digit grids: the course's 100, one, and all 5000.
-    save(&dir, "01-digit-grid", &viz::digit_grid(&data.x, None, 0).unwrap());
-    save(&dir, "01b-digit-grid-1", &viz::digit_grid(&data.x, Some(1), 0).unwrap());
-    save(&dir, "01c-digit-grid-25", &viz::digit_grid(&data.x, Some(25), 1).unwrap());
-    save(&dir, "01d-display-data-all", &viz::display_data(&data.x).unwrap());
+    save(&dir, "01-digit-grid", &viz::digit_grid(data.x(), None, 0).unwrap());
+    save(&dir, "01b-digit-grid-1", &viz::digit_grid(data.x(), Some(1), 0).unwrap());
+    save(&dir, "01c-digit-grid-25", &viz::digit_grid(data.x(), Some(25), 1).unwrap());
+    save(&dir, "01d-display-data-all", &viz::display_data(data.x()).unwrap());
 
-    // Training runs: one sweep gives the cost curves, the panel and the validation curve.
+    // Training runs: one study gives the cost curves, the panel and the validation curves.
     let lambdas = [0.0, 0.03, 0.3, 1.0, 3.0, 10.0, 30.0];
-    let config = TrainConfig::new(&[400, 25, 10]).iterations(30);
-    let runs = lambda_sweep(&config, &data, &lambdas).expect("train");
-    let train_acc: Vec<f64> = runs.iter().map(|t| t.accuracy(&data).unwrap()).collect();
-    let held_acc: Vec<f64> = runs.iter().map(|t| t.accuracy(&held_out).unwrap()).collect();
-    let one = &runs[3];
+    let study = compare_lambdas(&TrainConfig::new(&[400, 25, 10]).iterations(30), &data, &held_out, &lambdas).expect("train");
+    let one = &study.results[3].trained;
 
     // 2. Hidden units: 400-25-10, and a deeper 400-36-20-15-10.
     save(&dir, "02-hidden-units", &viz::hidden_units(&one.network).unwrap());
@@ -77,70 +73,31 @@ fn main() {
     save(&dir, "02b-hidden-units-deep", &viz::hidden_units(&deep.network).unwrap());
 
     // 3. Cost curves.
-    let labels: Vec<String> = lambdas.iter().map(|l| format!("λ = {l}")).collect();
-    let curves: Vec<(&str, &nn_core::optim::History)> =
-        [0, 3, 5, 6].iter().map(|&i| (labels[i].as_str(), &runs[i].history)).collect();
-    save(&dir, "03-cost-curves", &viz::cost_curves(&curves).unwrap());
-    save(&dir, "03b-cost-curve-single", &viz::cost_curve(&deep.history).unwrap());
-    let long: Vec<_> = [0.0, 3.0]
-        .iter()
-        .map(|&l| train(&TrainConfig::new(&[400, 25, 10]).iterations(100).lambda(l), &data).unwrap())
-        .collect();
-    let long_curves: Vec<(String, &nn_core::optim::History)> =
-        long.iter().map(|t| (format!("λ = {}, 100 iterations", t.config.lambda), &t.history)).collect();
-    save(&dir, "03c-cost-curves-long", &viz::cost_curves(&long_curves).unwrap());
+    save(&dir, "03-cost-curves", &viz::cost_curves(&study.histories()).unwrap());
+    save(&dir, "03b-cost-curve-single", &viz::cost_curves(&[("400-36-20-15-10", &deep.history)]).unwrap());
 
-    // 4. Lambda panel.
-    let panels: Vec<PanelEntry> =
-        [0, 3, 5, 6].iter().map(|&i| PanelEntry::new(&runs[i], train_acc[i], Some(held_acc[i]))).collect();
-    save(&dir, "04-lambda-panel", &viz::lambda_panel(&panels).unwrap());
-    save(&dir, "04b-lambda-panel-1", &viz::lambda_panel(&panels[..1]).unwrap());
-    let six: Vec<PanelEntry> = (1..7).map(|i| PanelEntry::new(&runs[i], train_acc[i], None)).collect();
-    save(&dir, "04c-lambda-panel-6", &viz::lambda_panel(&six).unwrap());
-
-    // The notebook's comparison (notebook 04): 8 lambdas, 100 iterations, the `_from` helpers.
-    let notebook_lambdas = [0.0, 0.01, 0.1, 1.0, 3.0, 10.0, 30.0, 100.0];
-    let results = nn_core::train::compare_lambdas(
-        &TrainConfig::new(&[400, 25, 10]).iterations(100),
-        &data,
-        &held_out,
-        &notebook_lambdas,
-    )
-    .expect("compare lambdas");
-    save(&dir, "04d-lambda-panel-from", &viz::lambda_panel_from(&results).unwrap());
-    save(&dir, "03d-cost-curves-from", &viz::cost_curves_from(&results).unwrap());
-    save(&dir, "05c-validation-curve-from", &viz::validation_curve_from(&results).unwrap());
-
-    // 5. Validation curves.
-    save(
-        &dir,
-        "05-validation-accuracy",
-        &viz::validation_curve(&lambdas, &train_acc, &held_acc, Measure::Accuracy).unwrap(),
-    );
-    let train_cost: Vec<f64> =
-        runs.iter().map(|t| nn_core::nn_cost_function(&t.network, &data.x, &data.y, 0.0).unwrap().0).collect();
-    let held_cost: Vec<f64> =
-        runs.iter().map(|t| nn_core::nn_cost_function(&t.network, &held_out.x, &held_out.y, 0.0).unwrap().0).collect();
-    save(
-        &dir,
-        "05b-validation-cost",
-        &viz::validation_curve(&lambdas, &train_cost, &held_cost, Measure::Cost).unwrap(),
-    );
+    // 4. Lambda panel; 5. validation curves (accuracy and cost).
+    save(&dir, "04-lambda-panel", &viz::lambda_panel(&study).unwrap());
+    save(&dir, "05-validation-accuracy", &viz::validation_curve(&study, Measure::Accuracy).unwrap());
+    save(&dir, "05b-validation-cost", &viz::validation_curve(&study, Measure::Cost).unwrap());
 
     // 6. Predictions on the held-out digits.
-    let pred = one.network.predict(&held_out.x).unwrap();
-    save(&dir, "06-predictions", &viz::predictions(&held_out.x, &pred, &held_out.y, None, 0).unwrap());
-    save(&dir, "06b-misclassified", &viz::misclassified(&held_out.x, &pred, &held_out.y, None, 0).unwrap());
-    save(&dir, "06c-predictions-100", &viz::predictions(&held_out.x, &pred, &held_out.y, Some(100), 0).unwrap());
-    save(&dir, "06d-misclassified-none", &viz::misclassified(&held_out.x, &held_out.y, &held_out.y, None, 0).unwrap());
+    let pred = one.network.predict(held_out.x()).unwrap();
+    save(&dir, "06-predictions", &viz::predictions(held_out.x(), &pred, held_out.y(), None, 0).unwrap());
+    save(&dir, "06b-misclassified", &viz::misclassified(held_out.x(), &pred, held_out.y(), None, 0).unwrap());
+    save(&dir, "06c-predictions-100", &viz::predictions(held_out.x(), &pred, held_out.y(), Some(100), 0).unwrap());
+    save(&dir, "06d-misclassified-none", &viz::misclassified(held_out.x(), held_out.y(), held_out.y(), None, 0).unwrap());
 
     // 7. Confusion matrix.
-    save(&dir, "07-confusion-matrix", &viz::confusion_matrix(&pred, &held_out.y).unwrap());
+    save(&dir, "07-confusion-matrix", &viz::confusion_matrix(&pred, held_out.y()).unwrap());
 
-    // 8. Gradient checks: correct, and the sigmoid-sign mistake (Theta2's block wrong).
-    save(&dir, "08-gradient-check", &viz::gradient_check(&nn_core::check_nn_gradients(3.0).unwrap()).unwrap());
-    let wrong = gradcheck::check_gradients(&mistakes::sigmoid_sign, &[3, 5, 3], 0.0).unwrap();
-    save(&dir, "08b-gradient-check-wrong", &viz::gradient_check(&wrong).unwrap());
-    let deep_check = gradcheck::check_gradients(&nn_core::nn_cost_function, &[4, 5, 4, 3, 3], 1.0).unwrap();
+    // 8. Gradient checks: correct, a Theta2 block gone wrong, a deep network.
+    save(&dir, "08-gradient-check", &viz::gradient_check(&check_nn_gradients(&nn_cost_function, 3.0).unwrap()).unwrap());
+    let broken = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, lambda: f64| {
+        let (j, g1, g2) = nn_cost_function(t1, t2, x, y, lambda)?;
+        Ok((j, g1, g2 * 1.1))
+    };
+    save(&dir, "08b-gradient-check-wrong", &viz::gradient_check(&check_nn_gradients(&broken, 0.0).unwrap()).unwrap());
+    let deep_check = check_gradients(&nn_cost_function_deep, &[4, 5, 4, 3, 3], 1.0).unwrap();
     save(&dir, "08c-gradient-check-deep", &viz::gradient_check(&deep_check).unwrap());
 }

@@ -8,7 +8,6 @@
 
 mod common;
 
-use nn_core::cost::nn_cost_function_loop;
 use nn_core::prelude::*;
 
 /// The checks of this file that need the course's weights.
@@ -40,10 +39,10 @@ fn feedforward_and_regularized_costs_match_course() {
     let Some(net) = course_weights() else { return };
     let data = digits();
     for (lambda, expected) in [(0.0, 0.287676), (1.0, 0.383816), (3.0, 0.576098)] {
-        let (j, grads) = nn_cost_function(&net, &data.x, &data.y, lambda).unwrap();
+        let (j, theta1_grad, theta2_grad) = nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), lambda).unwrap();
         assert!((j - expected).abs() < 1e-5, "lambda {lambda}: J = {j}, expected {expected}");
-        assert_eq!(grads[0].dim(), (25, 401));
-        assert_eq!(grads[1].dim(), (10, 26));
+        assert_eq!(theta1_grad.dim(), (25, 401));
+        assert_eq!(theta2_grad.dim(), (10, 26));
     }
 }
 
@@ -51,7 +50,7 @@ fn feedforward_and_regularized_costs_match_course() {
 fn course_weights_score_97_52_percent() {
     let Some(net) = course_weights() else { return };
     let data = digits();
-    let acc = net.accuracy(&data.x, &data.y).unwrap();
+    let acc = net.accuracy(&data).unwrap();
     assert!((acc - 0.9752).abs() < 1e-9, "accuracy {acc}");
 }
 
@@ -62,10 +61,10 @@ fn loop_and_vectorized_agree_on_the_real_problem() {
     // Every 10th example keeps the loop quick.
     let rows: Vec<usize> = (0..data.len()).step_by(10).collect();
     let sub = data.select(&rows).unwrap();
-    let (j1, g1) = nn_cost_function(&net, &sub.x, &sub.y, 1.0).unwrap();
-    let (j2, g2) = nn_cost_function_loop(&net, &sub.x, &sub.y, 1.0).unwrap();
+    let (j1, a1, b1) = nn_cost_function(net.theta1(), net.theta2(), sub.x(), sub.y(), 1.0).unwrap();
+    let (j2, a2, b2) = nn_cost_function_loop(net.theta1(), net.theta2(), sub.x(), sub.y(), 1.0).unwrap();
     assert!((j1 - j2).abs() < 1e-12, "{j1} vs {j2}");
-    for (a, b) in g1.iter().zip(&g2) {
+    for (a, b) in [(&a1, &a2), (&b1, &b2)] {
         let worst = (a - b).iter().fold(0.0f64, |m, v| m.max(v.abs()));
         assert!(worst < 1e-12, "gradient differs by {worst}");
     }
@@ -75,16 +74,16 @@ fn loop_and_vectorized_agree_on_the_real_problem() {
 fn stable_cost_equals_naive_formula_on_real_data() {
     let net = trained_weights();
     let data = digits();
-    let h = feedforward(&net, &data.x).unwrap();
+    let h = feedforward(&net, &data.x()).unwrap();
     let h = h.h();
     let mut naive = 0.0;
-    for (i, &label) in data.y.iter().enumerate() {
+    for (i, &label) in data.y().iter().enumerate() {
         for k in 0..10 {
             naive += if k + 1 == label { -h[[i, k]].ln() } else { -(1.0 - h[[i, k]]).ln() };
         }
     }
     naive /= data.len() as f64;
-    let (j, _) = nn_cost_function(&net, &data.x, &data.y, 0.0).unwrap();
+    let (j, _, _) = nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), 0.0).unwrap();
     assert!((j - naive).abs() < 1e-12, "{j} vs {naive}");
 }
 
@@ -92,9 +91,14 @@ fn stable_cost_equals_naive_formula_on_real_data() {
 fn fifty_fmincg_iterations_reach_about_95_percent() {
     let data = digits();
     let config = TrainConfig::default(); // 400-25-10, lambda 1, 50 fmincg iterations, epsilon 0.12
-    let mut seen = 0;
-    let trained = nn_core::train::train_with_callback(&config, &data, |_, _| seen += 1).unwrap();
-    let acc = trained.accuracy(&data).unwrap();
+    let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = seen.clone();
+    let config = config.on_iteration(move |_, _| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    });
+    let trained = train(&config, &data).unwrap();
+    let seen = seen.load(std::sync::atomic::Ordering::SeqCst);
+    let acc = trained.network.accuracy(&data).unwrap();
     // Course: 95.3% +- 1%; Octave's fmincg measured here: 94.96%.
     assert!((0.943..=0.963).contains(&acc), "training accuracy {acc}");
     assert_eq!(seen, trained.history.iterations());

@@ -12,7 +12,7 @@ use fast_image_resize::images::{TypedImage, TypedImageRef};
 use fast_image_resize::pixels::F32;
 use fast_image_resize::{CpuExtensions, FilterType, ResizeAlg, ResizeOptions, Resizer};
 use ndarray::{Array1, Array2};
-use nn_core::{Dataset, Network};
+use nn_core::Dataset;
 
 /// Side of the package's images.
 pub const SOURCE_SIDE: usize = 28;
@@ -137,25 +137,6 @@ pub fn build_digit_sets(package: &Path, per_digit: usize, column_major: bool) ->
         Ok(Dataset::new(x, Array1::from(y), 10)?)
     };
     Ok((make(train_x, train_y)?, make(test_x, test_y)?))
-}
-
-/// The course's cost J (regularized cross-entropy) written out plainly, so the
-/// builder can check its output against the course's figures on its own.
-pub fn course_cost(net: &Network, data: &Dataset, lambda: f64) -> f64 {
-    let m = data.len() as f64;
-    let mut a = data.x.clone();
-    for theta in net.thetas() {
-        let z = a.dot(&theta.slice(ndarray::s![.., 1..]).t()) + theta.column(0);
-        a = z.mapv(|z| 1.0 / (1.0 + (-z).exp()));
-    }
-    let mut j = 0.0;
-    for (row, &label) in a.rows().into_iter().zip(&data.y) {
-        for (k, &h) in row.iter().enumerate() {
-            j -= if k + 1 == label { h.ln() } else { (1.0 - h).ln() };
-        }
-    }
-    let reg: f64 = net.thetas().iter().map(|t| t.slice(ndarray::s![.., 1..]).iter().map(|w| w * w).sum::<f64>()).sum();
-    j / m + lambda / (2.0 * m) * reg
 }
 
 /// The workspace's `data/` folder.

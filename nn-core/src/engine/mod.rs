@@ -178,7 +178,6 @@ mod tests {
         // more than one column strip (n > 128, last strip narrower), m not a
         // multiple of the block (128) nor of the thread count, one row, many classes.
         let cases: &[(&[usize], usize)] = &[
-            (&[2, 3], 7),
             (&[3, 5, 3], 5),
             (&[20, 25, 10], 301),
             (&[4, 6, 5, 3], 9),

@@ -361,19 +361,21 @@ mod tests {
 
     #[test]
     fn numerical_gradient_of_cost_matches_hand_derivative() {
-        // J(w) = -log(g(w x)) with x = 2, y = 1 (one weight, no hidden layer) -> dJ/dw = (g(2w) - 1) * 2.
+        // One hidden unit with a = g(w x), output h = g(a): J(w) = -log(g(g(2 w))) for x = 2, y = 1,
+        // so dJ/dw = (h - 1) * g'(2 w) * 2 (the chain rule by hand).
         let x = ndarray::array![[2.0]];
         let y = ndarray::array![1usize];
         let w = 0.3;
         let num = compute_numerical_gradient(
             |p| {
-                let n = Network::new(vec![ndarray::array![[0.0, p[0]]]])?;
+                let n = Network::new(vec![ndarray::array![[0.0, p[0]]], ndarray::array![[0.0, 1.0]]])?;
                 nn_cost_function_deep(&n, &x, &y, 0.0).map(|(j, _)| j)
             },
             &ndarray::array![w],
         )
         .unwrap();
-        let exact = (sigmoid(2.0 * w) - 1.0) * 2.0;
+        let a = sigmoid(2.0 * w);
+        let exact = (sigmoid(a) - 1.0) * a * (1.0 - a) * 2.0;
         assert!((num[0] - exact).abs() < 1e-8);
     }
 

@@ -91,10 +91,10 @@ pub fn rand_initialize_weights(l_in: usize, l_out: usize, epsilon: f64, rng: &mu
 }
 
 fn check_sizes(sizes: &[usize]) -> Result<()> {
-    if sizes.len() < 2 {
+    if sizes.len() < 3 {
         return Err(NnError::InvalidArgument {
             name: "layer sizes",
-            reason: format!("need at least an input and an output layer, got {sizes:?}"),
+            reason: format!("need an input layer, at least one hidden layer and an output layer (e.g. [400, 25, 10]), got {sizes:?}"),
         });
     }
     if let Some(i) = sizes.iter().position(|&s| s == 0) {
@@ -130,10 +130,10 @@ impl Network {
     /// Builds a network from its Thetas, checking that the shapes chain:
     /// `Theta(l+1)` must have `rows(Theta(l)) + 1` columns.
     pub fn new(thetas: Vec<Array2<f64>>) -> Result<Network> {
-        if thetas.is_empty() {
+        if thetas.len() < 2 {
             return Err(NnError::InvalidArgument {
                 name: "thetas",
-                reason: "a network needs at least one Theta".into(),
+                reason: format!("a network needs at least two Thetas (one hidden layer), got {}", thetas.len()),
             });
         }
         for (l, t) in thetas.iter().enumerate() {
@@ -257,9 +257,7 @@ impl Network {
     }
 
     /// Theta2: the second matrix (hidden to output for the course's network).
-    ///
-    /// # Panics
-    /// If the network has a single Theta (no hidden layer).
+    /// Every network has one: [`Network::new`] asks for at least two Thetas.
     pub fn theta2(&self) -> &Array2<f64> {
         &self.thetas[1]
     }
@@ -438,7 +436,7 @@ mod tests {
 
     #[test]
     fn new_rejects_nan_weights() {
-        let err = Network::new(vec![array![[0.0, f64::NAN]]]).unwrap_err();
+        let err = Network::new(vec![array![[0.0, f64::NAN]], array![[0.0, 1.0]]]).unwrap_err();
         assert!(err.to_string().contains("row 1, column 2"), "{err}");
     }
 
@@ -458,13 +456,16 @@ mod tests {
         assert!((e - 0.118_818).abs() < 1e-5, "{e}");
         assert!(Network::random(&[400, 25, 10], Init::Epsilon(-1.0), 0).is_err());
         assert!(Network::random(&[400], Init::default(), 0).is_err());
+        assert!(Network::random(&[400, 10], Init::default(), 0).is_err(), "no hidden layer");
+        assert!(Network::new(vec![array![[0.0, 1.0]]]).unwrap_err().to_string().contains("two Thetas"));
+        assert!(Network::debug(&[400, 0, 10]).is_err());
         assert!(Network::random(&[400, 0, 10], Init::default(), 0).is_err());
     }
 
     #[test]
     fn accuracy_counts_matches() {
         // One output unit per label; the network predicts the label with the largest input.
-        let net = Network::new(vec![array![[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]]).unwrap();
+        let net = Network::new(vec![array![[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], array![[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]]).unwrap();
         let data = Dataset::new(array![[2.0, 1.0], [0.0, 1.0], [3.0, 0.0], [1.0, 4.0]], array![1, 2, 2, 2], 2).unwrap();
         assert_eq!(net.predict(data.x()).unwrap(), array![1, 2, 1, 2]);
         assert_eq!(net.accuracy(&data).unwrap(), 0.75);

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use nn_core::Network;
-use nn_tools::{build_digit_sets, course_cost, default_data_dir, Error, TRAIN_PER_DIGIT};
+use nn_tools::{build_digit_sets, default_data_dir, Error, TRAIN_PER_DIGIT};
 
 struct Args {
     mnist: PathBuf,
@@ -59,7 +59,7 @@ fn run() -> Result<(), Error> {
     for (name, set) in [("digits.mat", &train), ("digits-test.mat", &test)] {
         let path = args.out.join(name);
         set.save(&path)?;
-        let (lo, hi) = set.x.iter().fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+        let (lo, hi) = set.x().iter().fold((f64::MAX, f64::MIN), |(l, h), &v| (l.min(v), h.max(v)));
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         println!("wrote: {}", path.display());
         println!("  examples: {} x {}", set.len(), set.num_features());
@@ -71,13 +71,13 @@ fn run() -> Result<(), Error> {
         let net = Network::load_expecting(w, &[400, 25, 10])?;
         println!("course weights: {}", w.display());
         for (name, set) in [("digits.mat", &train), ("digits-test.mat", &test)] {
-            let acc = net.accuracy(&set.x, &set.y)?;
+            let acc = net.accuracy(&set)?;
             println!(
                 "  {name}: accuracy {:.2}%  J(0) {:.6}  J(1) {:.6}  J(3) {:.6}",
                 100.0 * acc,
-                course_cost(&net, set, 0.0),
-                course_cost(&net, set, 1.0),
-                course_cost(&net, set, 3.0)
+                nn_core::nn_cost_function_deep(&net, set.x(), set.y(), 0.0)?.0,
+                nn_core::nn_cost_function_deep(&net, set.x(), set.y(), 1.0)?.0,
+                nn_core::nn_cost_function_deep(&net, set.x(), set.y(), 3.0)?.0
             );
         }
         println!(

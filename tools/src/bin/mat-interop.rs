@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ndarray::{Array1, Array2};
-use nn_core::mat::write_mat;
+use nn_core::io::write_mat;
 use nn_core::{Dataset, Init, Network};
 use serde_json::{json, Map, Value};
 
@@ -68,19 +68,19 @@ fn write_demo(dir: &Path) -> Result<Value, nn_core::NnError> {
     let y: Array1<usize> = (0..12).map(|i| [10, 1, 2, 3, 4, 5, 6, 7, 8, 9][i % 10]).collect();
     let data = Dataset::new(x, y, 10)?;
     data.save(dir.join("data.mat"))?;
-    let yf = data.y.mapv(|l| l as f64).insert_axis(ndarray::Axis(1));
+    let yf = data.y().mapv(|l| l as f64).insert_axis(ndarray::Axis(1));
     let mut d = Map::new();
-    d.insert("X".into(), bits_json(&data.x));
+    d.insert("X".into(), bits_json(&data.x()));
     d.insert("y".into(), bits_json(&yf));
     out.insert("data.mat".into(), Value::Object(d));
     Ok(Value::Object(out))
 }
 
 fn dump(path: &Path) -> Result<Value, nn_core::NnError> {
-    let mat = nn_core::data::read_mat(path)?;
+    let mat = nn_core::io::read::read_mat(path)?;
     let mut out = Map::new();
     for a in mat.arrays() {
-        out.insert(a.name().to_string(), bits_json(&nn_core::data::matrix(&mat, path, a.name())?));
+        out.insert(a.name().to_string(), bits_json(&nn_core::io::read::matrix(&mat, path, a.name())?));
     }
     Ok(Value::Object(out))
 }

@@ -14,8 +14,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use nn_core::bundled::{self, Source};
-use nn_core::train::{train_with_callback, TrainConfig};
-use nn_core::{nn_cost_function, Dataset};
+use nn_core::train::{train, TrainConfig};
+use nn_core::{nn_cost_function_deep, Dataset};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -44,26 +44,26 @@ fn run() -> Result<(), Error> {
     // Always the bundled digits, even if a teacher put the course's files in data/.
     let train_set = Dataset::load(Source::Bundled.digits_path())?;
     let test_set = Dataset::load(bundled::digits_test_path())?;
-    let config = TrainConfig::new(&[400, 25, 10]).lambda(lambda).iterations(iterations).seed(seed);
+    let config = TrainConfig::new(&[400, 25, 10]).lambda(lambda).iterations(iterations).seed(seed).on_iteration(|i, cost| {
+        if i == 1 || i % 50 == 0 {
+            println!("  iteration {i:4} | cost {cost:.6}");
+        }
+    });
     println!(
         "training 400-25-10 on {}: lambda {lambda}, {iterations} fmincg iterations, seed {seed}",
         Source::Bundled.digits_path().display()
     );
-    let trained = train_with_callback(&config, &train_set, |i, cost| {
-        if i == 1 || i % 50 == 0 {
-            println!("  iteration {i:4} | cost {cost:.6}");
-        }
-    })?;
+    let trained = train(&config, &train_set)?;
     let h = &trained.history;
     let net = &trained.network;
-    let train_acc = net.accuracy(&train_set.x, &train_set.y)?;
-    let test_acc = net.accuracy(&test_set.x, &test_set.y)?;
+    let train_acc = net.accuracy(&train_set)?;
+    let test_acc = net.accuracy(&test_set)?;
     println!("iterations: {} ({} cost evaluations, {:.2} s)", h.iterations(), h.evaluations, h.elapsed.as_secs_f64());
     println!("final_cost: {:.6}", h.final_cost());
     println!("training_accuracy: {:.2}%", 100.0 * train_acc);
     println!("held_out_accuracy: {:.2}%", 100.0 * test_acc);
     for l in [0.0, 1.0, 3.0] {
-        println!("J(lambda={l}) on digits.mat: {:.6}", nn_cost_function(net, &train_set.x, &train_set.y, l)?.0);
+        println!("J(lambda={l}) on digits.mat: {:.6}", nn_cost_function_deep(net, train_set.x(), train_set.y(), l)?.0);
     }
     if train_acc < min_accuracy {
         return Err(format!(
