@@ -105,3 +105,8 @@ pub(crate) fn check_non_negative(name: &'static str, value: f64) -> Result<()> {
 pub(crate) fn first_non_finite(a: ArrayView2<f64>) -> Option<(usize, usize, f64)> {
     a.indexed_iter().find(|(_, v)| !v.is_finite()).map(|((r, c), v)| (r, c, *v))
 }
+
+/// `what` has `got` entries where `expected` are needed (`per`: "one per row of X", ...).
+pub(crate) fn count_mismatch(what: &str, expected: usize, per: &str, got: usize) -> NnError {
+    NnError::Shape { what: what.into(), expected: format!("{expected} {per}"), got: got.to_string() }
+}

@@ -52,6 +52,16 @@ impl Progress {
     }
 }
 
+/// Builder methods `name(self, value) -> Self` for plain fields.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $field:ident: $ty:ty,)*) => {
+        $($(#[$doc])* pub fn $field(mut self, $field: $ty) -> Self {
+            self.$field = $field;
+            self
+        })*
+    };
+}
+
 /// Everything that decides a training run, checked once by [`train`].
 #[derive(Clone, Debug)]
 pub struct TrainConfig {
@@ -98,35 +108,19 @@ impl TrainConfig {
     pub fn new(sizes: &[usize]) -> Self {
         TrainConfig { sizes: sizes.to_vec(), ..Default::default() }
     }
-    /// Sets lambda.
-    pub fn lambda(mut self, lambda: f64) -> Self {
-        self.lambda = lambda;
-        self
-    }
-    /// Sets the number of iterations.
-    pub fn iterations(mut self, iterations: usize) -> Self {
-        self.iterations = iterations;
-        self
-    }
-    /// Sets the seed of the initial weights.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
-    }
-    /// Sets the optimizer.
-    pub fn optimizer(mut self, optimizer: Optimizer) -> Self {
-        self.optimizer = optimizer;
-        self
-    }
-    /// Sets the initialization rule.
-    pub fn init(mut self, init: Init) -> Self {
-        self.init = init;
-        self
-    }
-    /// Sets the engine.
-    pub fn engine(mut self, engine: Engine) -> Self {
-        self.engine = engine;
-        self
+    setters! {
+        /// Sets lambda.
+        lambda: f64,
+        /// Sets the number of iterations.
+        iterations: usize,
+        /// Sets the seed of the initial weights.
+        seed: u64,
+        /// Sets the optimizer.
+        optimizer: Optimizer,
+        /// Sets the initialization rule.
+        init: Init,
+        /// Sets the engine.
+        engine: Engine,
     }
     /// Starts from `network` (e.g. 350 more iterations after the first 50).
     pub fn start_from(mut self, network: Network) -> Self {

@@ -139,6 +139,17 @@ pub fn build_digit_sets(package: &Path, per_digit: usize, column_major: bool) ->
     Ok((make(train_x, train_y)?, make(test_x, test_y)?))
 }
 
+/// A builder's exit: success, or `<program>: <error>` on stderr and failure.
+pub fn exit_code(program: &str, result: Result<(), Error>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{program}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// The workspace's `data/` folder.
 pub fn default_data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).join("data")

@@ -39,13 +39,8 @@ use crate::error::{check_non_negative, first_non_finite, shape_str, NnError, Res
 /// assert!((j - 2f64.ln()).abs() < 1e-15);
 /// assert_eq!(theta2_grad, array![[-0.5, -0.25]]); // (h - y) * [1 g(0)]
 /// ```
-pub fn nn_cost_function(
-    theta1: &Array2<f64>,
-    theta2: &Array2<f64>,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Array2<f64>, Array2<f64>)> {
+pub fn nn_cost_function(theta1: &Array2<f64>, theta2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, lambda: f64)
+    -> Result<(f64, Array2<f64>, Array2<f64>)> {
     check_problem(&[theta1.view(), theta2.view()], x.view(), y.view(), lambda)?;
     let m = x.nrows() as f64;
     let num_labels = theta2.nrows();
@@ -86,13 +81,8 @@ pub fn nn_cost_function(
 /// 5. gradient: `(1/m) Delta`, plus `(lambda/m) Theta` off the bias column.
 ///
 /// Slow, but every line is the lecture's; it agrees with [`nn_cost_function`] to 1e-12.
-pub fn nn_cost_function_loop(
-    theta1: &Array2<f64>,
-    theta2: &Array2<f64>,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Array2<f64>, Array2<f64>)> {
+pub fn nn_cost_function_loop(theta1: &Array2<f64>, theta2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, lambda: f64)
+    -> Result<(f64, Array2<f64>, Array2<f64>)> {
     check_problem(&[theta1.view(), theta2.view()], x.view(), y.view(), lambda)?;
     let m = x.nrows() as f64;
     let num_labels = theta2.nrows();

@@ -9,7 +9,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::canvas::{register_plotters_font, text_width, Canvas, CanvasBackend, Rgb, FAMILY, PALETTE};
 use super::figure::Figure;
 use super::{fmt_lambda, fmt_num, fmt_percent, fmt_sci};
-use crate::error::{NnError, Result};
+use crate::error::{count_mismatch, NnError, Result};
 use crate::lecture::gradcheck::{GradCheckReport, PASS_THRESHOLD};
 use crate::lecture::network::param_count;
 use crate::optim::History;
@@ -188,6 +188,26 @@ struct Axes<'a> {
     y_label: &'a dyn Fn(f64) -> String,
     x_desc: String,
     y_desc: String,
+}
+
+/// Points as dots of `radius` over thin grey guide lines (each from one point to another).
+fn draw_scatter<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    axes: &Axes<'_>,
+    guides: &[[(f64, f64); 2]],
+    series: &[Series],
+    radius: i32,
+) -> DrawResult {
+    draw_lines(area, axes, &[], |chart| {
+        for guide in guides {
+            chart.draw_series(LineSeries::new(guide.iter().copied(), RGBColor(170, 170, 170).stroke_width(1))).map_err(err)?;
+        }
+        for s in series {
+            let c = rgb(s.color);
+            chart.draw_series(s.points.iter().map(|&p| Circle::new(p, radius, c.filled()))).map_err(err)?;
+        }
+        Ok(())
+    })
 }
 
 fn draw_lines<DB: DrawingBackend>(
@@ -382,11 +402,7 @@ pub(crate) fn validation_curve_of(lambdas: &[f64], train: &[f64], held_out: &[f6
     }
     for (name, v) in [("training values", train), ("held-out values", held_out)] {
         if v.len() != lambdas.len() {
-            return Err(NnError::Shape {
-                what: name.into(),
-                expected: format!("{} values (one per lambda)", lambdas.len()),
-                got: format!("{}", v.len()),
-            });
+            return Err(count_mismatch(name, lambdas.len(), "values (one per lambda)", v.len()));
         }
     }
     for &l in lambdas {
@@ -644,28 +660,10 @@ pub fn gradient_check(report: &GradCheckReport) -> Result<Figure> {
             let body = root.titled(&title, (FAMILY, title_size).into_font().color(&title_color)).map_err(err)?;
             let (plots, legend) = body.split_horizontally(w - legend_w);
             let (left, right) = plots.split_horizontally((w - legend_w) / 2);
-            draw_lines(&left, &left_axes, &[], |chart| {
-                chart
-                    .draw_series(LineSeries::new([(lo, lo), (hi, hi)], RGBColor(170, 170, 170).stroke_width(1)))
-                    .map_err(err)?;
-                for s in &scatter {
-                    let c = rgb(s.color);
-                    chart.draw_series(s.points.iter().map(|&p| Circle::new(p, 4, c.filled()))).map_err(err)?;
-                }
-                Ok(())
-            })?;
-            draw_lines(&right, &right_axes, &[], |chart| {
-                for &b in &bounds {
-                    chart
-                        .draw_series(LineSeries::new([(b, dlo), (b, dhi)], RGBColor(170, 170, 170).stroke_width(1)))
-                        .map_err(err)?;
-                }
-                for s in &diff_series {
-                    let c = rgb(s.color);
-                    chart.draw_series(s.points.iter().map(|&p| Circle::new(p, 3, c.filled()))).map_err(err)?;
-                }
-                Ok(())
-            })?;
+            let diagonal = [[(lo, lo), (hi, hi)]];
+            let layer_bounds: Vec<[(f64, f64); 2]> = bounds.iter().map(|&b| [(b, dlo), (b, dhi)]).collect();
+            draw_scatter(&left, &left_axes, &diagonal, &scatter, 4)?;
+            draw_scatter(&right, &right_axes, &layer_bounds, &diff_series, 3)?;
             draw_legend(&legend, &items, 24)
         }};
     }

@@ -7,7 +7,7 @@ use super::canvas::{fit_size, line_height, text_width, Align, Canvas, Rgb, BLACK
 use super::figure::Figure;
 use super::{fmt_lambda, fmt_percent};
 use crate::lecture::data::label_to_digit;
-use crate::error::{NnError, Result};
+use crate::error::{count_mismatch, NnError, Result};
 use crate::lecture::network::{seeded_rng, Network};
 use crate::train::{LambdaStudy, Trained};
 
@@ -333,11 +333,7 @@ fn check_labelled(x: &ArrayView2<f64>, predicted: &Array1<usize>, actual: &Array
     let side = check_images(x, "X")?;
     for (what, v) in [("predicted labels", predicted), ("true labels", actual)] {
         if v.len() != x.nrows() {
-            return Err(NnError::Shape {
-                what: what.into(),
-                expected: format!("{} labels (one per row of X)", x.nrows()),
-                got: format!("{}", v.len()),
-            });
+            return Err(count_mismatch(what, x.nrows(), "labels (one per row of X)", v.len()));
         }
         if let Some((row, &l)) = v.iter().enumerate().find(|(_, &l)| l == 0) {
             return Err(NnError::Label { what: what.into(), row, value: l as f64, k: 10 });
@@ -413,13 +409,8 @@ fn gallery(
 /// assert!(fig.width() > 0);
 /// assert!(viz::predictions(&x, &pred.slice(ndarray::s![..5]).to_owned(), &y, None, 0).is_err());
 /// ```
-pub fn predictions<'a>(
-    x: impl Into<ArrayView2<'a, f64>>,
-    predicted: &Array1<usize>,
-    actual: &Array1<usize>,
-    count: Option<usize>,
-    seed: u64,
-) -> Result<Figure> {
+pub fn predictions<'a>(x: impl Into<ArrayView2<'a, f64>>, predicted: &Array1<usize>, actual: &Array1<usize>, count: Option<usize>, seed: u64)
+    -> Result<Figure> {
     let x = x.into();
     let side = check_labelled(&x, predicted, actual)?;
     let rows = sample_rows(x.nrows(), count, DEFAULT_GALLERY, seed, "examples")?;
@@ -443,13 +434,8 @@ pub fn predictions<'a>(
 /// assert!(fig.width() > 0);
 /// assert!(viz::misclassified(&x, &y, &y, None, 0).is_ok()); // "no misclassified examples"
 /// ```
-pub fn misclassified<'a>(
-    x: impl Into<ArrayView2<'a, f64>>,
-    predicted: &Array1<usize>,
-    actual: &Array1<usize>,
-    count: Option<usize>,
-    seed: u64,
-) -> Result<Figure> {
+pub fn misclassified<'a>(x: impl Into<ArrayView2<'a, f64>>, predicted: &Array1<usize>, actual: &Array1<usize>, count: Option<usize>, seed: u64)
+    -> Result<Figure> {
     let x = x.into();
     let side = check_labelled(&x, predicted, actual)?;
     let wrong: Vec<usize> = (0..x.nrows()).filter(|&r| predicted[r] != actual[r]).collect();
@@ -490,11 +476,7 @@ pub fn misclassified<'a>(
 /// ```
 pub fn confusion_counts(predicted: &Array1<usize>, actual: &Array1<usize>) -> Result<Array2<usize>> {
     if predicted.len() != actual.len() {
-        return Err(NnError::Shape {
-            what: "predicted labels".into(),
-            expected: format!("{} labels (one per true label)", actual.len()),
-            got: format!("{}", predicted.len()),
-        });
+        return Err(count_mismatch("predicted labels", actual.len(), "labels (one per true label)", predicted.len()));
     }
     if actual.is_empty() {
         return Err(NnError::InvalidArgument { name: "labels", reason: "no labels: there is nothing to count".into() });

@@ -88,11 +88,5 @@ fn run() -> Result<(), Error> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("build-digits: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    nn_tools::exit_code("build-digits", run())
 }

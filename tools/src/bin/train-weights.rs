@@ -17,7 +17,7 @@ use nn_core::bundled::{self, Source};
 use nn_core::train::{train, TrainConfig};
 use nn_core::{nn_cost_function_deep, Dataset};
 
-type Error = Box<dyn std::error::Error>;
+use nn_tools::Error;
 
 const USAGE: &str = "usage: train-weights [--lambda L] [--iterations N] [--seed S] [--out FILE] [--min-accuracy A]";
 
@@ -80,11 +80,5 @@ fn run() -> Result<(), Error> {
 }
 
 fn main() -> ExitCode {
-    match run() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("train-weights: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    nn_tools::exit_code("train-weights", run())
 }
