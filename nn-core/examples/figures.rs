@@ -73,7 +73,7 @@ fn main() {
     save(&dir, "02b-hidden-units-deep", &viz::hidden_units(&deep.network).unwrap());
 
     // 3. Cost curves.
-    save(&dir, "03-cost-curves", &viz::cost_curves(&study.histories()).unwrap());
+    save(&dir, "03-cost-curves", &viz::cost_curves(&study).unwrap());
     save(&dir, "03b-cost-curve-single", &viz::cost_curves(&[("400-36-20-15-10", &deep.history)]).unwrap());
 
     // 4. Lambda panel; 5. validation curves (accuracy and cost).

@@ -326,13 +326,6 @@ pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dat
     Ok(LambdaStudy { results })
 }
 
-impl LambdaStudy {
-    /// Each network's cost history, labelled `λ = ...`, for [`crate::viz::cost_curves`].
-    pub fn histories(&self) -> Vec<(String, &History)> {
-        self.results.iter().map(|r| (format!("λ = {}", crate::viz::fmt_lambda(r.lambda)), &r.trained.history)).collect()
-    }
-}
-
 impl fmt::Display for LambdaStudy {
     /// One row per lambda: accuracies and the unregularized cost J on both sets, and the
     /// final training objective (J plus the lambda penalty, what the optimizer minimized).

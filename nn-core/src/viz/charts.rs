@@ -264,6 +264,37 @@ fn check_finite(what: &'static str, values: impl IntoIterator<Item = f64>) -> Re
     Ok(())
 }
 
+/// What [`cost_curves`] draws: labelled training histories.
+pub trait Curves {
+    /// Each run's label and history.
+    fn curves(&self) -> Vec<(String, &History)>;
+}
+
+impl<S: AsRef<str>> Curves for [(S, &History)] {
+    fn curves(&self) -> Vec<(String, &History)> {
+        self.iter().map(|(label, h)| (label.as_ref().to_string(), *h)).collect()
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> Curves for [(S, &History); N] {
+    fn curves(&self) -> Vec<(String, &History)> {
+        self[..].curves()
+    }
+}
+
+impl<S: AsRef<str>> Curves for Vec<(S, &History)> {
+    fn curves(&self) -> Vec<(String, &History)> {
+        self[..].curves()
+    }
+}
+
+impl Curves for LambdaStudy {
+    /// One curve per lambda, labelled `λ = ...`.
+    fn curves(&self) -> Vec<(String, &History)> {
+        self.results.iter().map(|r| (format!("λ = {}", fmt_lambda(r.lambda)), &r.trained.history)).collect()
+    }
+}
+
 /// Cost J per iteration for one or more training runs, overlaid, each with its
 /// label and final cost in a legend beside the plot. Iteration 0 is the cost at
 /// the initial weights. When the costs span more than a factor 20 the cost axis
@@ -279,16 +310,20 @@ fn check_finite(what: &'static str, values: impl IntoIterator<Item = f64>) -> Re
 /// let (a, b) = (h(&[3.0, 1.0, 0.5, 0.4]), h(&[3.5, 1.5, 1.0, 0.9]));
 /// let fig = viz::cost_curves(&[("λ = 0", &a), ("λ = 3", &b)]).unwrap();
 /// assert!(fig.svg().unwrap().contains("<svg"));
-/// assert!(viz::cost_curves::<&str>(&[]).is_err());
+/// let none: [(&str, &History); 0] = [];
+/// assert!(viz::cost_curves(&none).is_err());
 /// ```
-pub fn cost_curves<S: AsRef<str>>(curves: &[(S, &History)]) -> Result<Figure> {
+///
+/// A [`LambdaStudy`] draws one curve per lambda: `viz::cost_curves(&study)`.
+pub fn cost_curves(runs: &(impl Curves + ?Sized)) -> Result<Figure> {
+    let curves = runs.curves();
     if curves.is_empty() {
         return Err(NnError::InvalidArgument {
             name: "curves",
             reason: "no training histories to draw: pass at least one".into(),
         });
     }
-    for (_, h) in curves {
+    for (_, h) in &curves {
         check_finite("costs", std::iter::once(h.initial_cost).chain(h.costs.iter().copied()))?;
     }
     let all = || curves.iter().flat_map(|(_, h)| std::iter::once(h.initial_cost).chain(h.costs.iter().copied()));
@@ -335,7 +370,7 @@ pub fn cost_curves<S: AsRef<str>>(curves: &[(S, &History)]) -> Result<Figure> {
         .iter()
         .enumerate()
         .map(|(i, (label, h))| {
-            let label = label.as_ref();
+            let label: &str = label.as_str();
             LegendItem {
                 color: PALETTE[i % PALETTE.len()],
                 marker: false,

@@ -10,7 +10,7 @@
 //! | --- | --- |
 //! | [`digit_grid`], [`display_data`] | the course's `displayData`: examples in a near-square grid |
 //! | [`hidden_units`] | the rows of Theta1 (without bias) as images |
-//! | [`cost_curves`] | cost J per iteration, several runs with a legend (a study's: `study.histories()`) |
+//! | [`cost_curves`] | cost J per iteration, several runs (or every lambda of a study) with a legend |
 //! | [`lambda_panel`] | hidden units of every network of a lambda study side by side, captioned with lambda, cost, accuracies |
 //! | [`validation_curve`] | a lambda study's training and held-out accuracy (or cost) against lambda, log axis |
 //! | [`predictions`], [`misclassified`] | digits with predicted and true labels |
@@ -36,7 +36,7 @@ mod charts;
 mod figure;
 mod images;
 
-pub use charts::{cost_curves, gradient_check, validation_curve, Measure};
+pub use charts::{cost_curves, gradient_check, validation_curve, Curves, Measure};
 pub use figure::Figure;
 pub use images::{
     confusion_counts, confusion_matrix, digit_grid, display_data, hidden_units, lambda_panel, misclassified,

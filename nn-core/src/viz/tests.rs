@@ -526,7 +526,8 @@ fn invalid_input_gives_clear_errors() {
     assert!(confusion_matrix(&short, &y).is_err());
     assert!(confusion_matrix(&Array1::zeros(0), &Array1::zeros(0)).is_err());
     assert!(confusion_matrix(&zero, &y).is_err());
-    assert!(cost_curves::<&str>(&[]).is_err());
+    let none: [(&str, &History); 0] = [];
+    assert!(cost_curves(&none).is_err());
     let nan = History { costs: vec![1.0, f64::NAN], ..history(2, 2.0) };
     assert!(cost_curves(&[("training", &nan)]).is_err());
     assert!(validation_curve_of(&[], &[], &[], Measure::Cost).is_err());
