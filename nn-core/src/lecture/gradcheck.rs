@@ -110,7 +110,7 @@ impl GradCheckReport {
     }
 
     /// True when no weight changes the cost (every finite difference is exactly 0).
-    pub fn cost_is_constant(&self) -> bool {
+    fn cost_is_constant(&self) -> bool {
         self.numerical.iter().all(|&v| v == 0.0)
     }
 

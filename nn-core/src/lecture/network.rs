@@ -222,7 +222,7 @@ impl Network {
     }
 
     /// Number of inputs (400 for 20x20 images).
-    pub fn input_size(&self) -> usize {
+    pub(crate) fn input_size(&self) -> usize {
         self.thetas[0].ncols() - 1
     }
 
@@ -239,11 +239,6 @@ impl Network {
     /// Every Theta, `thetas()[0]` is Theta1.
     pub fn thetas(&self) -> &[Array2<f64>] {
         &self.thetas
-    }
-
-    /// Gives the Thetas back.
-    pub fn into_thetas(self) -> Vec<Array2<f64>> {
-        self.thetas
     }
 
     /// `Theta(l)`, 1-based like the lecture: `theta(1)` is Theta1. `None` past the last layer.

@@ -45,13 +45,13 @@ impl<T: Activate + ?Sized> Activate for &T {
 
 /// $g(z) = 1 / (1 + e^{-z})$ for one number.
 #[inline]
-pub fn sigmoid_scalar(z: f64) -> f64 {
+fn sigmoid_scalar(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
 }
 
 /// $g'(z) = g(z)(1 - g(z))$ for one number.
 #[inline]
-pub fn sigmoid_gradient_scalar(z: f64) -> f64 {
+fn sigmoid_gradient_scalar(z: f64) -> f64 {
     let g = sigmoid_scalar(z);
     g * (1.0 - g)
 }
@@ -85,7 +85,7 @@ pub fn neg_log_one_minus_sigmoid(z: f64) -> f64 {
 
 /// $\log(1 + e^{x})$, stable for any finite x.
 #[inline]
-pub fn softplus(x: f64) -> f64 {
+fn softplus(x: f64) -> f64 {
     if x > 0.0 {
         x + (-x).exp().ln_1p()
     } else {
