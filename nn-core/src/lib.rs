@@ -45,7 +45,7 @@ mod surface {
     };
     pub use crate::lecture::sigmoid::{sigmoid, sigmoid_gradient};
     pub use crate::optim::{fmincg, gradient_descent, History, Optimizer, StopReason};
-    pub use crate::train::{compare_lambdas, train, Engine, LambdaResult, LambdaStudy, TrainConfig, Trained};
+    pub use crate::train::{compare_lambdas, restore, train, Engine, LambdaResult, LambdaStudy, TrainConfig, Trained};
     pub use crate::viz;
 }
 

@@ -12,15 +12,17 @@
 //! ```
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::engine::FastCost;
+use crate::io::Checkpoint;
 use crate::error::{check_non_negative, NnError, Result};
 use crate::lecture::cost::nn_cost_function_deep;
 use crate::lecture::network::{unroll, Init, Network};
 use crate::lecture::Dataset;
-use crate::optim::{fmincg, gradient_descent, History, Objective, Optimizer};
+use crate::optim::{fmincg, gradient_descent, History, Next, Objective, Optimizer, Step};
 
 /// Which code computes the cost and gradient during training. Both give the same
 /// numbers (to rounding; tested); the fast one is several times quicker.
@@ -84,6 +86,11 @@ pub struct TrainConfig {
     pub start: Option<Network>,
     /// Called after each iteration.
     pub progress: Progress,
+    /// Stop (and keep what there is) once training has run this long.
+    pub time_budget: Option<Duration>,
+    /// Save the run to this file every so many iterations (and when it ends), so that
+    /// [`restore`] can bring it back after an interrupted cell or a dead kernel.
+    pub checkpoint: Option<(PathBuf, usize)>,
 }
 
 impl Default for TrainConfig {
@@ -99,6 +106,8 @@ impl Default for TrainConfig {
             engine: Engine::Fast,
             start: None,
             progress: Progress::default(),
+            time_budget: None,
+            checkpoint: None,
         }
     }
 }
@@ -125,6 +134,17 @@ impl TrainConfig {
     /// Starts from `network` (e.g. 350 more iterations after the first 50).
     pub fn start_from(mut self, network: Network) -> Self {
         self.start = Some(network);
+        self
+    }
+    /// Stops training after `budget` (the network trained so far is returned, its history
+    /// ends with [`StopReason::Stopped`](crate::optim::StopReason::Stopped)).
+    pub fn time_budget(mut self, budget: Duration) -> Self {
+        self.time_budget = Some(budget);
+        self
+    }
+    /// Saves the run to `path` every `every` iterations and at the end (atomically).
+    pub fn checkpoint(mut self, path: impl AsRef<Path>, every: usize) -> Self {
+        self.checkpoint = Some((path.as_ref().to_path_buf(), every));
         self
     }
     /// Calls `callback(iteration, cost)` after each iteration.
@@ -172,6 +192,14 @@ impl TrainConfig {
         if data.is_empty() {
             return Err(NnError::InvalidArgument { name: "data", reason: "no examples to train on".into() });
         }
+        if let Some((path, every)) = &self.checkpoint {
+            if *every == 0 || path.file_name().is_none() {
+                return Err(NnError::InvalidArgument {
+                    name: "checkpoint",
+                    reason: format!("save every n >= 1 iterations to a file, got every {every} to {}", path.display()),
+                });
+            }
+        }
         Ok(())
     }
 
@@ -218,20 +246,59 @@ pub fn train(config: &TrainConfig, data: &Dataset) -> Result<Trained> {
 }
 
 /// Runs the optimizer of `config` on `objective` (whose lambda is `config.lambda`). The
-/// history's elapsed time counts the preparation too (`prepared_in`).
+/// history's elapsed time counts the preparation too (`prepared_in`). After each iteration:
+/// the progress callback, a checkpoint when one is due, the time budget.
 fn optimize(config: &TrainConfig, objective: impl Objective, prepared_in: Duration) -> Result<Trained> {
     let start = Instant::now();
     let initial = config.initial_network()?.unroll();
-    let progress = |i: usize, cost: f64| config.progress.call(i, cost);
+    let mut costs = Vec::new();
+    let mut watch = |step: &Step<'_>| -> Result<Next> {
+        config.progress.call(step.iteration, step.cost);
+        costs.push(step.cost);
+        if let Some((path, every)) = &config.checkpoint {
+            if step.iteration % every == 0 {
+                let history = History {
+                    costs: costs.clone(),
+                    initial_cost: step.initial_cost,
+                    evaluations: step.evaluations,
+                    elapsed: prepared_in + start.elapsed(),
+                    stop_reason: crate::optim::StopReason::Stopped,
+                };
+                save_checkpoint(config, path, step.params, history)?;
+            }
+        }
+        let over_budget = config.time_budget.is_some_and(|budget| start.elapsed() >= budget);
+        Ok(if over_budget { Next::Stop } else { Next::Continue })
+    };
     let (params, mut history) = match config.optimizer {
-        Optimizer::Fmincg => fmincg(objective, initial, config.iterations, progress)?,
+        Optimizer::Fmincg => fmincg(objective, initial, config.iterations, &mut watch)?,
         Optimizer::GradientDescent { learning_rate } => {
-            gradient_descent(objective, initial, learning_rate, config.iterations, progress)?
+            gradient_descent(objective, initial, learning_rate, config.iterations, &mut watch)?
         }
     };
     history.elapsed = prepared_in + start.elapsed();
+    if let Some((path, _)) = &config.checkpoint {
+        save_checkpoint(config, path, &params, history.clone())?;
+    }
     let network = Network::reroll(params.as_slice().unwrap_or(&params.to_vec()), &config.sizes)?;
     Ok(Trained { network, history, config: config.clone() })
+}
+
+fn save_checkpoint(config: &TrainConfig, path: &Path, params: &ndarray::Array1<f64>, history: History) -> Result<()> {
+    let network = Network::reroll(params.as_slice().unwrap_or(&params.to_vec()), &config.sizes)?;
+    Checkpoint { network, history, lambda: config.lambda, seed: config.seed }.save(path)
+}
+
+/// Brings back a run saved with [`TrainConfig::checkpoint`]: the network, its history and
+/// its settings (layer sizes, lambda, seed; `iterations` is the number done). Continue it
+/// with `train(&restored.config.clone().iterations(n).start_from(restored.network.clone()), &data)`.
+pub fn restore(path: impl AsRef<Path>) -> Result<Trained> {
+    let cp = Checkpoint::load(path)?;
+    let config = TrainConfig::new(&cp.network.layer_sizes())
+        .lambda(cp.lambda)
+        .seed(cp.seed)
+        .iterations(cp.history.iterations().max(1));
+    Ok(Trained { network: cp.network, history: cp.history, config })
 }
 
 /// One lambda of a comparison: the trained network and how it does on the
@@ -263,7 +330,7 @@ pub struct LambdaStudy {
 /// Trains one network per lambda (same seed, same everything else; `config.lambda` is
 /// ignored) and scores each on the training and held-out sets: the numbers behind the
 /// lambda panel and the validation curve. The trainings share X (prepared once) and run
-/// side by side, one per core. `config.progress` is not called.
+/// side by side, one per core. `config.progress` is not called and no checkpoint is written.
 pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dataset, lambdas: &[f64]) -> Result<LambdaStudy> {
     if lambdas.is_empty() {
         return Err(NnError::InvalidArgument { name: "lambdas", reason: "give at least one lambda".into() });
@@ -279,7 +346,8 @@ pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dat
             got: format!("{} features and {} labels", held_out.num_features(), held_out.num_labels()),
         });
     }
-    let quiet = TrainConfig { progress: Progress::default(), ..config.clone() };
+    // No progress lines and no checkpoint file from eight trainings at once.
+    let quiet = TrainConfig { progress: Progress::default(), checkpoint: None, ..config.clone() };
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let workers = cores.min(lambdas.len()).max(1);
     // X is prepared once for all the lambdas, and the cores are shared out: one training
@@ -400,6 +468,42 @@ mod tests {
         assert!(more.history.final_cost() < first.history.final_cost());
         let e = train(&TrainConfig::new(&[4, 3, 2]).start_from(first.network), &data).unwrap_err();
         assert!(e.to_string().contains("start network"), "{e}");
+    }
+
+    #[test]
+    fn checkpoints_restore_the_run_and_a_time_budget_stops_it() {
+        let data = toy();
+        let dir = std::env::temp_dir().join(format!("nn-core-train-checkpoint-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("run.mat");
+        // Every 4 iterations: after 12 of 14 the file holds iteration 12; at the end, all 14.
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        let path_for_cb = path.clone();
+        let config = TrainConfig::new(&[4, 5, 2]).iterations(14).seed(9).lambda(0.5).checkpoint(&path, 4).on_iteration(move |i, _| {
+            if i == 13 {
+                log.lock().unwrap().push(restore(&path_for_cb).unwrap());
+            }
+        });
+        let run = train(&config, &data).unwrap();
+        let mid = seen.lock().unwrap().pop().expect("restored at iteration 13");
+        assert_eq!(mid.history.costs, run.history.costs[..12].to_vec());
+        assert_eq!((mid.config.lambda, mid.config.seed, mid.config.sizes.clone()), (0.5, 9, vec![4, 5, 2]));
+        let end = restore(&path).unwrap();
+        assert_eq!(end.network, run.network);
+        assert_eq!(end.history.costs, run.history.costs);
+        assert_eq!((end.history.initial_cost, end.history.evaluations), (run.history.initial_cost, run.history.evaluations));
+        // Training on from the checkpoint continues downhill from where it was.
+        let more = train(&end.config.clone().iterations(5).start_from(end.network.clone()), &data).unwrap();
+        assert!((more.history.initial_cost - run.history.final_cost()).abs() < 1e-12);
+        // A zero time budget stops after the first iteration, with what there is.
+        let quick = train(&TrainConfig::new(&[4, 5, 2]).iterations(50).time_budget(Duration::ZERO), &data).unwrap();
+        assert_eq!((quick.history.iterations(), quick.history.stop_reason), (1, crate::optim::StopReason::Stopped));
+        // Bad settings are named.
+        assert!(train(&TrainConfig::new(&[4, 5, 2]).checkpoint(&path, 0), &data).unwrap_err().to_string().contains("checkpoint"));
+        let e = train(&TrainConfig::new(&[4, 5, 2]).checkpoint(dir.join("no/such/folder/run.mat"), 1), &data).unwrap_err();
+        assert!(e.to_string().contains("run.mat"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -6,12 +6,15 @@
 //! | [`read`](mod@read) | `Dataset::load`, `Network::load`: X, y and Theta1.. from a `.mat` file |
 //! | [`mat`] | `Dataset::save`, `Network::save`, [`write_mat`]: a MAT v5 writer; why a file is not readable |
 //! | [`bundled`] | the files in `data/`, found from any folder, and the values expected of them |
+//! | [`checkpoint`] | [`Checkpoint`]: a training run saved as it goes, and restored |
 //! | [`atomic`] | [`write_atomic`]: a whole new file or the old one, never half of one |
 
 pub mod atomic;
 pub mod bundled;
+pub mod checkpoint;
 pub mod mat;
 pub mod read;
 
 pub use atomic::write_atomic;
+pub use checkpoint::Checkpoint;
 pub use mat::write_mat;

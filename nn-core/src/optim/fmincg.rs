@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use ndarray::Array1;
 
-use super::{check_iterations, eval_checked, History, Objective, StopReason};
+use super::{check_iterations, eval_checked, History, Next, Objective, Step, StopReason};
 use crate::error::Result;
 
 /// The published constants of the line search.
@@ -50,14 +50,14 @@ fn dot(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
 /// Minimizes `f` from `x0` with at most `max_iter` line searches (the
 /// course's `fmincg(f, X, optimset('MaxIter', max_iter))`).
 ///
-/// `callback(iteration, cost)` runs after each completed iteration.
+/// `callback(&step)` runs after each completed iteration; [`Next::Stop`] ends the run there.
 /// Returns the best parameters found and the history of costs.
 ///
 /// ```
 /// use ndarray::{array, Array1};
 /// // A stretched quadratic bowl: f(x) = x0^2 + 10 x1^2, minimum at 0.
 /// let f = |x: &Array1<f64>| Ok((x[0] * x[0] + 10.0 * x[1] * x[1], array![2.0 * x[0], 20.0 * x[1]]));
-/// let (x, history) = nn_core::optim::fmincg(f, array![3.0, -2.0], 10, |_, _| {}).unwrap();
+/// let (x, history) = nn_core::optim::fmincg(f, array![3.0, -2.0], 10, |_| Ok(nn_core::optim::Next::Continue)).unwrap();
 /// assert!(x.iter().all(|v| v.abs() < 1e-6));
 /// assert!(history.final_cost() < 1e-10);
 /// ```
@@ -65,7 +65,7 @@ pub fn fmincg(
     mut f: impl Objective,
     x0: Array1<f64>,
     max_iter: usize,
-    mut callback: impl FnMut(usize, f64),
+    mut callback: impl FnMut(&Step<'_>) -> Result<Next>,
 ) -> Result<(Array1<f64>, History)> {
     let c = COURSE;
     check_iterations(max_iter)?;
@@ -154,7 +154,11 @@ pub fn fmincg(
         if success {
             f1 = f2;
             costs.push(f1);
-            callback(i, f1);
+            let step = Step { iteration: i, cost: f1, params: &x, initial_cost, evaluations };
+            if callback(&step)? == Next::Stop {
+                stop_reason = StopReason::Stopped;
+                break;
+            }
             // Polak-Ribiere direction.
             let beta = (dot(&df2, &df2) - dot(&df1, &df2)) / dot(&df1, &df1);
             s = &s * beta - &df2;
@@ -205,7 +209,11 @@ mod tests {
     #[test]
     fn minimizes_rosenbrock() {
         let mut seen = Vec::new();
-        let (x, h) = fmincg(rosenbrock, array![-1.2, 1.0], 200, |i, c| seen.push((i, c))).unwrap();
+        let (x, h) = fmincg(rosenbrock, array![-1.2, 1.0], 200, |s| {
+            seen.push((s.iteration, s.cost));
+            Ok(Next::Continue)
+        })
+        .unwrap();
         assert!((x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4, "{x}");
         assert_eq!(seen.len(), h.costs.len());
         assert!(h.evaluations > h.iterations());
@@ -222,7 +230,7 @@ mod tests {
         // CG on an n-dimensional quadratic: a handful of line searches per dimension.
         let d = Array1::from_iter((1..=5).map(|i| i as f64));
         let f = |x: &Array1<f64>| Ok(((&d * x * x).sum() / 2.0, &d * x));
-        let (x, h) = fmincg(f, Array1::ones(5), 40, |_, _| {}).unwrap();
+        let (x, h) = fmincg(f, Array1::ones(5), 40, |_| Ok(Next::Continue)).unwrap();
         assert!(x.iter().all(|v| v.abs() < 1e-6), "{x}");
         assert!(h.final_cost() < 1e-10);
     }
@@ -236,19 +244,34 @@ mod tests {
                 Ok((x[0], array![1.0]))
             }
         };
-        match fmincg(f, array![1.0], 5, |_, _| {}) {
+        match fmincg(f, array![1.0], 5, |_| Ok(Next::Continue)) {
             Err(NnError::Diverged { iteration, .. }) => assert_eq!(iteration, 1),
             other => panic!("expected Diverged, got {other:?}"),
         }
-        let e = fmincg(rosenbrock, array![0.0, 0.0], 0, |_, _| {}).unwrap_err();
+        let e = fmincg(rosenbrock, array![0.0, 0.0], 0, |_| Ok(Next::Continue)).unwrap_err();
         assert!(e.to_string().contains("iteration"), "{e}");
+    }
+
+    #[test]
+    fn the_callback_sees_each_point_and_can_stop() {
+        let mut seen = Vec::new();
+        let (x, h) = fmincg(rosenbrock, array![-1.2, 1.0], 200, |s| {
+            assert_eq!(rosenbrock(s.params).unwrap().0, s.cost);
+            seen.push(s.params.clone());
+            Ok(if s.iteration == 3 { Next::Stop } else { Next::Continue })
+        })
+        .unwrap();
+        assert_eq!((h.iterations(), h.stop_reason), (3, StopReason::Stopped));
+        assert_eq!(seen.last(), Some(&x));
+        let e = fmincg(rosenbrock, array![-1.2, 1.0], 200, |_| Err(NnError::InvalidArgument { name: "test", reason: "no".into() }));
+        assert!(e.is_err());
     }
 
     #[test]
     fn stops_when_line_search_cannot_improve() {
         // Already at the minimum: line searches fail and it stops early.
         let f = |x: &Array1<f64>| Ok((x[0] * x[0], array![2.0 * x[0]]));
-        let (_, h) = fmincg(f, array![0.0], 50, |_, _| {}).unwrap();
+        let (_, h) = fmincg(f, array![0.0], 50, |_| Ok(Next::Continue)).unwrap();
         assert_eq!(h.stop_reason, StopReason::LineSearchFailed);
         assert!(h.iterations() < 50);
     }

@@ -28,6 +28,30 @@ impl<F: FnMut(&Array1<f64>) -> Result<(f64, Array1<f64>)>> Objective for F {
     }
 }
 
+/// What an optimizer shows its callback after each completed iteration.
+#[derive(Clone, Copy, Debug)]
+pub struct Step<'a> {
+    /// The iteration just completed (1-based).
+    pub iteration: usize,
+    /// The cost after it.
+    pub cost: f64,
+    /// The parameters after it (unrolled).
+    pub params: &'a Array1<f64>,
+    /// The cost at the starting point.
+    pub initial_cost: f64,
+    /// Cost evaluations so far.
+    pub evaluations: usize,
+}
+
+/// What a callback answers: go on, or stop here (the run ends with [`StopReason::Stopped`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// Go on to the next iteration.
+    Continue,
+    /// Stop now and return what there is.
+    Stop,
+}
+
 /// Which optimizer to train with.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Optimizer {
@@ -63,6 +87,8 @@ pub enum StopReason {
     /// fmincg's line search failed twice in a row: no further progress possible
     /// (a minimum, to floating-point precision).
     LineSearchFailed,
+    /// The callback asked to stop (a time budget ran out, a student pressed stop...).
+    Stopped,
 }
 
 /// The record of one optimization run.
