@@ -11,10 +11,11 @@ NB_ARGS ?=
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NB_SPECS := --expect-dir tests/notebooks/expect --expect-dir tests/notebooks/fixtures
 
-.PHONY: help setup notebooks test rust-test python-test notebook-test notebook-outputs clean-notebook-builds bench ex4
+.PHONY: help setup warm notebooks test rust-test python-test notebook-test notebook-outputs clean-notebook-builds bench ex4
 
 help:
 	@echo "make setup          .venv with JupyterLab + test tools, evcxr_jupyter, the rust kernel"
+	@echo "make warm           compile the library into the notebook kernel's cache (first notebook opens in seconds)"
 	@echo "make notebooks      setup if needed, then JupyterLab on notebooks/"
 	@echo "make test           everything: cargo tests, Python tests, all notebooks"
 	@echo "make notebook-test  only the notebooks (headless, checked against tests/notebooks/expect)"
@@ -25,6 +26,9 @@ help:
 
 setup:
 	@bash scripts/setup.sh
+
+warm: setup
+	$(PY) scripts/warm.py
 
 notebooks: setup
 	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/

@@ -63,6 +63,19 @@ pub fn data_dir() -> PathBuf {
     kit_dir().join("data")
 }
 
+/// A file in the kit's `out/` folder (made if missing; git ignores it): where notebooks
+/// keep checkpoints and other files of their own.
+///
+/// ```
+/// let path = nn_core::bundled::out_path("run.mat").unwrap();
+/// assert!(path.parent().unwrap().is_dir() && path.ends_with("out/run.mat"));
+/// ```
+pub fn out_path(name: &str) -> Result<PathBuf> {
+    let dir = kit_dir().join("out");
+    std::fs::create_dir_all(&dir).map_err(|source| NnError::Io { path: dir.clone(), action: "create the folder", source })?;
+    Ok(dir.join(name))
+}
+
 /// The kit's folder (the repository root: the parent of `data/` and `nn-core/`).
 pub fn kit_dir() -> PathBuf {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
