@@ -8,7 +8,8 @@
 //!   crashes), so nothing the student code prints reaches the notebook;
 //! - the address space may grow by [`Limits::memory`] at most (`RLIMIT_AS`), and core
 //!   dumps are off;
-//! - the code runs on a thread of its own with a 16 MiB stack (and its guard page).
+//! - the code runs on the thread that forked (the only one a child has), whose stack
+//!   ends in a guard page: an overflow is reported as such.
 //!
 //! The grader waits until [`Limits::time`] has passed, then kills the child (and
 //! anything it started). So a loop without end, endless recursion, an allocation of a
@@ -179,16 +180,8 @@ mod child {
     use super::{Failure, Limits, SILENCED};
     use crate::wire::{self, Wire};
 
-    /// The stack of the thread that runs student code in the child.
-    const STACK_SIZE: usize = 16 << 20;
     /// How much of the child's stderr is kept (its end: where the runtime's last words are).
     const STDERR_KEPT: usize = 16 << 10;
-
-    /// What crosses a thread boundary in the child, where no other thread exists.
-    struct AssertSend<T>(T);
-    // SAFETY: only used in the forked child, which has a single thread besides the one
-    // it starts; the value is moved to that thread and never touched elsewhere.
-    unsafe impl<T> Send for AssertSend<T> {}
 
     fn pipe() -> Result<(RawFd, RawFd), Failure> {
         let mut fds = [0; 2];
@@ -214,8 +207,7 @@ mod child {
                 return Err(e);
             }
         };
-        // SAFETY: the child only runs `in_child`, which never returns.
-        let pid = unsafe { libc::fork() };
+        let pid = fork_with_silent_hook();
         if pid < 0 {
             for fd in [out_r, out_w, err_r, err_w] {
                 close(fd);
@@ -239,6 +231,27 @@ mod child {
         judge(status, &out, &err)
     }
 
+    /// Forks with a silent panic hook in place, so that the child has it from the start
+    /// and never touches the hook's lock (another thread of this process may hold it at
+    /// the moment of the fork, and the child would wait for it forever). The parent's
+    /// hook is put back at once. Inside [`super::catch`] the hook is silent already.
+    fn fork_with_silent_hook() -> libc::pid_t {
+        if SILENCED.with(std::cell::Cell::get) {
+            // SAFETY: the child only runs `in_child`, which never returns.
+            return unsafe { libc::fork() };
+        }
+        let _turn = super::HOOK_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(|_| {}));
+        // SAFETY: the child only runs `in_child`, which never returns.
+        let pid = unsafe { libc::fork() };
+        if pid != 0 {
+            drop(panic::take_hook());
+            panic::set_hook(previous);
+        }
+        pid
+    }
+
     /// The child: never returns.
     fn in_child<T: Wire>(limits: &Limits, out_w: RawFd, err_w: RawFd, f: impl FnOnce() -> T) -> ! {
         // SAFETY: plain system calls on descriptors and limits of this process.
@@ -252,38 +265,23 @@ mod child {
             let no_core = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
             libc::setrlimit(libc::RLIMIT_CORE, &no_core);
         }
-        panic::set_hook(Box::new(|_| {}));
-        let memory = limits.memory;
-        let job = AssertSend(f);
-        let work = move || {
-            let job = job;
-            SILENCED.with(|s| s.set(true));
-            limit_memory(memory);
-            let frame = match panic::catch_unwind(panic::AssertUnwindSafe(job.0)) {
-                Ok(value) => {
-                    let mut frame = vec![0u8];
-                    value.put(&mut frame);
-                    frame
-                }
-                Err(payload) => {
-                    let mut frame = vec![1u8];
-                    super::payload_message(&*payload)
-                        .unwrap_or_else(|| "a panic without a message".into())
-                        .put(&mut frame);
-                    frame
-                }
-            };
-            AssertSend(frame)
-        };
-        let frame = std::thread::scope(|scope| {
-            match std::thread::Builder::new().name("student".into()).stack_size(STACK_SIZE).spawn_scoped(scope, work) {
-                Ok(handle) => handle.join().ok().map(|f| f.0),
-                Err(_) => None,
+        // The student code runs on this thread (the only one the child has): spawning a
+        // thread after a fork can wait for a lock some thread of the grader held.
+        SILENCED.with(|s| s.set(true));
+        limit_memory(limits.memory);
+        let frame = match panic::catch_unwind(panic::AssertUnwindSafe(f)) {
+            Ok(value) => {
+                let mut frame = vec![0u8];
+                value.put(&mut frame);
+                frame
             }
-        });
-        if let Some(frame) = frame {
-            write_all(out_w, &frame);
-        }
+            Err(payload) => {
+                let mut frame = vec![1u8];
+                super::payload_message(&*payload).unwrap_or_else(|| "a panic without a message".into()).put(&mut frame);
+                frame
+            }
+        };
+        write_all(out_w, &frame);
         // SAFETY: ends the child at once: no destructors, no atexit handlers, no flushing
         // of the buffers it inherited from the grader's process.
         unsafe { libc::_exit(0) }
@@ -375,7 +373,18 @@ mod child {
                 return Ok((status, out, err));
             }
             if done < 0 {
-                return Err(Failure::Broken(format!("waitpid: {}", std::io::Error::last_os_error())));
+                let e = std::io::Error::last_os_error();
+                if e.raw_os_error() == Some(libc::ECHILD) {
+                    // SIGCHLD is ignored in this process: the child was reaped on its own
+                    // and its status is lost. A whole result in the pipe still counts.
+                    read_available(out_r, &mut out, None);
+                    read_available(err_r, &mut err, Some(STDERR_KEPT));
+                    if out.is_empty() {
+                        return Err(Failure::Broken("the child process ended without a result".into()));
+                    }
+                    return Ok((0, out, err));
+                }
+                return Err(Failure::Broken(format!("waitpid: {e}")));
             }
             if Instant::now() >= deadline {
                 // SAFETY: killing our child's process group and the child, then reaping it.

@@ -172,9 +172,18 @@ impl GradeOptions {
         parts::grade_cost_part(Part::FeedforwardCost, &CostRuns::new(nn_cost_function, &self.limits(), true, false))
     }
 
+    /// The runs at lambda > 0 and, when those gave answers, at lambda = 0 (for hints).
+    fn regularized_runs(&self, nn_cost_function: &TwoLayerCost<'_>) -> CostRuns {
+        let mut runs = CostRuns::new(nn_cost_function, &self.limits(), false, true);
+        if runs.regularized.is_ok() {
+            runs.lambda0 = parts::run_cost(nn_cost_function, &runs.cases, false, &self.limits());
+        }
+        runs
+    }
+
     /// "Regularized cost" (15): J at lambda > 0.
     pub fn grade_regularized_cost(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        parts::grade_cost_part(Part::RegularizedCost, &CostRuns::new(nn_cost_function, &self.limits(), true, true))
+        parts::grade_cost_part(Part::RegularizedCost, &self.regularized_runs(nn_cost_function))
     }
 
     /// "Backpropagation" (40): both gradients at lambda = 0.
@@ -184,10 +193,7 @@ impl GradeOptions {
 
     /// "Regularized gradient" (10): both gradients at lambda > 0.
     pub fn grade_regularized_gradient(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        parts::grade_gradient_part(
-            Part::RegularizedGradient,
-            &CostRuns::new(nn_cost_function, &self.limits(), true, true),
-        )
+        parts::grade_gradient_part(Part::RegularizedGradient, &self.regularized_runs(nn_cost_function))
     }
 
     /// "Sigmoid gradient" (5).

@@ -35,7 +35,8 @@ pub struct CostRuns {
     pub regularized: Calls<CostValue>,
 }
 
-fn run_cost(f: &TwoLayerCost<'_>, cases: &[Case], regularized: bool, limits: &Limits) -> Calls<CostValue> {
+/// `nn_cost_function` on every case, at lambda = 0 or at each case's lambda, in a child.
+pub fn run_cost(f: &TwoLayerCost<'_>, cases: &[Case], regularized: bool, limits: &Limits) -> Calls<CostValue> {
     isolate::run(limits, || {
         cases
             .iter()
