@@ -8,8 +8,10 @@
 //!   crashes), so nothing the student code prints reaches the notebook;
 //! - the address space may grow by [`Limits::memory`] at most (`RLIMIT_AS`), and core
 //!   dumps are off;
-//! - the code runs on the thread that forked (the only one a child has), whose stack
-//!   ends in a guard page: an overflow is reported as such.
+//! - the code runs on the thread that forked (the only one a child has); a SIGSEGV
+//!   handler on an alternate stack tells an overflow of that thread's stack (endless
+//!   recursion) from other crashes, in any host (Rust's own handler does that only for
+//!   threads it knows, and evcxr's execution thread is not one of them).
 //!
 //! The grader waits until [`Limits::time`] has passed, then kills the child (and
 //! anything it started). So a loop without end, endless recursion, an allocation of a
@@ -175,6 +177,7 @@ pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
 mod child {
     use std::os::fd::RawFd;
     use std::panic;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, Instant};
 
     use super::{Failure, Limits, SILENCED};
@@ -268,6 +271,7 @@ mod child {
         // The student code runs on this thread (the only one the child has): spawning a
         // thread after a fork can wait for a lock some thread of the grader held.
         SILENCED.with(|s| s.set(true));
+        watch_stack();
         limit_memory(limits.memory);
         let frame = match panic::catch_unwind(panic::AssertUnwindSafe(f)) {
             Ok(value) => {
@@ -285,6 +289,65 @@ mod child {
         // SAFETY: ends the child at once: no destructors, no atexit handlers, no flushing
         // of the buffers it inherited from the grader's process.
         unsafe { libc::_exit(0) }
+    }
+
+    /// The lowest address of the stack of the thread running student code.
+    static STACK_LOW: AtomicUsize = AtomicUsize::new(0);
+
+    /// What the SIGSEGV handler writes to stderr for a fault at the end of the stack; the
+    /// same words as Rust's own handler (which not every host installs: evcxr's doesn't).
+    const OVERFLOW_MARK: &[u8] = b"\nthread 'student' has overflowed its stack\n";
+
+    extern "C" fn on_segv(signal: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+        // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
+        let addr = unsafe { (*info).si_addr() } as usize;
+        let low = STACK_LOW.load(Ordering::Relaxed);
+        // The guard page(s) just below the stack, or its last 64 KiB.
+        if low != 0 && addr < low + (64 << 10) && addr + (4 << 20) > low {
+            // SAFETY: write(2) is async-signal-safe.
+            unsafe { libc::write(2, OVERFLOW_MARK.as_ptr().cast(), OVERFLOW_MARK.len()) };
+        }
+        // Back to the default action: returning runs the faulting instruction again, and
+        // the process ends with the signal.
+        // SAFETY: signal(2) is async-signal-safe.
+        unsafe { libc::signal(signal, libc::SIG_DFL) };
+    }
+
+    /// Tells a stack overflow from other crashes: a SIGSEGV/SIGBUS handler, on an
+    /// alternate stack, that checks whether the fault is at the end of this thread's stack.
+    fn watch_stack() {
+        // SAFETY: plain calls with valid pointers to locals; the alternate stack is mapped
+        // for the rest of the child's life.
+        unsafe {
+            let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+            if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) == 0 {
+                let (mut addr, mut size) = (std::ptr::null_mut(), 0usize);
+                if libc::pthread_attr_getstack(&attr, &mut addr, &mut size) == 0 {
+                    STACK_LOW.store(addr as usize, Ordering::Relaxed);
+                }
+                libc::pthread_attr_destroy(&mut attr);
+            }
+            let size = 256 << 10;
+            let mem = libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            );
+            if mem == libc::MAP_FAILED {
+                return;
+            }
+            let alt = libc::stack_t { ss_sp: mem, ss_flags: 0, ss_size: size };
+            libc::sigaltstack(&alt, std::ptr::null_mut());
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_segv as *const () as libc::sighandler_t;
+            action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGSEGV, &action, std::ptr::null_mut());
+            libc::sigaction(libc::SIGBUS, &action, std::ptr::null_mut());
+        }
     }
 
     /// Caps the address space at its present size plus `bytes`.
