@@ -20,7 +20,8 @@
 //! go on.
 //!
 //! Elsewhere (no `fork`), [`run`] calls the code in the grader's own process, catching
-//! panics with a silent hook: no time or memory limit there.
+//! panics with a silent hook: no time or memory limit there. Building with
+//! `RUSTFLAGS="--cfg nn_grader_in_process"` picks that way on Linux too (to test it).
 //!
 //! What `fork` cannot carry: threads. The child has only the thread that forked, so code
 //! that hands work to a thread pool started before the fork waits forever (ndarray's
@@ -112,18 +113,18 @@ fn signal_name(signal: i32) -> String {
 
 /// True where [`run`] uses a child process.
 pub fn isolated() -> bool {
-    cfg!(target_os = "linux")
+    cfg!(all(target_os = "linux", not(nn_grader_in_process)))
 }
 
 /// Runs `f` under `limits`, in a child process where possible; see the module's text.
 /// Panics inside `f` should be caught by `f` itself (with [`catch`]) when one call's
 /// panic must not lose the others' results; a panic that escapes is [`Failure::Panicked`].
 pub fn run<T: Wire>(limits: &Limits, f: impl FnOnce() -> T) -> Result<T, Failure> {
-    #[cfg(target_os = "linux")]
+    #[cfg(all(target_os = "linux", not(nn_grader_in_process)))]
     {
         child::run(limits, f)
     }
-    #[cfg(not(target_os = "linux"))]
+    #[cfg(not(all(target_os = "linux", not(nn_grader_in_process))))]
     {
         let _ = limits;
         catch(f).map_err(Failure::Panicked)
@@ -173,7 +174,7 @@ pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, String> {
     })
 }
 
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(nn_grader_in_process)))]
 mod child {
     use std::os::fd::RawFd;
     use std::panic;
