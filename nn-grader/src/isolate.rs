@@ -417,7 +417,9 @@ mod child {
                 libc::pollfd { fd: if open[1] { err_r } else { -1 }, events: libc::POLLIN, revents: 0 },
             ];
             let left = deadline.saturating_duration_since(Instant::now());
-            let timeout_ms = left.as_millis().clamp(1, 20) as i32;
+            // Both pipes at end of file: the child is ending (or closed them); look often.
+            let step = if open.iter().any(|&o| o) { 10 } else { 1 };
+            let timeout_ms = left.as_millis().clamp(1, step) as i32;
             // SAFETY: fds is a valid array of two pollfd.
             unsafe { libc::poll(fds.as_mut_ptr(), 2, timeout_ms) };
             if open[0] {
