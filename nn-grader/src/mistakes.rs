@@ -1,77 +1,160 @@
-//! The classic mistakes of the exercise, written out as working (wrong) code.
+//! The classic mistakes of the exercise, one table.
 //!
-//! Each cost function here has the signature of [`crate::nn_cost_function`]
-//! (`fn(&Network, &Array2<f64>, &Array1<usize>, f64) -> Result<(f64, Vec<Array2<f64>>)>`)
-//! and computes what a student who made that one mistake would get, so that
+//! Each [`Mistake`] is a variant of the lecture's `nn_cost_function` with one thing done
+//! wrong, written out as working (wrong) code: [`Mistake::cost`] has exactly the
+//! signature of [`nn_core::nn_cost_function`] (a [`TwoLayerCost`](nn_core::lecture::cost::TwoLayerCost)), so it can be graded,
+//! gradient-checked or trained like a student's function. The grader recognizes a
+//! mistake by computing it on the same inputs as the student and comparing the numbers,
+//! and then names it.
 //!
-//! - a notebook can show what the mistake does to the cost and to a gradient check
-//!   (`gradcheck::check_gradients(&mistakes::sigmoid_sign, &[3, 5, 3], 0.0)` shows only
-//!   Theta2's block failing), and
-//! - the [grader](crate::grader) can recognize the mistake in a student's numbers and name it.
-//!
-//! Everything else in each function is the correct computation; the per-function
-//! documentation quotes the line the student wrote. They accept any number of layers,
-//! and check their inputs like [`crate::nn_cost_function`] does.
+//! The table ([`Mistake::entry`]) gives, for every mistake, its short name, a sentence a
+//! student can act on, the parts of the grade it costs, and how it computes (a
+//! [`Variant`] of the lecture's computation).
 //!
 //! ```
-//! use nn_core::{gradcheck, mistakes};
-//! let report = gradcheck::check_gradients(&mistakes::sigmoid_sign, &[3, 5, 3], 0.0).unwrap();
-//! assert!(report.per_theta[0] < 1e-9);          // Theta1's block is right...
-//! assert!(report.per_theta[1] > 1.0);           // ...Theta2's is not
-//! assert_eq!(report.failing_thetas(), vec![2]);
+//! use nn_grader::mistakes::Mistake;
+//! // The sigmoid written with exp(z): only Theta2's block of the gradient check fails.
+//! let cost = Mistake::SigmoidSign.function();
+//! let report = nn_core::check_nn_gradients(&cost, 0.0).unwrap();
+//! assert!(report.per_theta[0] < 1e-9 && report.per_theta[1] > 1.0);
 //! ```
-//!
-//! The mistakes of the other two student functions, `sigmoid_gradient` and
-//! `rand_initialize_weights`, are at the end of this module.
 
 use std::fmt;
 
 use ndarray::{s, Array1, Array2};
-use ndarray_rand::rand::rngs::StdRng;
-use ndarray_rand::rand::Rng;
+use nn_core::lecture::sigmoid::{sigmoid_scalar, softplus};
 
-use crate::activation::{sigmoid_scalar, softplus};
-use crate::cost::check_problem;
-use crate::error::Result;
-use crate::network::{seeded_rng, Network};
+use crate::report::Part;
+use crate::CostValue;
 
-/// A cost function with [`crate::nn_cost_function`]'s signature.
-pub type MistakeFn = fn(&Network, &Array2<f64>, &Array1<usize>, f64) -> Result<(f64, Vec<Array2<f64>>)>;
-
-/// The classic mistakes in `nn_cost_function`, one per variant.
+/// The classic mistakes in `nn_cost_function` (and in the `sigmoid_gradient` it calls).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Mistake {
-    /// [`sigmoid_sign`]: `g = 1 ./ (1 + exp(z))`.
+    /// `g = 1 ./ (1 + exp(z))`.
     SigmoidSign,
-    /// [`labels_off_by_one`]: label k lights unit k + 1, label K lights none.
+    /// Label k lights unit k + 1; label K lights none.
     LabelsOffByOne,
-    /// [`label_ten_wrapped`]: label K (10, the digit 0) lights the first unit.
+    /// Label K (10, the digit 0) lights the first unit.
     LabelTenWrapped,
-    /// [`cost_missing_one_over_m`]: the cost is summed, not averaged.
+    /// The cost is summed, not averaged.
     CostMissingOneOverM,
-    /// [`cost_missing_negative_term`]: only `-y log(h)`, no `-(1 - y) log(1 - h)`.
+    /// Only `-y log(h)`, no `-(1 - y) log(1 - h)`.
     CostMissingNegativeTerm,
-    /// [`regularized_bias`]: the bias column is regularized (cost and gradient).
+    /// The bias column is regularized (cost and gradient).
     RegularizedBias,
-    /// [`regularization_missing_half`]: `lambda/m` instead of `lambda/(2m)` in the cost.
+    /// `lambda/m` instead of `lambda/(2m)` in the cost.
     RegularizationMissingHalf,
-    /// [`no_regularization`]: lambda is ignored.
+    /// lambda is ignored.
     NoRegularization,
-    /// [`gradient_missing_one_over_m`]: the accumulated `Delta` is not divided by m.
+    /// The accumulated `Delta` is not divided by m.
     GradientMissingOneOverM,
-    /// [`gradient_regularization_missing_one_over_m`]: `lambda * Theta` added to the gradient.
+    /// `lambda * Theta` added to the gradient.
     GradientRegularizationMissingOneOverM,
-    /// [`sigmoid_gradient_of_activation`]: `sigmoid_gradient(a2)` instead of `sigmoid_gradient(z2)`.
+    /// `sigmoid_gradient(a2)` instead of `sigmoid_gradient(z2)`.
     SigmoidGradientOfActivation,
-    /// [`output_error_sign`]: `delta3 = y - h`.
+    /// `sigmoid_gradient` returns g(z) itself.
+    SigmoidGradientReturnsSigmoid,
+    /// `sigmoid_gradient` computes `z .* (1 - z)`.
+    SigmoidGradientOfZ,
+    /// `sigmoid_gradient` multiplies matrices: `g.dot(&(1.0 - &g))`.
+    SigmoidGradientMatrixProduct,
+    /// `delta3 = y - h`.
     OutputErrorSign,
-    /// [`transposed_theta`]: `a1 * Theta1` instead of `a1 * Theta1'` (panics).
+    /// `a1 * Theta1` instead of `a1 * Theta1'` (panics, like the student's code).
     TransposedTheta,
 }
 
+/// One line of the catalogue.
+#[derive(Clone, Copy, Debug)]
+pub struct Entry {
+    /// A short name, e.g. "sigmoid sign".
+    pub name: &'static str,
+    /// What went wrong, in a sentence a student can act on.
+    pub description: &'static str,
+    /// The parts of the grade it costs.
+    pub affects: &'static [Part],
+    /// How it computes.
+    pub variant: Variant,
+}
+
+/// How a mistake computes: the lecture's cost and backpropagation with one switch thrown.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Variant {
+    /// The student's g is `g(-z)`.
+    pub sigmoid_sign: bool,
+    /// How labels become one-hot rows.
+    pub labels: Labels,
+    /// J is not divided by m.
+    pub cost_sum: bool,
+    /// J has no `(1 - y) log(1 - h)` term.
+    pub cost_no_negative_term: bool,
+    /// Column 0 is regularized too.
+    pub reg_bias: bool,
+    /// `lambda/m` in the cost.
+    pub reg_full_lambda_over_m: bool,
+    /// No regularization at all.
+    pub reg_none: bool,
+    /// The gradient is not divided by m.
+    pub grad_sum: bool,
+    /// `lambda * Theta` in the gradient.
+    pub grad_reg_lambda: bool,
+    /// What `g'(z2)` is computed as.
+    pub g_prime: GPrime,
+    /// `delta3 = y - h`.
+    pub output_error_sign: bool,
+    /// `a1.dot(theta1)`: panics (unless Theta1 is square) before anything else.
+    pub transposed_theta: bool,
+}
+
+/// How the student turned labels into one-hot rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Labels {
+    /// Label k lights unit k - 1 (0-based).
+    #[default]
+    Correct,
+    /// Unit index = label: label K has no unit.
+    OffByOne,
+    /// Unit index = label % K: label K lights unit 0.
+    Wrapped,
+}
+
+impl Labels {
+    /// The 0-based output unit that `label` lights, if any.
+    pub fn unit(self, label: usize, k: usize) -> Option<usize> {
+        match self {
+            Labels::Correct => Some(label - 1),
+            Labels::OffByOne => (label < k).then_some(label),
+            Labels::Wrapped => Some(label % k),
+        }
+    }
+}
+
+/// What the student's `sigmoid_gradient` (used as `g'(z2)` in backpropagation) computes.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum GPrime {
+    /// `g(z) .* (1 - g(z))`.
+    #[default]
+    Correct,
+    /// Applied to `a2 = g(z2)` instead of `z2`.
+    OfActivation,
+    /// `g(z)`.
+    ReturnsSigmoid,
+    /// `z .* (1 - z)`.
+    OfZ,
+    /// `g.dot(&(1 - g))`: panics unless square.
+    MatrixProduct,
+}
+
+const COST: &[Part] = &[Part::FeedforwardCost, Part::RegularizedCost];
+const EVERYTHING: &[Part] =
+    &[Part::FeedforwardCost, Part::RegularizedCost, Part::Backpropagation, Part::RegularizedGradient];
+const GRADIENT: &[Part] = &[Part::Backpropagation, Part::RegularizedGradient];
+const ALL_PARTS: &[Part] = &Part::ALL;
+const SIGMOID_GRADIENT: &[Part] = &[Part::SigmoidGradient, Part::Backpropagation, Part::RegularizedGradient];
+
 impl Mistake {
     /// Every mistake, in the order the grader tries them.
-    pub const ALL: [Mistake; 13] = [
+    pub const ALL: [Mistake; 16] = [
         Mistake::SigmoidSign,
         Mistake::LabelsOffByOne,
         Mistake::LabelTenWrapped,
@@ -83,120 +166,185 @@ impl Mistake {
         Mistake::GradientMissingOneOverM,
         Mistake::GradientRegularizationMissingOneOverM,
         Mistake::SigmoidGradientOfActivation,
+        Mistake::SigmoidGradientReturnsSigmoid,
+        Mistake::SigmoidGradientOfZ,
+        Mistake::SigmoidGradientMatrixProduct,
         Mistake::OutputErrorSign,
         Mistake::TransposedTheta,
     ];
 
-    /// The function that makes this mistake.
-    pub fn function(self) -> MistakeFn {
-        match self {
-            Mistake::SigmoidSign => sigmoid_sign,
-            Mistake::LabelsOffByOne => labels_off_by_one,
-            Mistake::LabelTenWrapped => label_ten_wrapped,
-            Mistake::CostMissingOneOverM => cost_missing_one_over_m,
-            Mistake::CostMissingNegativeTerm => cost_missing_negative_term,
-            Mistake::RegularizedBias => regularized_bias,
-            Mistake::RegularizationMissingHalf => regularization_missing_half,
-            Mistake::NoRegularization => no_regularization,
-            Mistake::GradientMissingOneOverM => gradient_missing_one_over_m,
-            Mistake::GradientRegularizationMissingOneOverM => gradient_regularization_missing_one_over_m,
-            Mistake::SigmoidGradientOfActivation => sigmoid_gradient_of_activation,
-            Mistake::OutputErrorSign => output_error_sign,
-            Mistake::TransposedTheta => transposed_theta,
-        }
-    }
-
-    /// True for the mistake whose function panics (as the student's code does)
-    /// instead of returning numbers: the grader recognizes it by the panic message.
-    pub fn panics(self) -> bool {
-        self == Mistake::TransposedTheta
-    }
-
-    /// Does it change the cost J (at this lambda)?
-    pub fn affects_cost(self, lambda: f64) -> bool {
-        match self {
-            Mistake::SigmoidSign
-            | Mistake::LabelsOffByOne
-            | Mistake::LabelTenWrapped
-            | Mistake::CostMissingOneOverM
-            | Mistake::CostMissingNegativeTerm => true,
-            Mistake::RegularizedBias | Mistake::RegularizationMissingHalf | Mistake::NoRegularization => lambda > 0.0,
-            _ => false,
-        }
-    }
-
-    /// Does it change the gradient (at this lambda)?
-    pub fn affects_gradient(self, lambda: f64) -> bool {
-        match self {
-            Mistake::SigmoidSign
-            | Mistake::LabelsOffByOne
-            | Mistake::LabelTenWrapped
-            | Mistake::GradientMissingOneOverM
-            | Mistake::SigmoidGradientOfActivation
-            | Mistake::OutputErrorSign => true,
-            Mistake::RegularizedBias | Mistake::NoRegularization | Mistake::GradientRegularizationMissingOneOverM => {
-                lambda > 0.0
-            }
-            _ => false,
-        }
-    }
-
-    /// What went wrong, in a sentence a student can act on.
-    pub fn description(self) -> &'static str {
-        match self {
-            Mistake::SigmoidSign => "the sigmoid is written with exp(z) instead of exp(-z): g(z) = 1 / (1 + e^(-z))",
-            Mistake::LabelsOffByOne => {
-                "label k must light output unit k (index k - 1 in Rust), \
-                 and label K (10, the digit 0) the last unit"
-            }
-            Mistake::LabelTenWrapped => {
-                "label 10 (the digit 0) is not mapped to the last output unit: labels are 1..=K, \
-                 label k lights unit k (index k - 1 in Rust), so 10 is the last unit, not the first"
-            }
-            Mistake::CostMissingOneOverM => "the cost is summed over the examples but not divided by m",
-            Mistake::CostMissingNegativeTerm => {
-                "the cost is missing the -(1 - y) log(1 - h) term: every output unit contributes, \
-                 not only the one of the label"
-            }
-            Mistake::RegularizedBias => {
-                "the bias column is regularized: leave column 0 of each Theta (the bias weights) \
-                 out of the regularization"
-            }
-            Mistake::RegularizationMissingHalf => {
-                "the regularization term is lambda/m * sum(Theta^2): it is lambda/(2m) * sum(Theta^2)"
-            }
-            Mistake::NoRegularization => "lambda is ignored: add the regularization term",
-            Mistake::GradientMissingOneOverM => "Theta_grad = (1/m) Delta: divide the accumulated Delta by m",
-            Mistake::GradientRegularizationMissingOneOverM => {
-                "the gradient's regularization term is lambda * Theta: it is (lambda/m) * Theta"
-            }
-            Mistake::SigmoidGradientOfActivation => {
-                "delta2 uses sigmoid_gradient(a2): it is sigmoid_gradient(z2) (or a2 .* (1 - a2) \
-                 without the bias column)"
-            }
-            Mistake::OutputErrorSign => "the output error has the wrong sign: delta3 = h - y, not y - h",
-            Mistake::TransposedTheta => {
-                "a Theta is used transposed: z2 = a1 * Theta1' (Theta1 is s2 x (n + 1), 25x401 for the digits)"
-            }
-        }
+    /// The catalogue: name, description, the parts it costs, how it computes.
+    pub fn entry(self) -> Entry {
+        let v = Variant::default();
+        let (name, description, affects, variant): (&str, &str, &[Part], Variant) = match self {
+            Mistake::SigmoidSign => (
+                "sigmoid sign",
+                "the sigmoid is written with exp(z) instead of exp(-z): g(z) = 1 / (1 + e^(-z))",
+                EVERYTHING,
+                Variant { sigmoid_sign: true, ..v },
+            ),
+            Mistake::LabelsOffByOne => (
+                "labels off by one",
+                "label k must light output unit k (index k - 1 in Rust), and label K (10, the digit 0) the last unit",
+                EVERYTHING,
+                Variant { labels: Labels::OffByOne, ..v },
+            ),
+            Mistake::LabelTenWrapped => (
+                "10 not mapped to the last unit",
+                "label 10 (the digit 0) is not mapped to the last output unit: labels are 1..=K, label k lights \
+                 unit k (index k - 1 in Rust), so 10 is the last unit, not the first",
+                EVERYTHING,
+                Variant { labels: Labels::Wrapped, ..v },
+            ),
+            Mistake::CostMissingOneOverM => (
+                "cost missing 1/m",
+                "the cost is summed over the examples but not divided by m",
+                COST,
+                Variant { cost_sum: true, ..v },
+            ),
+            Mistake::CostMissingNegativeTerm => (
+                "cost missing the (1 - y) term",
+                "the cost is missing the -(1 - y) log(1 - h) term: every output unit contributes, not only the \
+                 one of the label",
+                COST,
+                Variant { cost_no_negative_term: true, ..v },
+            ),
+            Mistake::RegularizedBias => (
+                "regularizing the bias column",
+                "the bias column is regularized: leave column 0 of each Theta (the bias weights) out of the \
+                 regularization",
+                &[Part::RegularizedCost, Part::RegularizedGradient],
+                Variant { reg_bias: true, ..v },
+            ),
+            Mistake::RegularizationMissingHalf => (
+                "regularization missing 1/2",
+                "the regularization term is lambda/m * sum(Theta^2): it is lambda/(2m) * sum(Theta^2)",
+                &[Part::RegularizedCost],
+                Variant { reg_full_lambda_over_m: true, ..v },
+            ),
+            Mistake::NoRegularization => (
+                "no regularization",
+                "lambda is ignored: add the regularization term",
+                &[Part::RegularizedCost, Part::RegularizedGradient],
+                Variant { reg_none: true, ..v },
+            ),
+            Mistake::GradientMissingOneOverM => (
+                "gradient missing 1/m",
+                "Theta_grad = (1/m) Delta: divide the accumulated Delta by m",
+                GRADIENT,
+                Variant { grad_sum: true, ..v },
+            ),
+            Mistake::GradientRegularizationMissingOneOverM => (
+                "gradient regularization missing 1/m",
+                "the gradient's regularization term is lambda * Theta: it is (lambda/m) * Theta",
+                &[Part::RegularizedGradient],
+                Variant { grad_reg_lambda: true, ..v },
+            ),
+            Mistake::SigmoidGradientOfActivation => (
+                "sigmoid gradient of a2",
+                "delta2 uses sigmoid_gradient(a2): it is sigmoid_gradient(z2) (or a2 .* (1 - a2) without the \
+                 bias column)",
+                GRADIENT,
+                Variant { g_prime: GPrime::OfActivation, ..v },
+            ),
+            Mistake::SigmoidGradientReturnsSigmoid => (
+                "sigmoid gradient returns g(z)",
+                "sigmoid_gradient returns g(z) itself: the gradient is g(z) .* (1 - g(z))",
+                SIGMOID_GRADIENT,
+                Variant { g_prime: GPrime::ReturnsSigmoid, ..v },
+            ),
+            Mistake::SigmoidGradientOfZ => (
+                "sigmoid gradient of z",
+                "sigmoid_gradient computes z .* (1 - z): the formula is g(z) .* (1 - g(z)), with g = sigmoid",
+                SIGMOID_GRADIENT,
+                Variant { g_prime: GPrime::OfZ, ..v },
+            ),
+            Mistake::SigmoidGradientMatrixProduct => (
+                "matrix product in the sigmoid gradient",
+                "sigmoid_gradient multiplies matrices (`dot`): g .* (1 - g) is element-wise, `&g * &(1.0 - &g)`",
+                // It panics on most shapes: every part of nn_cost_function loses its points too.
+                ALL_PARTS,
+                Variant { g_prime: GPrime::MatrixProduct, ..v },
+            ),
+            Mistake::OutputErrorSign => (
+                "output error sign",
+                "the output error has the wrong sign: delta3 = h - y, not y - h",
+                GRADIENT,
+                Variant { output_error_sign: true, ..v },
+            ),
+            Mistake::TransposedTheta => (
+                "transposed Theta",
+                "a Theta is used transposed: z2 = a1 * Theta1' (Theta1 is s2 x (n + 1), 25x401 for the digits)",
+                EVERYTHING,
+                Variant { transposed_theta: true, ..v },
+            ),
+        };
+        Entry { name, description, affects, variant }
     }
 
     /// A short name, e.g. "sigmoid sign".
     pub fn name(self) -> &'static str {
+        self.entry().name
+    }
+
+    /// What went wrong, in a sentence a student can act on.
+    pub fn description(self) -> &'static str {
+        self.entry().description
+    }
+
+    /// Does it cost points in `part`?
+    pub fn affects(self, part: Part) -> bool {
+        self.entry().affects.contains(&part)
+    }
+
+    /// True when its code panics (as the student's does) on a problem with this Theta1
+    /// and m examples: a transposed Theta1 unless it is square, a matrix product of two
+    /// m x s2 matrices unless m = s2. The grader recognizes those by the panic message.
+    pub fn panics_on(self, theta1: (usize, usize), m: usize) -> bool {
         match self {
-            Mistake::SigmoidSign => "sigmoid sign",
-            Mistake::LabelsOffByOne => "labels off by one",
-            Mistake::LabelTenWrapped => "10 not mapped to the last unit",
-            Mistake::CostMissingOneOverM => "cost missing 1/m",
-            Mistake::CostMissingNegativeTerm => "cost missing the (1 - y) term",
-            Mistake::RegularizedBias => "regularizing the bias column",
-            Mistake::RegularizationMissingHalf => "regularization missing 1/2",
-            Mistake::NoRegularization => "no regularization",
-            Mistake::GradientMissingOneOverM => "gradient missing 1/m",
-            Mistake::GradientRegularizationMissingOneOverM => "gradient regularization missing 1/m",
-            Mistake::SigmoidGradientOfActivation => "sigmoid gradient of a2",
-            Mistake::OutputErrorSign => "output error sign",
-            Mistake::TransposedTheta => "transposed Theta",
+            Mistake::TransposedTheta => theta1.0 != theta1.1,
+            Mistake::SigmoidGradientMatrixProduct => theta1.0 != m,
+            _ => false,
+        }
+    }
+
+    /// The mistake's `nn_cost_function`: the signature of [`nn_core::nn_cost_function`].
+    ///
+    /// # Panics
+    /// Where the student's code would: [`Mistake::TransposedTheta`] on a non-square
+    /// Theta1, [`Mistake::SigmoidGradientMatrixProduct`] when `z2` is not square.
+    pub fn cost(
+        self,
+        theta1: &Array2<f64>,
+        theta2: &Array2<f64>,
+        x: &Array2<f64>,
+        y: &Array1<usize>,
+        lambda: f64,
+    ) -> nn_core::Result<CostValue> {
+        self.entry().variant.cost(theta1, theta2, x, y, lambda)
+    }
+
+    /// [`Mistake::cost`] as a closure, for anything that takes a
+    /// [`TwoLayerCost`](nn_core::lecture::cost::TwoLayerCost): `&Mistake::SigmoidSign.function()`.
+    #[allow(clippy::type_complexity)]
+    pub fn function(
+        self,
+    ) -> impl Fn(&Array2<f64>, &Array2<f64>, &Array2<f64>, &Array1<usize>, f64) -> nn_core::Result<CostValue> {
+        move |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, lambda: f64| {
+            self.cost(t1, t2, x, y, lambda)
+        }
+    }
+
+    /// The `sigmoid_gradient` a student with this mistake wrote: `Some` for the
+    /// mistakes of the sigmoid gradient itself, `None` for the others (their
+    /// `sigmoid_gradient` is right).
+    ///
+    /// # Panics
+    /// [`Mistake::SigmoidGradientMatrixProduct`] on a non-square `z`, like the student's code.
+    pub fn sigmoid_gradient(self, z: &Array2<f64>) -> Option<Array2<f64>> {
+        match self.entry().variant.g_prime {
+            GPrime::ReturnsSigmoid | GPrime::OfZ | GPrime::MatrixProduct => Some(self.entry().variant.g_prime_of(z)),
+            GPrime::Correct | GPrime::OfActivation => None,
         }
     }
 }
@@ -207,355 +355,105 @@ impl fmt::Display for Mistake {
     }
 }
 
-// ---------------------------------------------------------------------------
-// One configurable implementation; each public function switches on one mistake.
-
-#[derive(Clone, Copy, Default)]
-struct Variant {
-    sigmoid_sign: bool,
-    labels: Labels,
-    cost_sum: bool,
-    cost_no_negative_term: bool,
-    reg_bias: bool,
-    reg_full_lambda_over_m: bool,
-    reg_none: bool,
-    grad_sum: bool,
-    grad_reg_lambda: bool,
-    g_prime_of_a: bool,
-    output_error_sign: bool,
-}
-
-#[derive(Clone, Copy, Default, PartialEq)]
-enum Labels {
-    #[default]
-    Correct,
-    /// Unit index = label (0-based): label K has no unit.
-    OffByOne,
-    /// Unit index = label % K: label K lights unit 0.
-    Wrapped,
-}
-
-impl Labels {
-    /// The 0-based output unit that label `label` lights, if any.
-    fn unit(self, label: usize, k: usize) -> Option<usize> {
-        match self {
-            Labels::Correct => Some(label - 1),
-            Labels::OffByOne => (label < k).then_some(label),
-            Labels::Wrapped => Some(label % k),
-        }
-    }
-}
-
 fn with_bias(a: &Array2<f64>) -> Array2<f64> {
     let mut out = Array2::ones((a.nrows(), a.ncols() + 1));
     out.slice_mut(s![.., 1..]).assign(a);
     out
 }
 
-fn variant_cost(
-    v: Variant,
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    check_problem(network, x.view(), y.view(), lambda)?;
-    let thetas = network.thetas();
-    let m = x.nrows() as f64;
-    let k = network.num_labels();
-    // The student's sigmoid: g(z) = 1/(1 + e^{-z}), or with the sign mistake g(-z).
-    let sign = if v.sigmoid_sign { -1.0 } else { 1.0 };
-    let g = |z: f64| sigmoid_scalar(sign * z);
-
-    // Forward: a[l] with bias for l < L, z[l] for each Theta.
-    let mut a: Vec<Array2<f64>> = vec![with_bias(x)];
-    let mut zs: Vec<Array2<f64>> = Vec::new();
-    for (l, theta) in thetas.iter().enumerate() {
-        let z = a[l].dot(&theta.t());
-        let act = z.mapv(g);
-        a.push(if l + 1 == thetas.len() { act } else { with_bias(&act) });
-        zs.push(z);
+impl Variant {
+    fn g(&self, z: f64) -> f64 {
+        sigmoid_scalar(if self.sigmoid_sign { -z } else { z })
     }
-    let z_out = zs.last().expect("one Theta at least");
-    let h = a.last().expect("output");
 
-    // One-hot labels as the student built them.
-    let mut y_k = Array2::<f64>::zeros((x.nrows(), k));
-    for (i, &label) in y.iter().enumerate() {
-        if let Some(unit) = v.labels.unit(label, k) {
-            y_k[[i, unit]] = 1.0;
+    /// The student's `sigmoid_gradient(z)`, with the student's sigmoid.
+    fn g_prime_of(&self, z: &Array2<f64>) -> Array2<f64> {
+        let g = z.mapv(|v| self.g(v));
+        match self.g_prime {
+            GPrime::Correct | GPrime::OfActivation => g.mapv(|gv| gv * (1.0 - gv)),
+            GPrime::ReturnsSigmoid => g,
+            GPrime::OfZ => z.mapv(|v| v * (1.0 - v)),
+            GPrime::MatrixProduct => g.dot(&g.mapv(|gv| 1.0 - gv)),
         }
     }
 
-    // Cost: -log h and -log(1 - h) from z (stable), with h = g(sign * z).
-    let mut data_cost = 0.0;
-    for (&z, &yk) in z_out.iter().zip(y_k.iter()) {
-        let u = sign * z;
-        data_cost += yk * softplus(-u);
-        if !v.cost_no_negative_term {
-            data_cost += (1.0 - yk) * softplus(u);
+    /// The lecture's cost and gradient, computed the way this variant does.
+    /// Invalid inputs give the library's errors (the library checks them first).
+    pub fn cost(
+        &self,
+        theta1: &Array2<f64>,
+        theta2: &Array2<f64>,
+        x: &Array2<f64>,
+        y: &Array1<usize>,
+        lambda: f64,
+    ) -> nn_core::Result<CostValue> {
+        // The library's function checks every input and names the fault.
+        nn_core::nn_cost_function(theta1, theta2, x, y, lambda)?;
+        let m = x.nrows() as f64;
+        let k = theta2.nrows();
+        let sign = if self.sigmoid_sign { -1.0 } else { 1.0 };
+
+        let a1 = with_bias(x);
+        if self.transposed_theta {
+            let _z2 = a1.dot(theta1); // the mistake: no .t()
         }
-    }
-    let mut j = if v.cost_sum { data_cost } else { data_cost / m };
-    if !v.reg_none && lambda != 0.0 {
-        let first = if v.reg_bias { 0 } else { 1 };
-        let sq: f64 = thetas.iter().map(|t| t.slice(s![.., first..]).iter().map(|w| w * w).sum::<f64>()).sum();
-        let factor = if v.reg_full_lambda_over_m { lambda / m } else { lambda / (2.0 * m) };
-        j += factor * sq;
-    }
+        let z2 = a1.dot(&theta1.t());
+        let a2 = with_bias(&z2.mapv(|z| self.g(z)));
+        let z3 = a2.dot(&theta2.t());
+        let h = z3.mapv(|z| self.g(z));
 
-    // Backpropagation.
-    let mut delta = if v.output_error_sign { &y_k - h } else { h - &y_k };
-    let mut grads: Vec<Array2<f64>> = thetas.iter().map(|t| Array2::zeros(t.dim())).collect();
-    for l in (0..thetas.len()).rev() {
-        let big_delta = delta.t().dot(&a[l]);
-        grads[l] = if v.grad_sum { big_delta } else { big_delta / m };
-        if l > 0 {
-            let back = delta.dot(&thetas[l].slice(s![.., 1..]));
-            // g'(z) from the student's g: g(z)(1 - g(z)), or applied to a instead of z.
-            let hidden = a[l].slice(s![.., 1..]);
-            let g_prime = if v.g_prime_of_a {
-                hidden.mapv(|av| g(av) * (1.0 - g(av)))
-            } else {
-                zs[l - 1].mapv(|z| g(z) * (1.0 - g(z)))
-            };
-            delta = back * g_prime;
+        let mut y_k = Array2::<f64>::zeros((x.nrows(), k));
+        for (i, &label) in y.iter().enumerate() {
+            if let Some(unit) = self.labels.unit(label, k) {
+                y_k[[i, unit]] = 1.0;
+            }
         }
-    }
-    if !v.reg_none && lambda != 0.0 {
-        let first = if v.reg_bias { 0 } else { 1 };
-        let factor = if v.grad_reg_lambda { lambda } else { lambda / m };
-        for (grad, theta) in grads.iter_mut().zip(thetas) {
-            grad.slice_mut(s![.., first..]).scaled_add(factor, &theta.slice(s![.., first..]));
+
+        // -log h and -log(1 - h) from z (stable), with h = g(sign * z).
+        let mut data_cost = 0.0;
+        for (&z, &yk) in z3.iter().zip(y_k.iter()) {
+            let u = sign * z;
+            data_cost += yk * softplus(-u);
+            if !self.cost_no_negative_term {
+                data_cost += (1.0 - yk) * softplus(u);
+            }
         }
+        let first = if self.reg_bias { 0 } else { 1 };
+        let regularize = !self.reg_none && lambda != 0.0;
+        let mut j = if self.cost_sum { data_cost } else { data_cost / m };
+        if regularize {
+            let sq = |t: &Array2<f64>| t.slice(s![.., first..]).iter().map(|w| w * w).sum::<f64>();
+            let factor = if self.reg_full_lambda_over_m { lambda / m } else { lambda / (2.0 * m) };
+            j += factor * (sq(theta1) + sq(theta2));
+        }
+
+        let delta3 = if self.output_error_sign { &y_k - &h } else { &h - &y_k };
+        let g_prime = if self.g_prime == GPrime::OfActivation {
+            self.g_prime_of(&a2.slice(s![.., 1..]).to_owned())
+        } else {
+            self.g_prime_of(&z2)
+        };
+        let delta2 = delta3.dot(&theta2.slice(s![.., 1..])) * g_prime;
+        let scale = if self.grad_sum { 1.0 } else { 1.0 / m };
+        let mut theta1_grad = delta2.t().dot(&a1) * scale;
+        let mut theta2_grad = delta3.t().dot(&a2) * scale;
+        if regularize {
+            let factor = if self.grad_reg_lambda { lambda } else { lambda / m };
+            theta1_grad.slice_mut(s![.., first..]).scaled_add(factor, &theta1.slice(s![.., first..]));
+            theta2_grad.slice_mut(s![.., first..]).scaled_add(factor, &theta2.slice(s![.., first..]));
+        }
+        Ok((j, theta1_grad, theta2_grad))
     }
-    Ok((j, grads))
-}
-
-/// The sigmoid written with `exp(z)` instead of `exp(-z)`, used everywhere.
-///
-/// The student wrote `g = 1 ./ (1 + exp(z))`, so every activation is `g(-z)`: the
-/// forward pass uses `a2 = g(-z2)`, `h = g(-z3)`, and backpropagation uses
-/// `delta3 = h - y` and `sigmoid_gradient(z) = g(1 - g)` built from the same wrong g.
-///
-/// What a gradient check then shows (tested below): the cost is a different, smooth
-/// function of the weights, and
-/// - Theta2's gradient has the wrong **sign**: dJ/dz3 is `-(h - y)` for `h = g(-z3)`, so
-///   its block fails (relative difference far above 1);
-/// - Theta1's gradient is **right**: `g(-z)(1 - g(-z)) = g(z)(1 - g(z))` is the same
-///   number, and the two missing minus signs (in dJ/dz3 and in da2/dz2) cancel. Its
-///   block passes (< 1e-9).
-///
-/// So the per-Theta check points at the block where the mistake shows.
-pub fn sigmoid_sign(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { sigmoid_sign: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// Labels off by one: the student built the one-hot row with `y_k[label] = 1`
-/// (0-based Rust indexing without the `- 1`), guarding the last label, so label k
-/// lights output unit k + 1 and label K (10, the digit 0) lights no unit at all.
-pub fn labels_off_by_one(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { labels: Labels::OffByOne, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// 10 not mapped to the last unit: the student treated label 10 as the digit 0 and
-/// wrote `y_k[label % K] = 1`, so label 10 lights the first output unit and labels
-/// 1..9 light units 2..10 (off by one).
-pub fn label_ten_wrapped(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { labels: Labels::Wrapped, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// The cost summed over the examples without the `1/m`:
-/// `J = sum(sum(-y .* log(h) - (1 - y) .* log(1 - h)))` (regularization as the course's).
-/// The gradient is right.
-pub fn cost_missing_one_over_m(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { cost_sum: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// The cost without its second term: `J = (1/m) sum(sum(-y .* log(h)))`.
-/// The gradient is right.
-pub fn cost_missing_negative_term(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { cost_no_negative_term: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// Regularizing the bias column: `sum(Theta1(:).^2)` in the cost and
-/// `(lambda/m) * Theta1` added to the whole gradient, column 0 included.
-pub fn regularized_bias(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { reg_bias: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// The regularization term without the 1/2: `lambda/m * sum(Theta^2)` (bias column
-/// excluded, as it should be). The gradient is right.
-pub fn regularization_missing_half(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { reg_full_lambda_over_m: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// lambda ignored: no regularization term in the cost or the gradient.
-pub fn no_regularization(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { reg_none: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// The gradient missing 1/m: `Theta1_grad = Delta1 + (lambda/m) * Theta1` (the student
-/// divided the regularization term by m but not the accumulated `Delta`).
-pub fn gradient_missing_one_over_m(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { grad_sum: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// The gradient's regularization missing 1/m: `Theta1_grad(:, 2:end) += lambda * Theta1(:, 2:end)`.
-pub fn gradient_regularization_missing_one_over_m(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { grad_reg_lambda: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// `sigmoid_gradient` applied to the activation: `delta2 = (delta3 * Theta2)(:, 2:end)
-/// .* sigmoidGradient(a2)` — that is g'(g(z2)), not g'(z2) = a2 .* (1 - a2).
-pub fn sigmoid_gradient_of_activation(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { g_prime_of_a: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// The output error with the wrong sign: `delta3 = y - h`. Every gradient comes out
-/// negated (before regularization), so gradient descent climbs.
-pub fn output_error_sign(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    variant_cost(Variant { output_error_sign: true, ..Variant::default() }, network, x, y, lambda)
-}
-
-/// A transposed Theta: the student wrote `z2 = a1.dot(theta1)` instead of
-/// `a1.dot(&theta1.t())`.
-///
-/// # Panics
-/// Like the student's code, with ndarray's "inputs m × (n+1) and s2 × (n+1) are not
-/// compatible for matrix multiplication" (unless Theta1 happens to be square).
-/// The grader recognizes the mistake by that message.
-pub fn transposed_theta(
-    network: &Network,
-    x: &Array2<f64>,
-    y: &Array1<usize>,
-    lambda: f64,
-) -> Result<(f64, Vec<Array2<f64>>)> {
-    check_problem(network, x.view(), y.view(), lambda)?;
-    let a1 = with_bias(x);
-    let _z2 = a1.dot(network.theta1()); // the mistake: no .t()
-    variant_cost(Variant::default(), network, x, y, lambda)
-}
-
-// ---------------------------------------------------------------------------
-// sigmoid_gradient mistakes: `fn(&Array2<f64>) -> Array2<f64>`.
-
-/// `sigmoid_gradient` returning the sigmoid itself: `g = sigmoid(z)`.
-pub fn sigmoid_gradient_returns_sigmoid(z: &Array2<f64>) -> Array2<f64> {
-    z.mapv(sigmoid_scalar)
-}
-
-/// `sigmoid_gradient` with the formula applied to z: `g = z .* (1 - z)`.
-pub fn sigmoid_gradient_of_z(z: &Array2<f64>) -> Array2<f64> {
-    z.mapv(|v| v * (1.0 - v))
-}
-
-/// `sigmoid_gradient` with a matrix product: `g.dot(&(1.0 - &g))` instead of `&g * &(1.0 - &g)`.
-///
-/// # Panics
-/// For a non-square z, with ndarray's "not compatible for matrix multiplication".
-pub fn sigmoid_gradient_matrix_product(z: &Array2<f64>) -> Array2<f64> {
-    let g = z.mapv(sigmoid_scalar);
-    g.dot(&g.mapv(|v| 1.0 - v))
-}
-
-// ---------------------------------------------------------------------------
-// rand_initialize_weights mistakes: `fn(usize, usize, f64, &mut StdRng) -> Array2<f64>`.
-
-/// All zeros: every hidden unit computes (and learns) the same function.
-pub fn rand_init_zeros(l_in: usize, l_out: usize, _epsilon: f64, _rng: &mut StdRng) -> Array2<f64> {
-    Array2::zeros((l_out, 1 + l_in))
-}
-
-/// No bias column: `l_out x l_in` instead of `l_out x (1 + l_in)`.
-pub fn rand_init_without_bias_column(l_in: usize, l_out: usize, epsilon: f64, rng: &mut StdRng) -> Array2<f64> {
-    Array2::from_shape_fn((l_out, l_in), |_| rng.random_range(-epsilon..=epsilon))
-}
-
-/// Uniform in `[0, epsilon)`: `rand(L_out, 1 + L_in) * epsilon`, without the shift to `[-epsilon, epsilon]`.
-pub fn rand_init_not_centered(l_in: usize, l_out: usize, epsilon: f64, rng: &mut StdRng) -> Array2<f64> {
-    Array2::from_shape_fn((l_out, 1 + l_in), |_| rng.random::<f64>() * epsilon)
-}
-
-/// A fresh generator with a fixed seed on every call, instead of the `rng` argument:
-/// the same weights for every layer and every call.
-pub fn rand_init_fixed_seed(l_in: usize, l_out: usize, epsilon: f64, _rng: &mut StdRng) -> Array2<f64> {
-    let mut own = seeded_rng(0);
-    Array2::from_shape_fn((l_out, 1 + l_in), |_| own.random_range(-epsilon..=epsilon))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cost::nn_cost_function;
-    use crate::gradcheck::{check_gradients, debug_initialize_weights};
     use ndarray::array;
+    use nn_core::{debug_initialize_weights, nn_cost_function, Network};
 
     fn debug_problem() -> (Network, Array2<f64>, Array1<usize>) {
-        let net = Network::debug(&[3, 5, 3]);
-        let x = debug_initialize_weights(5, 2);
-        let y = array![2usize, 3, 1, 2, 3];
-        (net, x, y)
+        (Network::debug(&[3, 5, 3]).unwrap(), debug_initialize_weights(5, 2), array![2usize, 3, 1, 2, 3])
     }
 
     fn max_diff(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
@@ -563,99 +461,79 @@ mod tests {
     }
 
     #[test]
-    fn the_correct_variant_is_the_reference() {
+    fn the_default_variant_is_the_lecture() {
         let (net, x, y) = debug_problem();
         for lambda in [0.0, 3.0] {
-            let (j, g) = variant_cost(Variant::default(), &net, &x, &y, lambda).unwrap();
-            let (jr, gr) = nn_cost_function(&net, &x, &y, lambda).unwrap();
-            assert!((j - jr).abs() < 1e-14, "{j} vs {jr}");
-            for (a, b) in g.iter().zip(&gr) {
-                assert!(max_diff(a, b) < 1e-15);
-            }
+            let (j, g1, g2) = Variant::default().cost(net.theta1(), net.theta2(), &x, &y, lambda).unwrap();
+            let (jr, r1, r2) = nn_cost_function(net.theta1(), net.theta2(), &x, &y, lambda).unwrap();
+            assert!((j - jr).abs() < 1e-14 && max_diff(&g1, &r1) < 1e-15 && max_diff(&g2, &r2) < 1e-15);
         }
-        let deep = Network::debug(&[3, 4, 4, 3]);
-        let (j, g) = variant_cost(Variant::default(), &deep, &x, &y, 1.0).unwrap();
-        let (jr, gr) = nn_cost_function(&deep, &x, &y, 1.0).unwrap();
-        assert!((j - jr).abs() < 1e-14 && g.iter().zip(&gr).all(|(a, b)| max_diff(a, b) < 1e-15));
     }
 
     #[test]
-    fn sigmoid_sign_fails_only_theta2_in_the_gradient_check() {
-        let r = check_gradients(&sigmoid_sign, &[3, 5, 3], 0.0).unwrap();
-        assert!(r.per_theta[0] < 1e-9, "Theta1 block: {}", r.per_theta[0]);
-        assert!(r.per_theta[1] > 1.0, "Theta2 block: {}", r.per_theta[1]);
-        assert_eq!(r.failing_thetas(), vec![2]);
-        assert!(!r.passed());
-        assert!(r.worst.iter().all(|e| e.layer == 2), "{:?}", r.worst);
-        // Theta2's backprop gradient is exactly the negative of the true (numerical) one.
-        let n1 = 5 * 4;
-        for i in n1..r.numerical.len() {
-            assert!((r.numerical[i] + r.analytical[i]).abs() < 1e-9, "entry {i}");
-        }
-        // And the cost is a different number from the right one.
-        let (net, x, y) = debug_problem();
-        let (jw, _) = sigmoid_sign(&net, &x, &y, 0.0).unwrap();
-        let (j, _) = nn_cost_function(&net, &x, &y, 0.0).unwrap();
-        assert!((jw - j).abs() > 1e-3, "{jw} vs {j}");
-    }
-
-    #[test]
-    fn each_mistake_changes_what_it_says_and_nothing_else() {
-        let (net, x, y) = debug_problem();
-        for lambda in [0.0, 3.0] {
-            let (jr, gr) = nn_cost_function(&net, &x, &y, lambda).unwrap();
-            for mistake in Mistake::ALL.into_iter().filter(|m| !m.panics()) {
-                let (j, g) = mistake.function()(&net, &x, &y, lambda).unwrap();
-                let cost_differs = (j - jr).abs() > 1e-9;
-                let grad_differs = g.iter().zip(&gr).any(|(a, b)| max_diff(a, b) > 1e-9);
-                assert_eq!(cost_differs, mistake.affects_cost(lambda), "{mistake:?} cost at lambda {lambda}");
-                assert_eq!(grad_differs, mistake.affects_gradient(lambda), "{mistake:?} grad at lambda {lambda}");
+    fn each_mistake_changes_exactly_the_parts_it_says() {
+        // On a non-square problem (4-6-4, m = 9) where no mistake panics but the two that must.
+        let net = Network::random(&[4, 6, 4], nn_core::Init::Epsilon(1.0), 3).unwrap();
+        let x = Array2::from_shape_fn((7, 4), |(i, j)| ((i * 4 + j) as f64).sin());
+        let y = array![4usize, 1, 2, 3, 4, 2, 1];
+        let (t1, t2) = (net.theta1(), net.theta2());
+        for mistake in Mistake::ALL {
+            let z = array![[-1.0, 0.0, 2.0], [0.5, 1.0, -3.0], [2.0, 0.0, 1.0]];
+            let sg_differs =
+                mistake.sigmoid_gradient(&z).is_some_and(|g| max_diff(&g, &nn_core::sigmoid_gradient(&z)) > 1e-9);
+            assert_eq!(sg_differs, mistake.affects(Part::SigmoidGradient), "{mistake:?}");
+            // These two panic here, like the student's code (tested through the grader, which
+            // runs them in a child process: no panic in the test process).
+            if matches!(mistake, Mistake::TransposedTheta | Mistake::SigmoidGradientMatrixProduct) {
+                continue;
             }
+            let [(c0, g0), (c2, g2)] = [0.0, 2.0].map(|lambda| {
+                let (j, g1, g2) = mistake.cost(t1, t2, &x, &y, lambda).unwrap();
+                let (jr, r1, r2) = nn_cost_function(t1, t2, &x, &y, lambda).unwrap();
+                ((j - jr).abs() > 1e-9, max_diff(&g1, &r1) > 1e-9 || max_diff(&g2, &r2) > 1e-9)
+            });
+            assert_eq!(c0, mistake.affects(Part::FeedforwardCost), "{mistake:?} cost at lambda 0");
+            assert_eq!(c2, mistake.affects(Part::RegularizedCost), "{mistake:?} cost at lambda 2");
+            assert_eq!(g0, mistake.affects(Part::Backpropagation), "{mistake:?} gradient at lambda 0");
+            assert_eq!(g2, mistake.affects(Part::RegularizedGradient), "{mistake:?} gradient at lambda 2");
         }
     }
 
     #[test]
     fn hand_checks_of_single_mistakes() {
         let (net, x, y) = debug_problem();
+        let (t1, t2) = (net.theta1(), net.theta2());
         let m = 5.0;
-        let (jr, gr) = nn_cost_function(&net, &x, &y, 0.0).unwrap();
-        let (j, g) = cost_missing_one_over_m(&net, &x, &y, 0.0).unwrap();
-        assert!((j - m * jr).abs() < 1e-12);
-        assert!(max_diff(&g[0], &gr[0]) < 1e-15);
-        let (_, g) = gradient_missing_one_over_m(&net, &x, &y, 0.0).unwrap();
-        assert!(max_diff(&g[1], &(&gr[1] * m)) < 1e-14);
-        let (_, g) = output_error_sign(&net, &x, &y, 0.0).unwrap();
-        assert!(max_diff(&g[0], &(-&gr[0])) < 1e-15 && max_diff(&g[1], &(-&gr[1])) < 1e-15);
+        let (jr, r1, r2) = nn_cost_function(t1, t2, &x, &y, 0.0).unwrap();
+        let (j, g1, _) = Mistake::CostMissingOneOverM.cost(t1, t2, &x, &y, 0.0).unwrap();
+        assert!((j - m * jr).abs() < 1e-12 && max_diff(&g1, &r1) < 1e-15);
+        let (_, _, g2) = Mistake::GradientMissingOneOverM.cost(t1, t2, &x, &y, 0.0).unwrap();
+        assert!(max_diff(&g2, &(&r2 * m)) < 1e-14);
+        let (_, g1, g2) = Mistake::OutputErrorSign.cost(t1, t2, &x, &y, 0.0).unwrap();
+        assert!(max_diff(&g1, &(-&r1)) < 1e-15 && max_diff(&g2, &(-&r2)) < 1e-15);
         // Bias regularization adds (lambda/2m) * sum(bias^2) to J.
-        let (jr3, gr3) = nn_cost_function(&net, &x, &y, 3.0).unwrap();
-        let (jb, gb) = regularized_bias(&net, &x, &y, 3.0).unwrap();
-        let bias_sq: f64 = net.thetas().iter().map(|t| t.column(0).iter().map(|w| w * w).sum::<f64>()).sum();
+        let (jr3, _, _) = nn_cost_function(t1, t2, &x, &y, 3.0).unwrap();
+        let (jb, _, _) = Mistake::RegularizedBias.cost(t1, t2, &x, &y, 3.0).unwrap();
+        let bias_sq: f64 = [t1, t2].iter().map(|t| t.column(0).iter().map(|w| w * w).sum::<f64>()).sum();
         assert!((jb - jr3 - 3.0 / (2.0 * m) * bias_sq).abs() < 1e-14);
-        let expect_col0 = &gr3[0].column(0) + &(net.theta1().column(0).to_owned() * (3.0 / m));
-        assert!((&gb[0].column(0) - &expect_col0).iter().all(|v| v.abs() < 1e-15));
-        // Labels: off by one leaves label K's rows empty; wrapped moves them to unit 1.
         assert_eq!(Labels::OffByOne.unit(3, 3), None);
-        assert_eq!(Labels::OffByOne.unit(1, 3), Some(1));
         assert_eq!(Labels::Wrapped.unit(10, 10), Some(0));
-        assert_eq!(Labels::Wrapped.unit(4, 10), Some(4));
+        // Invalid inputs: the library's error.
+        assert!(Mistake::SigmoidSign.cost(t1, t2, &x, &array![1, 2, 3, 4, 5], 0.0).is_err());
     }
 
     #[test]
-    #[should_panic(expected = "not compatible for matrix multiplication")]
-    fn transposed_theta_panics_like_the_student_code() {
-        let (net, x, y) = debug_problem();
-        let _ = transposed_theta(&net, &x, &y, 0.0);
+    fn sigmoid_sign_fails_only_theta2_in_the_gradient_check() {
+        let r = nn_core::check_nn_gradients(&Mistake::SigmoidSign.function(), 0.0).unwrap();
+        assert!(r.per_theta[0] < 1e-9 && r.per_theta[1] > 1.0, "{r}");
+        assert_eq!(r.failing_thetas(), vec![2]);
     }
 
     #[test]
-    fn other_functions_mistakes() {
-        let z = array![[-1.0, 0.0, 2.0]];
-        assert_eq!(sigmoid_gradient_returns_sigmoid(&z)[[0, 1]], 0.5);
-        assert_eq!(sigmoid_gradient_of_z(&z)[[0, 2]], -2.0);
-        let mut rng = seeded_rng(1);
-        assert!(rand_init_zeros(3, 5, 0.12, &mut rng).iter().all(|&v| v == 0.0));
-        assert_eq!(rand_init_without_bias_column(3, 5, 0.12, &mut rng).dim(), (5, 3));
-        assert!(rand_init_not_centered(3, 5, 0.12, &mut rng).iter().all(|&v| (0.0..0.12).contains(&v)));
-        assert_eq!(rand_init_fixed_seed(3, 5, 0.12, &mut rng), rand_init_fixed_seed(3, 5, 0.12, &mut rng));
+    fn names_are_unique() {
+        let mut names: Vec<&str> = Mistake::ALL.iter().map(|m| m.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), Mistake::ALL.len());
     }
 }

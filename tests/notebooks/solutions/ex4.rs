@@ -3,9 +3,9 @@
 // Each `// ===== slot: NAME =====` line starts the text that replaces the notebook cell
 // tagged `solution-slot` + `slot:NAME` when tests/notebooks/run_notebooks.py runs the
 // notebook "with solutions" (tests/notebooks/expect/exercises.json). The same file is
-// compiled into nn-core's grader tests (`include!` in nn-core/src/grader.rs), which check
+// compiled into nn-grader's tests (`include!` in nn-grader/tests/grading.rs), which check
 // that it scores 100 / 100. It relies on the notebook's imports:
-// `use nn_core::grader::prelude::*;` (Array1, Array2, Axis, s!, concatenate!, sigmoid,
+// `use nn_grader::prelude::*;` (Array1, Array2, Axis, s!, concatenate!, sigmoid,
 // StdRng, Rng, ...).
 
 // ===== slot: sigmoid_gradient =====
@@ -29,7 +29,7 @@ fn nn_cost_function(
     x: &Array2<f64>,
     y: &Array1<usize>,
     lambda: f64,
-) -> (f64, Array2<f64>, Array2<f64>) {
+) -> nn_core::Result<(f64, Array2<f64>, Array2<f64>)> {
     let m = x.nrows();
     let mf = m as f64;
     let num_labels = theta2.nrows();
@@ -52,9 +52,12 @@ fn nn_cost_function(
     let squares = |t: &Array2<f64>| t.slice(s![.., 1..]).mapv(|w| w * w).sum();
     let j = cost + lambda / (2.0 * mf) * (squares(theta1) + squares(theta2));
 
-    // Part 2: backpropagation, all examples at once.
+    // Part 2: backpropagation, all examples at once. g'(z2) = a2 .* (1 - a2) without the
+    // bias column: the same as sigmoid_gradient(&z2), which this cell (section 1.3) cannot
+    // call yet — sigmoid_gradient is defined further down, in 2.1.
     let delta3 = &h - &y_k;
-    let delta2 = delta3.dot(&theta2.slice(s![.., 1..])) * sigmoid_gradient(&z2);
+    let g2 = a2.slice(s![.., 1..]);
+    let delta2 = delta3.dot(&theta2.slice(s![.., 1..])) * (&g2 * &(1.0 - &g2));
     let mut theta1_grad = delta2.t().dot(&a1) / mf;
     let mut theta2_grad = delta3.t().dot(&a2) / mf;
 
@@ -62,5 +65,5 @@ fn nn_cost_function(
     theta1_grad.slice_mut(s![.., 1..]).scaled_add(lambda / mf, &theta1.slice(s![.., 1..]));
     theta2_grad.slice_mut(s![.., 1..]).scaled_add(lambda / mf, &theta2.slice(s![.., 1..]));
 
-    (j, theta1_grad, theta2_grad)
+    Ok((j, theta1_grad, theta2_grad))
 }

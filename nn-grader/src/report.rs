@@ -1,0 +1,186 @@
+//! What a grade is: the course's parts and points, one result per part, and the table
+//! `Display` prints.
+
+use std::fmt;
+
+use crate::mistakes::Mistake;
+
+/// A line of the course's table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Part {
+    /// Unregularized cost J (lambda = 0): 30 points.
+    FeedforwardCost,
+    /// Regularized cost J (lambda > 0): 15 points.
+    RegularizedCost,
+    /// `sigmoid_gradient`: 5 points.
+    SigmoidGradient,
+    /// Unregularized gradient (lambda = 0): 40 points.
+    Backpropagation,
+    /// Regularized gradient (lambda > 0): 10 points.
+    RegularizedGradient,
+}
+
+impl Part {
+    /// The five parts in the course's order.
+    pub const ALL: [Part; 5] = [
+        Part::FeedforwardCost,
+        Part::RegularizedCost,
+        Part::SigmoidGradient,
+        Part::Backpropagation,
+        Part::RegularizedGradient,
+    ];
+
+    /// The part's name in the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Part::FeedforwardCost => "Feedforward and cost",
+            Part::RegularizedCost => "Regularized cost",
+            Part::SigmoidGradient => "Sigmoid gradient",
+            Part::Backpropagation => "Backpropagation",
+            Part::RegularizedGradient => "Regularized gradient",
+        }
+    }
+
+    /// The part's points: 30, 15, 5, 40, 10.
+    pub fn max_score(self) -> u32 {
+        match self {
+            Part::FeedforwardCost => 30,
+            Part::RegularizedCost => 15,
+            Part::SigmoidGradient => 5,
+            Part::Backpropagation => 40,
+            Part::RegularizedGradient => 10,
+        }
+    }
+
+    /// The student function the part grades.
+    pub fn function(self) -> &'static str {
+        match self {
+            Part::SigmoidGradient => "sigmoid_gradient",
+            _ => "nn_cost_function",
+        }
+    }
+
+    /// Is this part graded at lambda > 0?
+    pub fn regularized(self) -> bool {
+        matches!(self, Part::RegularizedCost | Part::RegularizedGradient)
+    }
+}
+
+/// The outcome of one part: all of its points or none, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartResult {
+    /// Which part.
+    pub part: Part,
+    /// 0 or `part.max_score()`.
+    pub score: u32,
+    /// `part.max_score()`.
+    pub max: u32,
+    /// "Nice work!" or what is wrong.
+    pub message: String,
+    /// The classic mistake recognized, if any.
+    pub mistake: Option<Mistake>,
+}
+
+impl PartResult {
+    pub(crate) fn pass(part: Part) -> PartResult {
+        PartResult { part, score: part.max_score(), max: part.max_score(), message: "Nice work!".into(), mistake: None }
+    }
+    pub(crate) fn fail(part: Part, message: impl Into<String>, mistake: Option<Mistake>) -> PartResult {
+        PartResult { part, score: 0, max: part.max_score(), message: message.into(), mistake }
+    }
+    /// Full points?
+    pub fn passed(&self) -> bool {
+        self.score == self.max
+    }
+}
+
+const NAME_WIDTH: usize = 22;
+/// The table's two header lines (the part names are padded to `NAME_WIDTH`).
+const TABLE_HEADER: &str = "Part                   Score     Feedback\n----                   -----     --------";
+
+impl fmt::Display for PartResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:<w$} {:>3} / {:<3} {}", self.part.name(), self.score, self.max, self.message, w = NAME_WIDTH)
+    }
+}
+
+/// The unscored check of `rand_initialize_weights`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitCheck {
+    /// Every check met.
+    pub passed: bool,
+    /// What was checked, or what is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for InitCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Random initialization (not scored): {}", self.message)
+    }
+}
+
+/// The grade: one [`PartResult`] per part, and the check of the initialization.
+///
+/// `Display` prints the course's table and ends with the line `Total: N / 100`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GradeReport {
+    /// The graded parts, in the course's order.
+    pub parts: Vec<PartResult>,
+    /// The check of `rand_initialize_weights`, when it was given.
+    pub init: Option<InitCheck>,
+}
+
+impl GradeReport {
+    /// Sum of the scores.
+    pub fn total(&self) -> u32 {
+        self.parts.iter().map(|p| p.score).sum()
+    }
+    /// Sum of the maximum scores (100 for a full grade).
+    pub fn max_total(&self) -> u32 {
+        self.parts.iter().map(|p| p.max).sum()
+    }
+    /// One part's result.
+    pub fn part(&self, part: Part) -> Option<&PartResult> {
+        self.parts.iter().find(|p| p.part == part)
+    }
+    /// The mistakes recognized, in part order.
+    pub fn mistakes(&self) -> Vec<Mistake> {
+        self.parts.iter().filter_map(|p| p.mistake).collect()
+    }
+}
+
+impl fmt::Display for GradeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{TABLE_HEADER}")?;
+        for p in &self.parts {
+            writeln!(f, "{p}")?;
+        }
+        if let Some(init) = &self.init {
+            writeln!(f, "{init}")?;
+        }
+        write!(f, "Total: {} / {}", self.total(), self.max_total())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn points_add_up_to_100_and_lines_line_up() {
+        assert_eq!(Part::ALL.iter().map(|p| p.max_score()).sum::<u32>(), 100);
+        let report = GradeReport {
+            parts: vec![PartResult::fail(Part::FeedforwardCost, "why", None), PartResult::pass(Part::SigmoidGradient)],
+            init: Some(InitCheck { passed: true, message: "ok".into() }),
+        };
+        let text = report.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[2], format!("{:<22} {:>3} / {:<3} {}", "Feedforward and cost", 0, 30, "why"));
+        assert_eq!(lines[3], format!("{:<22} {:>3} / {:<3} {}", "Sigmoid gradient", 5, 5, "Nice work!"));
+        assert_eq!(lines[4], "Random initialization (not scored): ok");
+        assert_eq!(lines[5], "Total: 5 / 35");
+        // The header's columns start where the rows' do.
+        assert_eq!(lines[0].find("Score"), Some(NAME_WIDTH + 1));
+        assert_eq!(lines[0].find("Feedback"), lines[2].find("why"));
+    }
+}

@@ -1,0 +1,227 @@
+//! How a result crosses from the child process that ran student code to the grader:
+//! a plain little-endian byte encoding of the few types the grader sends.
+
+use ndarray::{Array1, Array2};
+use nn_core::lecture::gradcheck::GradEntry;
+use nn_core::GradCheckReport;
+
+/// A value that can be written to bytes and read back.
+pub trait Wire: Sized {
+    /// Appends the value's bytes.
+    fn put(&self, out: &mut Vec<u8>);
+    /// Reads a value from the front of `input`, advancing it; `None` when the bytes run out.
+    fn take(input: &mut &[u8]) -> Option<Self>;
+}
+
+/// The bytes of one value.
+pub fn encode<T: Wire>(value: &T) -> Vec<u8> {
+    let mut out = Vec::new();
+    value.put(&mut out);
+    out
+}
+
+/// A value from exactly these bytes.
+pub fn decode<T: Wire>(mut bytes: &[u8]) -> Option<T> {
+    let value = T::take(&mut bytes)?;
+    bytes.is_empty().then_some(value)
+}
+
+fn take_bytes<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
+    if input.len() < n {
+        return None;
+    }
+    let (head, rest) = input.split_at(n);
+    *input = rest;
+    Some(head)
+}
+
+impl Wire for u64 {
+    fn put(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.to_le_bytes());
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        Some(u64::from_le_bytes(take_bytes(input, 8)?.try_into().ok()?))
+    }
+}
+
+impl Wire for usize {
+    fn put(&self, out: &mut Vec<u8>) {
+        (*self as u64).put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        usize::try_from(u64::take(input)?).ok()
+    }
+}
+
+impl Wire for f64 {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.to_bits().put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        Some(f64::from_bits(u64::take(input)?))
+    }
+}
+
+impl Wire for String {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.len().put(out);
+        out.extend_from_slice(self.as_bytes());
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        let n = usize::take(input)?;
+        String::from_utf8(take_bytes(input, n)?.to_vec()).ok()
+    }
+}
+
+impl<T: Wire> Wire for Vec<T> {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.len().put(out);
+        for v in self {
+            v.put(out);
+        }
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        let n = usize::take(input)?;
+        // Each element takes at least one byte: a corrupt length cannot reserve much.
+        let mut v = Vec::with_capacity(n.min(input.len()));
+        for _ in 0..n {
+            v.push(T::take(input)?);
+        }
+        Some(v)
+    }
+}
+
+impl<T: Wire, E: Wire> Wire for Result<T, E> {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Ok(v) => {
+                out.push(0);
+                v.put(out);
+            }
+            Err(e) => {
+                out.push(1);
+                e.put(out);
+            }
+        }
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        match take_bytes(input, 1)?[0] {
+            0 => Some(Ok(T::take(input)?)),
+            1 => Some(Err(E::take(input)?)),
+            _ => None,
+        }
+    }
+}
+
+impl<A: Wire, B: Wire, C: Wire> Wire for (A, B, C) {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.0.put(out);
+        self.1.put(out);
+        self.2.put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        Some((A::take(input)?, B::take(input)?, C::take(input)?))
+    }
+}
+
+impl Wire for Array2<f64> {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.nrows().put(out);
+        self.ncols().put(out);
+        for v in self.iter() {
+            v.put(out);
+        }
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        let (r, c) = (usize::take(input)?, usize::take(input)?);
+        let n = r.checked_mul(c)?;
+        if n.checked_mul(8)? > input.len() {
+            return None;
+        }
+        let values: Vec<f64> = (0..n).map(|_| f64::take(input)).collect::<Option<_>>()?;
+        Array2::from_shape_vec((r, c), values).ok()
+    }
+}
+
+impl Wire for Array1<f64> {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.to_vec().put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        Some(Array1::from(Vec::<f64>::take(input)?))
+    }
+}
+
+impl Wire for GradEntry {
+    fn put(&self, out: &mut Vec<u8>) {
+        for n in [self.index, self.layer, self.row, self.col] {
+            n.put(out);
+        }
+        self.numerical.put(out);
+        self.analytical.put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        Some(GradEntry {
+            index: usize::take(input)?,
+            layer: usize::take(input)?,
+            row: usize::take(input)?,
+            col: usize::take(input)?,
+            numerical: f64::take(input)?,
+            analytical: f64::take(input)?,
+        })
+    }
+}
+
+impl Wire for GradCheckReport {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.sizes.put(out);
+        self.lambda.put(out);
+        self.numerical.put(out);
+        self.analytical.put(out);
+        self.relative_difference.put(out);
+        self.per_theta.put(out);
+        self.worst.put(out);
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        Some(GradCheckReport {
+            sizes: Vec::take(input)?,
+            lambda: f64::take(input)?,
+            numerical: Array1::take(input)?,
+            analytical: Array1::take(input)?,
+            relative_difference: f64::take(input)?,
+            per_theta: Vec::take(input)?,
+            worst: Vec::take(input)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    type Calls = Vec<Result<crate::CostValue, String>>;
+
+    #[test]
+    fn round_trips() {
+        let value: Calls = vec![
+            Ok((f64::NAN, array![[1.0, -2.5], [3.0, f64::INFINITY], [0.0, 1e-300]], Array2::zeros((0, 3)))),
+            Err("panicked: ünïcode".into()),
+        ];
+        let back: Calls = decode(&encode(&value)).unwrap();
+        assert_eq!(back.len(), 2);
+        let (Ok((j, a, b)), Ok((_, a0, b0))) = (&back[0], &value[0]) else { panic!() };
+        assert!(j.is_nan() && a == a0 && b == b0);
+        assert_eq!(back[1], value[1]);
+        let report = nn_core::check_nn_gradients(&nn_core::nn_cost_function, 1.0).unwrap();
+        let r: GradCheckReport = decode(&encode(&report)).unwrap();
+        assert_eq!(r.to_string(), report.to_string());
+        assert_eq!(r.entries(), report.entries());
+        // Truncated or padded bytes are refused.
+        let bytes = encode(&value);
+        assert!(decode::<Calls>(&bytes[..bytes.len() - 1]).is_none());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(decode::<Calls>(&longer).is_none());
+    }
+}

@@ -1,0 +1,317 @@
+//! Hostile students: functions that loop, recurse without end, take all the memory, exit
+//! the process, crash, panic, print, return NaN, wrong shapes or errors. Each costs its
+//! parts their points with the right reason; the other parts are graded as usual; nothing
+//! reaches this process's stderr; and the test process goes on.
+//!
+//! Every test here runs with file descriptor 2 pointed at a temporary file (and takes
+//! turns with the others for that), then checks the file is empty.
+
+#![cfg(all(target_os = "linux", not(nn_grader_in_process)))]
+
+use std::io::{Read, Seek, Write};
+use std::os::fd::AsRawFd;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use nn_grader::prelude::*;
+use nn_grader::{GradeOptions, GradeReport, Part};
+
+include!("../../tests/notebooks/solutions/ex4.rs");
+
+type CostValue = nn_core::Result<(f64, Array2<f64>, Array2<f64>)>;
+
+static STDERR: Mutex<()> = Mutex::new(());
+
+/// Runs `f` with this process's stderr (fd 2) going to a file; returns what reached it.
+fn with_stderr_captured<R>(f: impl FnOnce() -> R) -> (R, String) {
+    let _turn = STDERR.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut file = tempfile();
+    // SAFETY: dup/dup2 on this process's own descriptors; fd 2 is put back below.
+    let saved = unsafe { libc::dup(2) };
+    assert!(saved >= 0);
+    unsafe { libc::dup2(file.as_raw_fd(), 2) };
+    let result = f();
+    unsafe {
+        libc::dup2(saved, 2);
+        libc::close(saved);
+    }
+    let mut text = String::new();
+    file.rewind().unwrap();
+    file.read_to_string(&mut text).unwrap();
+    (result, text)
+}
+
+fn tempfile() -> std::fs::File {
+    let path =
+        std::env::temp_dir().join(format!("nn-grader-stderr-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    file
+}
+
+fn quick() -> GradeOptions {
+    GradeOptions { time_limit: Duration::from_secs(1), memory_limit: 512 << 20 }
+}
+
+/// Grades a hostile `nn_cost_function` (with the right other two functions): every cost
+/// part scores 0 with `reason`, the sigmoid gradient keeps its 5 points, nothing on stderr.
+fn assert_cost_parts_fail(
+    what: &str,
+    options: GradeOptions,
+    f: &nn_grader::TwoLayerCost<'_>,
+    reason: &str,
+) -> GradeReport {
+    let (report, stderr) = with_stderr_captured(|| options.grade(&sigmoid_gradient, &rand_initialize_weights, f));
+    let text = report.to_string();
+    for p in &report.parts {
+        if p.part == Part::SigmoidGradient {
+            assert!(p.passed(), "{what}: the sigmoid gradient lost its points\n{text}");
+        } else {
+            assert_eq!(p.score, 0, "{what}\n{text}");
+            assert!(p.message.starts_with(reason), "{what}: {:?} does not start with {reason:?}\n{text}", p.message);
+        }
+    }
+    assert!(report.init.as_ref().unwrap().passed, "{what}\n{text}");
+    assert_eq!(report.total(), 5, "{what}\n{text}");
+    assert_eq!(stderr, "", "{what}: something reached stderr");
+    report
+}
+
+fn endless(n: u64) -> u64 {
+    // Not a tail call (the addition comes after), and the array keeps each frame real.
+    let frame = std::hint::black_box([n; 32]);
+    if n == u64::MAX {
+        return 0;
+    }
+    endless(n + 1) + frame[7]
+}
+
+#[test]
+fn an_infinite_loop_times_out() {
+    let looping = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        loop {
+            std::hint::spin_loop();
+        }
+    };
+    assert_cost_parts_fail("loop", quick(), &looping, "timed out after 1 s in nn_cost_function");
+}
+
+#[test]
+fn sleeping_forever_times_out() {
+    let sleeping = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        std::thread::sleep(Duration::from_secs(3600));
+        unreachable!()
+    };
+    assert_cost_parts_fail("sleep", quick(), &sleeping, "timed out after 1 s in nn_cost_function");
+}
+
+#[test]
+fn endless_recursion_overflows_the_stack() {
+    let recursing = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        let n = endless(0);
+        Err(nn_core::NnError::InvalidArgument { name: "n", reason: n.to_string() })
+    };
+    assert_cost_parts_fail("recursion", quick(), &recursing, "stack overflow (endless recursion?)");
+}
+
+#[test]
+fn a_huge_allocation_runs_out_of_memory() {
+    let huge = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        let v = vec![0u8; 1 << 40];
+        Ok((v[12345] as f64, Array2::zeros((1, 1)), Array2::zeros((1, 1))))
+    };
+    // With the default limits (2 GiB).
+    assert_cost_parts_fail("vec![0u8; 1 << 40]", GradeOptions::default(), &huge, "ran out of memory");
+}
+
+#[test]
+fn a_growing_vec_runs_out_of_memory() {
+    let growing = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        let mut v: Vec<u64> = Vec::new();
+        loop {
+            v.push(std::hint::black_box(v.len() as u64));
+        }
+    };
+    let options = GradeOptions { time_limit: Duration::from_secs(20), memory_limit: 256 << 20 };
+    assert_cost_parts_fail("growing Vec", options, &growing, "ran out of memory");
+}
+
+#[test]
+fn process_exit_is_an_exit_not_a_result() {
+    let exiting = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        std::process::exit(0)
+    };
+    assert_cost_parts_fail("exit(0)", quick(), &exiting, "the process exited: status 0 (std::process::exit?)");
+    let exiting3 = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        std::process::exit(3)
+    };
+    assert_cost_parts_fail("exit(3)", quick(), &exiting3, "the process exited: status 3");
+}
+
+#[test]
+fn abort_and_segfault_are_crashes() {
+    let aborting = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        std::process::abort()
+    };
+    assert_cost_parts_fail("abort", quick(), &aborting, "the process crashed: signal 6, SIGABRT (abort)");
+    let segfault = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        // SAFETY: none; this is the hostile student's code.
+        unsafe { std::ptr::null_mut::<u64>().write_volatile(1) };
+        unreachable!()
+    };
+    assert_cost_parts_fail("null write", quick(), &segfault, "the process crashed: signal 11, SIGSEGV");
+}
+
+#[test]
+fn panics_score_0_with_their_message() {
+    let panicking = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        panic!("boom at {}", 42)
+    };
+    assert_cost_parts_fail("panic", quick(), &panicking, "panicked: boom at 42");
+    let todo = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue { todo!() };
+    assert_cost_parts_fail("todo", quick(), &todo, "not implemented yet (todo!())");
+    let any = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        std::panic::panic_any(42u32)
+    };
+    assert_cost_parts_fail("panic_any", quick(), &any, "panicked: a panic without a message");
+}
+
+#[test]
+fn nan_wrong_shapes_and_err_score_0() {
+    let nan = |t1: &Array2<f64>, t2: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        Ok((f64::NAN, Array2::from_elem(t1.dim(), f64::NAN), Array2::from_elem(t2.dim(), f64::NAN)))
+    };
+    let report = assert_cost_parts_fail("NaN", quick(), &nan, "");
+    assert!(report.parts[0].message.starts_with("J is NaN on"), "{report}");
+    assert!(report.parts[3].message.starts_with("the gradient has NaN or infinite entries"), "{report}");
+
+    let shapes = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        Ok((0.5, Array2::zeros((2, 2)), Array2::zeros((7, 1))))
+    };
+    let report = assert_cost_parts_fail("wrong shapes", quick(), &shapes, "");
+    assert!(report.parts[0].message.starts_with("J = 0.500000 but expected"), "{report}");
+    assert!(report.parts[3].message.starts_with("Theta1_grad is 2x2 but must be 5x4"), "{report}");
+
+    let err = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        Err(nn_core::NnError::InvalidArgument { name: "X", reason: "I refuse".into() })
+    };
+    assert_cost_parts_fail(
+        "Err",
+        quick(),
+        &err,
+        "nn_cost_function returned an error on the course's 3-5-3 debug network",
+    );
+}
+
+#[test]
+fn printing_is_swallowed() {
+    // A right answer, after printing every way there is: full marks, nothing on stderr.
+    let chatty = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64| {
+        println!("debug: {:?}", t1.dim());
+        eprintln!("debug: {:?}", t2.dim());
+        let _ = std::io::stderr().write_all(b"straight to stderr\n");
+        let _ = std::io::stdout().write_all(b"straight to stdout\n");
+        // SAFETY: writing a buffer to the standard descriptors.
+        unsafe {
+            libc::write(1, b"fd 1\n".as_ptr().cast(), 5);
+            libc::write(2, b"fd 2\n".as_ptr().cast(), 5);
+        }
+        nn_cost_function(t1, t2, x, y, l)
+    };
+    let (report, stderr) = with_stderr_captured(|| quick().grade(&sigmoid_gradient, &rand_initialize_weights, &chatty));
+    assert_eq!(report.total(), 100, "{report}");
+    assert_eq!(stderr, "");
+    // Printing, then todo!(): 0 for the reason that matters.
+    let chatty_stub = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        eprintln!("about to fail");
+        let _ = std::io::stderr().write_all(&[b'x'; 200_000]); // more than a pipe holds
+        todo!()
+    };
+    assert_cost_parts_fail("print + todo", quick(), &chatty_stub, "not implemented yet (todo!())");
+}
+
+#[test]
+fn a_loop_at_lambda_above_0_costs_only_the_regularized_parts() {
+    #[allow(clippy::while_immutable_condition)]
+    let half = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64| {
+        while l > 0.0 {
+            std::hint::spin_loop();
+        }
+        nn_cost_function(t1, t2, x, y, l)
+    };
+    let (report, stderr) = with_stderr_captured(|| quick().grade(&sigmoid_gradient, &rand_initialize_weights, &half));
+    let scores: Vec<u32> = report.parts.iter().map(|p| p.score).collect();
+    assert_eq!(scores, vec![30, 0, 5, 40, 0], "{report}");
+    assert_eq!(report.parts[1].message, "timed out after 1 s in nn_cost_function");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn hostile_sigmoid_gradient_and_initialization() {
+    let looping = |_: &Array2<f64>| -> Array2<f64> {
+        loop {
+            std::hint::spin_loop();
+        }
+    };
+    let recursing =
+        |_: usize, _: usize, _: f64, _: &mut StdRng| -> Array2<f64> { Array2::zeros((endless(0) as usize, 1)) };
+    let (report, stderr) = with_stderr_captured(|| quick().grade(&looping, &recursing, &nn_cost_function));
+    assert_eq!(report.total(), 95, "{report}");
+    assert_eq!(report.part(Part::SigmoidGradient).unwrap().message, "timed out after 1 s in sigmoid_gradient");
+    assert_eq!(report.init.as_ref().unwrap().message, "stack overflow (endless recursion?)");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn the_gradient_check_survives_too() {
+    let looping = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        loop {
+            std::hint::spin_loop();
+        }
+    };
+    let (check, stderr) = with_stderr_captured(|| quick().check_gradients(&looping, 0.0));
+    assert_eq!(check.to_string(), "Gradient check not run: timed out after 1 s in nn_cost_function");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn threads_left_running_do_not_matter() {
+    // A right answer that leaves a thread spinning: the child ends anyway.
+    let spawner = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64| {
+        std::thread::spawn(|| loop {
+            std::hint::spin_loop();
+        });
+        nn_cost_function(t1, t2, x, y, l)
+    };
+    let (report, stderr) =
+        with_stderr_captured(|| quick().grade(&sigmoid_gradient, &rand_initialize_weights, &spawner));
+    assert_eq!(report.total(), 100, "{report}");
+    assert_eq!(stderr, "");
+}
+
+#[test]
+fn each_part_on_its_own_times_out_once() {
+    let looping = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        loop {
+            std::hint::spin_loop();
+        }
+    };
+    let options = quick();
+    let graders: [(&str, &dyn Fn() -> nn_grader::PartResult); 4] = [
+        ("feedforward", &|| options.grade_feedforward_cost(&looping)),
+        ("regularized cost", &|| options.grade_regularized_cost(&looping)),
+        ("backpropagation", &|| options.grade_backpropagation(&looping)),
+        ("regularized gradient", &|| options.grade_regularized_gradient(&looping)),
+    ];
+    for (name, grade) in graders {
+        let ((part, took), stderr) = with_stderr_captured(|| {
+            let start = Instant::now();
+            (grade(), start.elapsed())
+        });
+        assert_eq!(part.message, "timed out after 1 s in nn_cost_function", "{name}");
+        assert_eq!(part.score, 0);
+        // One time limit per part, not two (the lambda = 0 runs for hints are skipped).
+        assert!(took < Duration::from_millis(1800), "{name}: {took:?}");
+        assert_eq!(stderr, "");
+    }
+}
