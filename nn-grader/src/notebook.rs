@@ -109,7 +109,7 @@ pub fn train_with(
         Ok((j, unroll(&[g1, g2])))
     };
     let context = Context::Cost { theta1: (sizes[1], sizes[0] + 1), theta2: (sizes[2], sizes[1] + 1), m: data.len() };
-    match isolate::catch(|| fmincg(objective, start.unroll(), iterations, |_, _| {})) {
+    match isolate::catch(|| fmincg(objective, start.unroll(), iterations, |_| Ok(nn_core::optim::Next::Continue))) {
         Ok(Ok((params, history))) => {
             let net = Network::reroll(params.as_slice().expect("contiguous"), &sizes).map_err(|e| e.to_string())?;
             Ok((net, history))
