@@ -15,6 +15,9 @@ pub enum NnError {
     NotMat { path: PathBuf, reason: String },
     /// A variable the caller asked for is not in the file; `present` lists what is.
     MissingVariable { path: PathBuf, name: String, present: Vec<String> },
+    /// The variable is there but stored in a form the kit cannot use as a matrix
+    /// (sparse, cell, struct, char, complex...); `found` says what it is, `hint` how to re-save it.
+    UnsupportedVariable { path: PathBuf, name: String, found: String, hint: String },
     /// A matrix has the wrong shape, e.g. a transposed Theta1.
     Shape { what: String, expected: String, got: String },
     /// A label outside `1..=k` (row is 0-based in the data, printed 1-based like MATLAB).
@@ -48,6 +51,11 @@ impl fmt::Display for NnError {
                 "{} has no variable `{name}`; variables present: {}",
                 path.display(),
                 if present.is_empty() { "(none)".to_string() } else { present.join(", ") }
+            ),
+            NnError::UnsupportedVariable { path, name, found, hint } => write!(
+                f,
+                "variable `{name}` in {} is {found}, which this kit cannot read as a matrix; {hint}",
+                path.display()
             ),
             NnError::Shape { what, expected, got } => {
                 write!(f, "{what} has the wrong shape: expected {expected}, got {got}")
