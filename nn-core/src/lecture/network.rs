@@ -103,8 +103,27 @@ fn check_sizes(sizes: &[usize]) -> Result<()> {
             reason: format!("layer {} of {sizes:?} has no units", i + 1),
         });
     }
+    // Every Theta must fit in memory arithmetic and in one MAT v5 variable (4 GiB),
+    // so that any network that can be made can also be saved and loaded back.
+    for (l, w) in sizes.windows(2).enumerate() {
+        let weights = w[0].checked_add(1).and_then(|cols| cols.checked_mul(w[1]));
+        if weights.is_none_or(|n| n > MAX_THETA_WEIGHTS) {
+            return Err(NnError::InvalidArgument {
+                name: "layer sizes",
+                reason: format!(
+                    "Theta{} would be {}x({}+1): more than {MAX_THETA_WEIGHTS} weights, the most one MAT file variable can hold",
+                    l + 1,
+                    w[1],
+                    w[0]
+                ),
+            });
+        }
+    }
     Ok(())
 }
+
+/// The most weights one Theta may have: a MAT v5 variable holds at most 4 GiB of 8-byte doubles.
+pub const MAX_THETA_WEIGHTS: usize = (u32::MAX as usize - 4096) / 8;
 
 /// Number of parameters of a network with these layer sizes.
 pub fn param_count(sizes: &[usize]) -> usize {
@@ -459,6 +478,16 @@ mod tests {
         assert!(Network::random(&[400, 25, 10], Init::Epsilon(-1.0), 0).is_err());
         assert!(Network::random(&[400], Init::default(), 0).is_err());
         assert!(Network::random(&[400, 0, 10], Init::default(), 0).is_err());
+        assert!(Network::debug(&[400, 0, 10]).is_err());
+        // Sizes whose Thetas overflow or could not be saved are refused, not allocated.
+        for sizes in [&[usize::MAX, 2][..], &[2, usize::MAX], &[100_000, 100_000, 10], &[1 << 40, 1 << 40]] {
+            let e = Network::random(sizes, Init::default(), 0).unwrap_err();
+            assert!(e.to_string().contains("Theta1 would be"), "{e}");
+            assert!(Network::reroll(&[], sizes).is_err());
+        }
+        // A huge epsilon still gives finite weights (uniform in [-1e308, 1e308]).
+        let big = Network::random(&[3, 2], Init::Epsilon(1e308), 0).unwrap();
+        assert!(big.unroll().iter().all(|v| v.is_finite()));
     }
 
     #[test]
