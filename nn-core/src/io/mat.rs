@@ -135,9 +135,17 @@ impl Dataset {
     /// assert_eq!(Dataset::load(dir.join("two.mat")).unwrap(), data);
     /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
+    ///
+    /// When K is not the course's 10, a third variable `num_labels` (1x1) keeps
+    /// it, so that [`Dataset::load`] gives back the same dataset.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let y = self.y().mapv(|l| l as f64).into_shape_with_order((self.len(), 1)).expect("m labels as m x 1");
-        write_mat(path, &[("X", self.x().view()), ("y", y.view())])
+        let y = self.y().mapv(|l| l as f64).insert_axis(ndarray::Axis(1));
+        let k = ndarray::arr2(&[[self.num_labels() as f64]]);
+        let mut vars = vec![("X", self.x().view()), ("y", y.view())];
+        if self.num_labels() != crate::lecture::data::NUM_LABELS {
+            vars.push((crate::io::read::NUM_LABELS_VAR, k.view()));
+        }
+        write_mat(path, &vars)
     }
 }
 

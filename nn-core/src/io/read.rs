@@ -20,42 +20,93 @@ use crate::io::mat::{
     class_name, element_at, endianness, header_problem, read_u32, MI_COMPRESSED, MI_INT32, MI_INT8, MI_MATRIX, MI_UINT32,
     RESAVE_HINT,
 };
-use crate::lecture::data::NUM_LABELS;
+use crate::lecture::data::{MAX_LABELS, NUM_LABELS};
 use crate::lecture::{Dataset, Network};
 
 impl Dataset {
-    /// Loads `X` and `y` from an ex4data1-style `.mat` file (labels `1..=10`).
+    /// Loads `X` and `y` from an ex4data1-style `.mat` file (labels `1..=10`,
+    /// or `1..=K` when the file has a `num_labels` variable, as [`Dataset::save`]
+    /// writes for K other than 10).
     pub fn load(path: impl AsRef<Path>) -> Result<Dataset> {
-        Self::load_with_labels(path, NUM_LABELS)
+        let path = path.as_ref();
+        let mat = read_mat(path)?;
+        let k = match mat.find_by_name(NUM_LABELS_VAR) {
+            None => NUM_LABELS,
+            Some(_) => {
+                let v = matrix(&mat, path, NUM_LABELS_VAR)?;
+                let k = v.iter().next().copied().filter(|_| v.len() == 1).ok_or_else(|| NnError::Shape {
+                    what: format!("{NUM_LABELS_VAR} in {}", path.display()),
+                    expected: "1x1 (the number of classes K)".into(),
+                    got: shape_str(v.nrows(), v.ncols()),
+                })?;
+                if !(k.fract() == 0.0 && (1.0..=MAX_LABELS as f64).contains(&k)) {
+                    return Err(NnError::InvalidArgument {
+                        name: "number of labels",
+                        reason: format!(
+                            "`{NUM_LABELS_VAR}` in {} is {k}; it must be a whole number between 1 and {MAX_LABELS}",
+                            path.display()
+                        ),
+                    });
+                }
+                k as usize
+            }
+        };
+        dataset_from(&mat, path, k)
     }
 
-    /// Like [`Dataset::load`], for `num_labels` classes.
+    /// Like [`Dataset::load`], for `num_labels` classes (whatever the file says).
     pub fn load_with_labels(path: impl AsRef<Path>, num_labels: usize) -> Result<Dataset> {
         let path = path.as_ref();
         let mat = read_mat(path)?;
-        let x = matrix(&mat, path, "X")?;
-        let yv = matrix(&mat, path, "y")?;
-        if yv.ncols() != 1 && yv.nrows() != 1 {
-            return Err(NnError::Shape {
-                what: format!("y in {}", path.display()),
-                expected: format!("{}x1 (a column of labels)", x.nrows()),
-                got: shape_str(yv.nrows(), yv.ncols()),
-            });
-        }
-        let y = labels_from_f64(&format!("y in {}", path.display()), yv.iter().copied(), num_labels)?;
-        if let Some((r, c, v)) = first_non_finite(x.view()) {
-            return Err(NnError::NonFinite { what: format!("X in {}", path.display()), row: r, col: c, value: v });
-        }
-        if y.len() != x.nrows() {
-            return Err(NnError::Shape {
-                what: format!("y in {}", path.display()),
-                expected: format!("{}x1 (one label per row of X)", x.nrows()),
-                got: shape_str(yv.nrows(), yv.ncols()),
-            });
-        }
-        Dataset::new(x, y, num_labels)
+        dataset_from(&mat, path, num_labels)
     }
+}
 
+/// The variable [`Dataset::save`] adds when K is not the course's 10.
+pub(crate) const NUM_LABELS_VAR: &str = "num_labels";
+
+fn dataset_from(mat: &MatFile, path: &Path, num_labels: usize) -> Result<Dataset> {
+    let x = matrix(mat, path, "X")?;
+    let yv = matrix(mat, path, "y")?;
+    let in_file = |name: &str| format!("{name} in {}", path.display());
+    if yv.ncols() != 1 && yv.nrows() != 1 {
+        return Err(NnError::Shape {
+            what: in_file("y"),
+            expected: format!("{}x1 (a column of labels, one per row of X)", x.nrows()),
+            got: shape_str(yv.nrows(), yv.ncols()),
+        });
+    }
+    let m = yv.len();
+    if m != x.nrows() {
+        if m == x.ncols() && m > 0 {
+            return Err(NnError::Shape {
+                what: in_file("X"),
+                expected: format!("one example per row: {m}x{} (m x {}, one row per label of y)", x.nrows(), x.nrows()),
+                got: format!(
+                    "{} — X is {}x{}, one example per column; is it transposed? Save X' (MATLAB/Octave) or X.T (numpy) instead",
+                    shape_str(x.nrows(), x.ncols()),
+                    x.nrows(),
+                    x.ncols()
+                ),
+            });
+        }
+        return Err(NnError::Shape {
+            what: in_file("y"),
+            expected: format!("{}x1 (one label per row of X, which is {})", x.nrows(), shape_str(x.nrows(), x.ncols())),
+            got: shape_str(yv.nrows(), yv.ncols()),
+        });
+    }
+    if num_labels == 0 || num_labels > MAX_LABELS {
+        return Err(NnError::InvalidArgument {
+            name: "number of labels",
+            reason: format!("K must be between 1 and {MAX_LABELS}, got {num_labels}"),
+        });
+    }
+    let y = labels_from_f64(&in_file("y"), yv.iter().copied(), num_labels)?;
+    if let Some((r, c, v)) = first_non_finite(x.view()) {
+        return Err(NnError::NonFinite { what: in_file("X"), row: r, col: c, value: v });
+    }
+    Dataset::new(x, y, num_labels)
 }
 
 fn labels_from_f64(what: &str, values: impl Iterator<Item = f64>, k: usize) -> Result<Array1<usize>> {
@@ -96,17 +147,34 @@ impl Network {
     /// `[400, 25, 10]` — catches a transposed or mismatched Theta early.
     pub fn load_expecting(path: impl AsRef<Path>, sizes: &[usize]) -> Result<Network> {
         let path = path.as_ref();
+        if sizes.len() < 2 || sizes.contains(&0) {
+            return Err(NnError::InvalidArgument {
+                name: "layer sizes",
+                reason: format!(
+                    "expected layer sizes {sizes:?} for {}: give at least an input and an output layer, none empty, e.g. [400, 25, 10]",
+                    path.display()
+                ),
+            });
+        }
         let net = Network::load(path)?;
         let got = net.layer_sizes();
         if got != sizes {
             let l = got.len().min(sizes.len()).max(2);
             let (which, exp, have) = (1..l)
                 .find_map(|i| {
-                    let e = (sizes.get(i).copied().unwrap_or(0), sizes.get(i - 1).map_or(0, |s| s + 1));
+                    let e = (sizes.get(i).copied().unwrap_or(0), sizes.get(i - 1).map_or(0, |s| s.saturating_add(1)));
                     let g = net.theta(i).map(|t| t.dim()).unwrap_or((0, 0));
                     (e != g).then_some((i, e, g))
                 })
-                .unwrap_or((1, (sizes[1], sizes[0] + 1), net.theta1().dim()));
+                .unwrap_or((got.len().min(sizes.len()), (0, 0), (0, 0)));
+            if exp == (0, 0) && have == (0, 0) {
+                // Every common Theta matches: the layer counts differ.
+                return Err(NnError::Shape {
+                    what: format!("the network in {}", path.display()),
+                    expected: format!("{} Thetas (layer sizes {sizes:?})", sizes.len() - 1),
+                    got: format!("{} Thetas (layer sizes {got:?})", got.len() - 1),
+                });
+            }
             return Err(NnError::Shape {
                 what: format!("Theta{which} in {}", path.display()),
                 expected: format!("{} (layer sizes {sizes:?})", shape_str(exp.0, exp.1)),
