@@ -125,9 +125,10 @@ fn check_sizes(sizes: &[usize]) -> Result<()> {
 /// The most weights one Theta may have: a MAT v5 variable holds at most 4 GiB of 8-byte doubles.
 pub const MAX_THETA_WEIGHTS: usize = (u32::MAX as usize - 4096) / 8;
 
-/// Number of parameters of a network with these layer sizes.
+/// Number of parameters of a network with these layer sizes (`usize::MAX`
+/// when that does not fit: no network can be that large).
 pub fn param_count(sizes: &[usize]) -> usize {
-    sizes.windows(2).map(|w| w[1] * (w[0] + 1)).sum()
+    sizes.windows(2).fold(0usize, |n, w| n.saturating_add(w[1].saturating_mul(w[0].saturating_add(1))))
 }
 
 /// `[Theta1(:); Theta2(:); ...]`: every matrix column by column (MATLAB order).
