@@ -171,8 +171,8 @@ impl Network {
                 // Every common Theta matches: the layer counts differ.
                 return Err(NnError::Shape {
                     what: format!("the network in {}", path.display()),
-                    expected: format!("{} Thetas (layer sizes {sizes:?})", sizes.len() - 1),
-                    got: format!("{} Thetas (layer sizes {got:?})", got.len() - 1),
+                    expected: format!("{} (layer sizes {sizes:?})", thetas_word(sizes.len() - 1)),
+                    got: format!("{} (layer sizes {got:?})", thetas_word(got.len() - 1)),
                 });
             }
             return Err(NnError::Shape {
@@ -238,6 +238,15 @@ impl MatArray {
     /// MATLAB's class name: `double`, `int32`, `sparse`, `cell`...
     pub fn class_name(&self) -> &'static str {
         crate::io::mat::class_name(self.class)
+    }
+}
+
+/// `Theta1 only`, `Theta1..Theta3`.
+fn thetas_word(n: usize) -> String {
+    if n == 1 {
+        "Theta1 only".into()
+    } else {
+        format!("Theta1..Theta{n}")
     }
 }
 
