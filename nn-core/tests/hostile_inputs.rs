@@ -760,6 +760,14 @@ fn bad_arguments() {
     err("predictions 0", no_panic("pred", || viz::predictions(&img, &p3, &p3, Some(0), 0).map(|_| ())), &[]);
     err("misclassified 0", no_panic("mis", || viz::misclassified(&img, &array![2usize, 2, 3], &p3, Some(0), 0).map(|_| ())), &["count"]);
     err("hidden 3-5-3", no_panic("hidden", || viz::hidden_units(&Network::debug(&[3, 5, 3]).unwrap()).map(|_| ())), &["square"]);
+    // A hand-edited gradient-check report whose parts disagree.
+    let mut report = nn_core::check_nn_gradients(&nn_core::nn_cost_function, 0.0).unwrap();
+    report.sizes = vec![400, 25, 10];
+    report.analytical = Array1::zeros(3);
+    no_panic("report", || (report.entries().len(), report.to_string()));
+    err("report", no_panic("report", || viz::gradient_check(&report).map(|_| ())), &["gradient check report"]);
+    report.sizes = vec![usize::MAX, usize::MAX];
+    err("report MAX", no_panic("report", || viz::gradient_check(&report).map(|_| ())), &[]);
     // Writing: bad variable names, a path that names no file.
     let a = array![[1.0]];
     for name in ["", "1x", "a b", "é", "x\0"] {
