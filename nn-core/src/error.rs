@@ -41,17 +41,29 @@ impl fmt::Display for NnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NnError::Io { path, action, source } => {
-                write!(f, "could not {action} {}: {source}", path.display())
+                write!(f, "could not {action} {}: {source}", path.display())?;
+                let hint = io_hint(path, action, source);
+                if hint.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, " ({hint})")
+                }
             }
             NnError::NotMat { path, reason } => {
                 write!(f, "{} is not a readable MAT file: {reason}", path.display())
             }
-            NnError::MissingVariable { path, name, present } => write!(
-                f,
-                "{} has no variable `{name}`; variables present: {}",
-                path.display(),
-                if present.is_empty() { "(none)".to_string() } else { present.join(", ") }
-            ),
+            NnError::MissingVariable { path, name, present } => {
+                write!(
+                    f,
+                    "{} has no variable `{name}`; variables present: {}",
+                    path.display(),
+                    if present.is_empty() { "(none)".to_string() } else { present.join(", ") }
+                )?;
+                match present.iter().find(|p| p.eq_ignore_ascii_case(name)) {
+                    Some(p) => write!(f, " (names are case-sensitive: rename `{p}` to `{name}`)"),
+                    None => Ok(()),
+                }
+            }
             NnError::UnsupportedVariable { path, name, found, hint } => write!(
                 f,
                 "variable `{name}` in {} is {found}, which this kit cannot read as a matrix; {hint}",
@@ -90,6 +102,22 @@ impl std::error::Error for NnError {
             NnError::Io { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// What to do about a failed read or write, from the kind of failure.
+fn io_hint(path: &std::path::Path, action: &str, source: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    let folder_missing = path.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.exists());
+    match (action, source.kind()) {
+        ("write", K::NotFound) if folder_missing => "its folder does not exist: create it first",
+        ("write", K::PermissionDenied) => "the folder (or the file) is not writable: choose another place or change its permissions",
+        ("write", K::ReadOnlyFilesystem) => "the disk is read-only: choose another place",
+        ("write", K::StorageFull) | ("write", K::QuotaExceeded) => "the disk is full: free some space",
+        ("write", K::IsADirectory) => "it is a folder: give a file name",
+        ("read", K::NotFound) => "check the path; a relative path starts from the current folder",
+        ("read", K::PermissionDenied) => "the file is not readable: change its permissions",
+        _ => "",
     }
 }
 

@@ -516,6 +516,11 @@ fn crafted() {
     write_mat(&p, &[("X", Array2::<f64>::zeros((5, 4)).view()), ("y", Array2::<f64>::ones((3, 1)).view())]).unwrap();
     expect("short-y.mat", &fs::read(&p).unwrap(), 0, &["y in", "5x1", "3x1"]);
 
+    // A variable named in the wrong case.
+    let p = dir.join("lower.mat");
+    write_mat(&p, &[("x", Array2::<f64>::zeros((1, 2)).view()), ("y", array![[1.0]].view())]).unwrap();
+    expect("lower.mat", &fs::read(&p).unwrap(), 0, &["no variable `X`", "rename `x` to `X`"]);
+
     // X of a type the reader cannot take: named with its type and how to re-save it.
     let cls = |class: u32, data: Data| file(&[element(&body(class, &[3, 4], "X", &data, true), true), y(3)], true);
     let mut sparse_rest = Vec::new();
@@ -971,13 +976,13 @@ fn an_unwritable_folder_is_a_named_error() {
     fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o555)).unwrap();
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
-    // Root writes anywhere it likes; /proc refuses even root.
-    let targets = if root { vec![PathBuf::from("/proc/nn-hostile.mat")] } else { vec![target.clone()] };
+    // Root writes anywhere it likes; /sys refuses even root.
+    let targets = if root { vec![PathBuf::from("/sys/nn-hostile.mat")] } else { vec![target.clone()] };
     for t in &targets {
         let e = net.save(t).unwrap_err();
         let msg = e.to_string();
         assert!(matches!(e, NnError::Io { action: "write", .. }), "{msg}");
-        assert!(msg.contains(&t.display().to_string()), "{msg}");
+        assert!(msg.contains(&t.display().to_string()) && msg.contains("not writable"), "{msg}");
     }
     fs::set_permissions(&dir.0, fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(fs::read(&target).unwrap(), before);
@@ -987,7 +992,11 @@ fn an_unwritable_folder_is_a_named_error() {
         let msg = net.save(&t).unwrap_err().to_string();
         assert!(msg.contains(&t.display().to_string()), "{msg}");
     }
+    let msg = net.save(dir.join("missing/w.mat")).unwrap_err().to_string();
+    assert!(msg.contains("create it first"), "{msg}");
+    let msg = Dataset::load(dir.join("missing.mat")).unwrap_err().to_string();
+    assert!(msg.contains("missing.mat") && msg.contains("check the path"), "{msg}");
     if root {
-        println!("hostile_inputs: running as root: the unwritable folder was /proc");
+        println!("hostile_inputs: running as root: the unwritable folder was /sys");
     }
 }
