@@ -78,7 +78,12 @@ pub fn seeded_rng(seed: u64) -> StdRng {
 /// assert_eq!(w.dim(), (25, 401));
 /// assert!(w.iter().all(|v| v.abs() <= 0.12));
 /// ```
+///
+/// # Panics
+/// When `l_out x (1 + l_in)` does not fit in memory arithmetic (a usize);
+/// [`Network::random`] checks the sizes first and returns an error instead.
 pub fn rand_initialize_weights(l_in: usize, l_out: usize, epsilon: f64, rng: &mut StdRng) -> Array2<f64> {
+    weight_count(l_out, l_in, "rand_initialize_weights");
     let e = if epsilon.is_finite() { epsilon.abs() } else { 0.0 };
     if e == 0.0 {
         return Array2::zeros((l_out, 1 + l_in));
@@ -87,6 +92,14 @@ pub fn rand_initialize_weights(l_in: usize, l_out: usize, epsilon: f64, rng: &mu
         Ok(dist) => Array2::random_using((l_out, 1 + l_in), dist, rng),
         // e so large that 2e overflows: draw in [-1, 1] and scale.
         Err(_) => Array2::random_using((l_out, 1 + l_in), Uniform::new_inclusive(-1.0, 1.0).expect("finite"), rng) * e,
+    }
+}
+
+/// `rows x (1 + cols)`, or a panic naming `who` when it does not fit in a usize.
+fn weight_count(rows: usize, inputs: usize, who: &str) -> usize {
+    match inputs.checked_add(1).and_then(|c| c.checked_mul(rows)) {
+        Some(n) if n <= isize::MAX as usize / 8 => n,
+        _ => panic!("{who}: {rows} x (1 + {inputs}) weights do not fit in memory"),
     }
 }
 
@@ -355,16 +368,35 @@ pub struct Feedforward {
 
 impl Feedforward {
     /// a(l), 1-based like the lecture (a(1) is the input with its bias column).
+    ///
+    /// # Panics
+    /// Like indexing, when there is no layer l (l = 0 or past the output), with a
+    /// message naming the layers there are.
     pub fn a(&self, l: usize) -> &Array2<f64> {
-        &self.a[l - 1]
+        match l.checked_sub(1).and_then(|i| self.a.get(i)) {
+            Some(a) => a,
+            None => panic!("there is no a({l}): this network has a(1)..a({})", self.a.len()),
+        }
     }
     /// z(l) for l >= 2 (there is no z(1)).
+    ///
+    /// # Panics
+    /// Like indexing, when there is no z(l) (l < 2 or past the output), naming the ones there are.
     pub fn z(&self, l: usize) -> &Array2<f64> {
-        &self.z[l - 2]
+        match l.checked_sub(2).and_then(|i| self.z.get(i)) {
+            Some(z) => z,
+            None => panic!("there is no z({l}): this network has z(2)..z({}) (no z(1): the input has no z)", self.z.len() + 1),
+        }
     }
     /// The output h = a(L): one row per example, one column per class.
+    ///
+    /// # Panics
+    /// Only for a hand-emptied `Feedforward` (`a` empty); [`feedforward`] never makes one.
     pub fn h(&self) -> &Array2<f64> {
-        self.a.last().expect("at least the input layer")
+        match self.a.last() {
+            Some(h) => h,
+            None => panic!("this Feedforward has no layers (its `a` was emptied)"),
+        }
     }
 }
 
@@ -414,8 +446,12 @@ pub fn feedforward(network: &Network, x: &Array2<f64>) -> Result<Feedforward> {
 /// assert!((w[[0, 1]] - 3f64.sin() / 10.0).abs() < 1e-15);
 /// assert!((w[[1, 0]] - 2f64.sin() / 10.0).abs() < 1e-15);
 /// ```
+///
+/// # Panics
+/// When `fan_out x (1 + fan_in)` does not fit in memory arithmetic (a usize);
+/// [`Network::debug`] checks the sizes first and returns an error instead.
 pub fn debug_initialize_weights(fan_out: usize, fan_in: usize) -> Array2<f64> {
-    let n = fan_out * (1 + fan_in);
+    let n = weight_count(fan_out, fan_in, "debug_initialize_weights");
     let values: Vec<f64> = (1..=n).map(|i| (i as f64).sin() / 10.0).collect();
     Array2::from_shape_vec((fan_out, 1 + fan_in).f(), values)
         .expect("n = rows * cols")
