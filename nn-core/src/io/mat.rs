@@ -1,11 +1,11 @@
-//! MAT v5 files: a small writer (the `matfile` crate only reads) and the
+//! MAT v5 files: a small writer (the reader is in [`read`](super::read)) and the
 //! inspection that explains, in words a student can act on, why a file could
 //! not be read.
 //!
 //! The writer stores real double matrices, each as a zlib-compressed
 //! `miCOMPRESSED` element — the format MATLAB's `save -v7`, Octave's
 //! `save -v7` and `scipy.io.savemat(..., do_compression=True)` write, and that
-//! all three (and `matfile`) read back bit for bit. The bytes are
+//! all three (and the kit's reader) read back bit for bit. The bytes are
 //! deterministic: the header carries no timestamp, so saving the same values
 //! twice gives identical files (the bundled data in `data/` relies on it).
 //!
@@ -150,7 +150,7 @@ impl Dataset {
 }
 
 /// What one variable holds. Only doubles are public; int32 exists so the
-/// tests can build the files that `matfile` cannot read.
+/// tests can build files with integer variables.
 enum Payload<'a> {
     Double(ArrayView2<'a, f64>),
     #[cfg_attr(not(test), allow(dead_code))]
@@ -335,7 +335,7 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 
 /// A problem visible without decoding any variable: not a MAT file at all, a
 /// MATLAB v7.3 (HDF5) file, an unsupported version, a truncated header, or a
-/// truncated file (a top-level element that runs past the end — `matfile`
+/// truncated file (a top-level element that runs past the end — a lenient reader
 /// would silently drop such a variable and report it missing).
 pub(crate) fn header_problem(bytes: &[u8]) -> Option<String> {
     if bytes.is_empty() {

@@ -1,6 +1,11 @@
 //! Reading the exercise's files: the digits (`X`, `y`) and the weights
 //! (`Theta1`, `Theta2`, ...) from MATLAB `.mat` files, in the course's layout.
 //!
+//! The MAT v5 decoder is the kit's own ([`MatFile`]): it never panics, prints
+//! nothing, and costs memory and time in proportion to the file, whatever its
+//! headers claim. Every failure is an [`NnError`] naming the file, the variable
+//! and what to do.
+//!
 //! ```no_run
 //! use nn_core::{Dataset, Network};
 //! let data = Dataset::load("data/digits.mat")?;
