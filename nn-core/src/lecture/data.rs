@@ -9,7 +9,7 @@
 //! use nn_core::{Dataset, Network};
 //! let data = Dataset::load("data/digits.mat")?;
 //! let net = Network::load("data/weights.mat")?;
-//! println!("{} examples, accuracy {:.2}%", data.len(), 100.0 * net.accuracy(&data.x, &data.y)?);
+//! println!("{} examples, accuracy {:.2}%", data.len(), 100.0 * net.accuracy(&data)?);
 //! # Ok::<(), nn_core::NnError>(())
 //! ```
 
@@ -146,7 +146,7 @@ pub fn label_to_digit(label: usize) -> usize {
 ///
 /// ```
 /// let y = ndarray::array![2usize, 1];
-/// assert_eq!(nn_core::data::one_hot(&y, 3), ndarray::array![[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]);
+/// assert_eq!(nn_core::lecture::data::one_hot(&y, 3), ndarray::array![[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]);
 /// ```
 pub fn one_hot(y: &Array1<usize>, k: usize) -> Array2<f64> {
     let mut out = Array2::zeros((y.len(), k));

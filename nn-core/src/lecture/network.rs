@@ -73,7 +73,7 @@ pub fn seeded_rng(seed: u64) -> StdRng {
 /// every hidden unit would compute, and learn, the same function.
 ///
 /// ```
-/// use nn_core::network::{rand_initialize_weights, seeded_rng};
+/// use nn_core::lecture::network::{rand_initialize_weights, seeded_rng};
 /// let w = rand_initialize_weights(400, 25, 0.12, &mut seeded_rng(0));
 /// assert_eq!(w.dim(), (25, 401));
 /// assert!(w.iter().all(|v| v.abs() <= 0.12));
@@ -149,7 +149,7 @@ pub fn param_count(sizes: &[usize]) -> usize {
 /// ```
 /// use ndarray::array;
 /// let t = array![[1.0, 2.0], [3.0, 4.0]];
-/// assert_eq!(nn_core::network::unroll(&[t]).to_vec(), vec![1.0, 3.0, 2.0, 4.0]);
+/// assert_eq!(nn_core::lecture::network::unroll(&[t]).to_vec(), vec![1.0, 3.0, 2.0, 4.0]);
 /// ```
 pub fn unroll(thetas: &[Array2<f64>]) -> Array1<f64> {
     let mut out = Vec::with_capacity(thetas.iter().map(|t| t.len()).sum());
