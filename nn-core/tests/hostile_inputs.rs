@@ -904,6 +904,18 @@ fn saving_keeps_the_file_permissions() {
         assert_eq!(fs::metadata(&p).unwrap().permissions().mode() & 0o7777, mode, "mode {mode:o}");
         assert_eq!(Dataset::load(&p).unwrap(), data);
     }
+    // The owner is kept too where the process may set it (root).
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        use std::os::unix::fs::MetadataExt;
+        let p = dir.join("owned.mat");
+        data.save(&p).unwrap();
+        std::os::unix::fs::chown(&p, Some(1234), Some(5678)).unwrap();
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        data.save(&p).unwrap();
+        let m = fs::metadata(&p).unwrap();
+        assert_eq!((m.uid(), m.gid(), m.mode() & 0o7777), (1234, 5678, 0o640));
+    }
     // A new file gets the usual mode (0o666 less the umask), not the temporary file's.
     let p = dir.join("new.mat");
     data.save(&p).unwrap();

@@ -14,6 +14,8 @@
 
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions, Permissions};
+#[cfg(unix)]
+use std::os::unix::fs::MetadataExt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -40,8 +42,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    // The existing file's permissions are kept; a new file gets the default (umask).
-    let keep = fs::metadata(&target).ok().filter(|m| m.is_file()).map(|m| m.permissions());
+    // The existing file's permissions (and, where allowed, owner) are kept; a new
+    // file gets the defaults (umask).
+    let keep = fs::metadata(&target).ok().filter(|m| m.is_file()).map(|m| Keep::of(&m));
     remove_stale_temps(&dir, file_name);
     #[cfg(target_os = "linux")]
     if !FORCE_NAMED_TEMP.load(Ordering::Relaxed) {
@@ -106,17 +109,40 @@ fn process_alive(_pid: u32) -> bool {
     true // cannot tell: keep the file
 }
 
+/// What an overwritten file passes on to its replacement.
+struct Keep {
+    permissions: Permissions,
+    #[cfg(unix)]
+    owner: (u32, u32),
+}
+
+impl Keep {
+    fn of(m: &fs::Metadata) -> Keep {
+        Keep {
+            permissions: m.permissions(),
+            #[cfg(unix)]
+            owner: (m.uid(), m.gid()),
+        }
+    }
+}
+
 /// Writes `bytes` into `file` (calling the test hook half-way), applies the
-/// kept permissions and flushes to disk.
-fn fill(file: &mut File, bytes: &[u8], keep: Option<&Permissions>) -> std::io::Result<()> {
+/// kept permissions and owner and flushes to disk.
+fn fill(file: &mut File, bytes: &[u8], keep: Option<&Keep>) -> std::io::Result<()> {
     let half = bytes.len() / 2;
     file.write_all(&bytes[..half])?;
     if let Some(hook) = MID_WRITE_HOOK.get() {
         hook();
     }
     file.write_all(&bytes[half..])?;
-    if let Some(p) = keep {
-        file.set_permissions(p.clone())?;
+    if let Some(k) = keep {
+        // The owner first: changing it may clear set-id bits that the mode then restores.
+        #[cfg(unix)]
+        {
+            // Best effort: only root (or the owner, for a group it belongs to) may.
+            let _ = std::os::unix::fs::fchown(&*file, Some(k.owner.0), Some(k.owner.1));
+        }
+        file.set_permissions(k.permissions.clone())?;
     }
     file.sync_all()
 }
@@ -140,7 +166,7 @@ fn write_named(
     target: &Path,
     file_name: &OsStr,
     bytes: &[u8],
-    keep: Option<&Permissions>,
+    keep: Option<&Keep>,
 ) -> std::io::Result<()> {
     let (tmp, mut file) = loop {
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -174,7 +200,7 @@ mod linux {
         target: &Path,
         file_name: &OsStr,
         bytes: &[u8],
-        keep: Option<&Permissions>,
+        keep: Option<&Keep>,
     ) -> Option<std::io::Result<()>> {
         let cdir = CString::new(dir.as_os_str().as_bytes()).ok()?;
         // SAFETY: a plain open(2) of a NUL-terminated path; the fd is owned by `file` below.
