@@ -240,6 +240,25 @@ fn saved_bytes(dir: &TempDir, save: impl FnOnce(&Path)) -> Vec<u8> {
 /// How many cases (one input through one entry point) ran, per class.
 static CASES: AtomicUsize = AtomicUsize::new(0);
 
+/// How the generated files fared, by error kind.
+static OUTCOMES: std::sync::Mutex<std::collections::BTreeMap<&'static str, usize>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn kind(r: &std::result::Result<(), NnError>) -> &'static str {
+    match r {
+        Ok(()) => "loaded",
+        Err(NnError::Io { .. }) => "Io",
+        Err(NnError::NotMat { .. }) => "NotMat",
+        Err(NnError::MissingVariable { .. }) => "MissingVariable",
+        Err(NnError::UnsupportedVariable { .. }) => "UnsupportedVariable",
+        Err(NnError::Shape { .. }) => "Shape",
+        Err(NnError::Label { .. }) => "Label",
+        Err(NnError::NonFinite { .. }) => "NonFinite",
+        Err(NnError::InvalidArgument { .. }) => "InvalidArgument",
+        Err(_) => "other",
+    }
+}
+
 /// Loads `bytes` (written to `dir/name`) through every reading entry point:
 /// none may panic; every error must name the file. Returns the errors' texts.
 fn load_all(dir: &TempDir, name: &str, bytes: &[u8], case: &str) -> Vec<std::result::Result<(), NnError>> {
@@ -258,6 +277,12 @@ fn load_all(dir: &TempDir, name: &str, bytes: &[u8], case: &str) -> Vec<std::res
         }),
     ];
     CASES.fetch_add(results.len(), Ordering::Relaxed);
+    {
+        let mut kinds = OUTCOMES.lock().unwrap();
+        for r in &results {
+            *kinds.entry(kind(r)).or_insert(0) += 1;
+        }
+    }
     for e in results.iter().filter_map(|r| r.as_ref().err()) {
         let msg = e.to_string();
         assert!(msg.contains(name), "{case}: the error does not name the file: {msg}");
@@ -800,7 +825,10 @@ fn run_all_classes() {
         class();
         let n = CASES.load(Ordering::Relaxed) - before;
         total += n;
-        println!("HOSTILE: {n:>6} cases: {name} ({:.2} s)", start.elapsed().as_secs_f64());
+        let outcomes = std::mem::take(&mut *OUTCOMES.lock().unwrap());
+        let outcomes = outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+        let outcomes = if outcomes.is_empty() { String::new() } else { format!("; file loads: {outcomes}") };
+        println!("HOSTILE: {n:>6} cases: {name} ({:.2} s{outcomes})", start.elapsed().as_secs_f64());
     }
     println!("HOSTILE: {total:>6} cases in all; peak memory of the process {} KiB", peak_kib());
 }
