@@ -367,12 +367,21 @@ fn random_header_fields() {
     let v6 = v6_dataset(true);
     let v6be = v6_dataset(false);
     let inner: Vec<u8> = element(&body(6, &[3, 4], "X", &Data::Real((0..12).map(f64::from).collect()), true), true);
-    for i in 0..1500 {
+    for i in 0..2000 {
         let value = |rng: &mut Rng| if rng.below(3) == 0 { rng.next() as u32 } else { rng.pick(NASTY) };
-        let (what, bytes) = match i % 3 {
+        let (what, bytes) = match i % 4 {
+            3 => {
+                // The 128-byte header: text start, subsystem offset, version, endianness.
+                let mut b = if rng.below(2) == 0 { v6.clone() } else { v6be.clone() };
+                let at = rng.pick(&[0usize, 2, 116, 120, 124, 125, 126, 127]);
+                let v = value(&mut rng).to_le_bytes();
+                let n = rng.pick(&[1usize, 2, 4]).min(128 - at);
+                b[at..at + n].copy_from_slice(&v[..n]);
+                ("header field", b)
+            }
             0 | 1 => {
                 // An uncompressed file with 1-3 of its words (tags, flags, dims, sizes) replaced.
-                let (mut b, little) = if i % 3 == 0 { (v6.clone(), true) } else { (v6be.clone(), false) };
+                let (mut b, little) = if i % 4 == 0 { (v6.clone(), true) } else { (v6be.clone(), false) };
                 for _ in 0..1 + rng.below(3) {
                     let word = 128 / 4 + rng.below((b.len() - 128) / 4);
                     let v = value(&mut rng);
