@@ -623,6 +623,22 @@ mod tests {
         assert!(e.to_string().contains("2.5") && e.to_string().contains("row 2"), "{e}");
     }
 
+    /// The bundled files load with the kit's reader, identical to what matfile reads.
+    #[test]
+    fn bundled_files_load_and_agree_with_matfile() {
+        let data = Dataset::load(crate::io::bundled::digits_path()).unwrap();
+        assert_eq!((data.len(), data.num_features()), (5000, 400));
+        assert_eq!(data.label_counts(), vec![500; 10]);
+        let net = Network::load_expecting(crate::io::bundled::weights_path(), &[400, 25, 10]).unwrap();
+        let bytes = std::fs::read(crate::io::bundled::digits_path()).unwrap();
+        let theirs = matfile::MatFile::parse(&bytes[..]).unwrap();
+        let matfile::NumericData::Double { real, .. } = theirs.find_by_name("X").unwrap().data() else { panic!() };
+        // matfile gives X column-major.
+        let x = ndarray::ArrayView2::from_shape((5000, 400).f(), real.as_slice()).unwrap();
+        assert_eq!(&x, data.x());
+        assert!(net.thetas().iter().all(|t| t.iter().all(|v| v.is_finite())));
+    }
+
     /// The kit's reader agrees with the `matfile` crate (the reader it replaces)
     /// on every valid file both can read: shapes, order, every bit of the values.
     #[test]
