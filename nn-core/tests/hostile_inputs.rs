@@ -132,7 +132,7 @@ fn header(little: bool) -> Vec<u8> {
 }
 
 fn pad8(v: &mut Vec<u8>) {
-    while v.len() % 8 != 0 {
+    while !v.len().is_multiple_of(8) {
         v.push(0);
     }
 }

@@ -516,7 +516,7 @@ fn numbers(ty: u32, data: &[u8], little: bool, n: usize, dims: &[usize]) -> std:
         9 | 12 | 13 => 8,
         _ => return Err(Bad::new(format!("stores its values with data type {ty}, which is not a number type"))),
     };
-    if data.len() % size != 0 || data.len() / size != n {
+    if !data.len().is_multiple_of(size) || data.len() / size != n {
         return Err(Bad::new(format!(
             "says it is {} ({n} values) but holds {} bytes of {size}-byte numbers",
             dims_str(dims),
