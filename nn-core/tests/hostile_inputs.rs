@@ -298,7 +298,10 @@ fn truncations() {
     let dir = TempDir::new("trunc");
     let bases = [
         ("v7 dataset", saved_bytes(&dir, |p| small_dataset().save(p).unwrap())),
-        ("v7 network", saved_bytes(&dir, |p| Network::random(&[4, 3, 2], Init::default(), 1).unwrap().save(p).unwrap())),
+        (
+            "v7 network",
+            saved_bytes(&dir, |p| Network::random(&[4, 3, 2], Init::default(), 1).unwrap().save(p).unwrap()),
+        ),
         ("v6 dataset", v6_dataset(true)),
         ("v6 big-endian dataset", v6_dataset(false)),
     ];
@@ -543,7 +546,8 @@ fn crafted() {
     let yy = Array2::<f64>::ones((50, 1));
     let p = dir.join("transposed.mat");
     write_mat(&p, &[("X", xt.view()), ("y", yy.view())]).unwrap();
-    let msg = expect("transposed.mat", &fs::read(&p).unwrap(), 0, &["X in", "400x50", "one example per row", "transposed"]);
+    let msg =
+        expect("transposed.mat", &fs::read(&p).unwrap(), 0, &["X in", "400x50", "one example per row", "transposed"]);
     assert!(msg.contains("50x400") && !msg.starts_with("y "), "{msg}");
     // A y that does not match X at all still blames y, with X's shape.
     let p = dir.join("short-y.mat");
@@ -580,8 +584,11 @@ fn crafted() {
     expect("sparse-v7.mat", &file(&[c, y(3)], true), 0, &["sparse", "full(X)"]);
 
     // Numbers in other classes load; 3-D with a trailing 1 loads; 3-D does not.
-    let int_x = |ty: u32, bytes: Vec<u8>| file(&[element(&body(12, &[1, 2], "X", &Data::Raw(ty, bytes), true), true), y(1)], true);
-    for (ty, bytes) in [(MI_INT32, [7i32, -3].iter().flat_map(|v| v.to_le_bytes()).collect()), (MI_INT8, vec![7, 0xfd])] {
+    let int_x = |ty: u32, bytes: Vec<u8>| {
+        file(&[element(&body(12, &[1, 2], "X", &Data::Raw(ty, bytes), true), true), y(1)], true)
+    };
+    for (ty, bytes) in [(MI_INT32, [7i32, -3].iter().flat_map(|v| v.to_le_bytes()).collect()), (MI_INT8, vec![7, 0xfd])]
+    {
         let r = load("int.mat", &int_x(ty, bytes));
         assert!(r[0].is_ok(), "{:?}", r[0]);
         assert_eq!(Dataset::load(dir.join("int.mat")).unwrap().x(), &array![[7.0, -3.0]]);
@@ -611,11 +618,15 @@ fn crafted() {
     write_mat(&p, &[("X", Array2::<f64>::zeros((4, 2)).view()), ("y", Array2::<f64>::ones((2, 2)).view())]).unwrap();
     expect("y2d.mat", &fs::read(&p).unwrap(), 0, &["y in", "2x2", "column of labels"]);
     // A bad num_labels variable.
-    for (k, shape) in [(0.0, (1, 1)), (2.5, (1, 1)), (-1.0, (1, 1)), (1e20, (1, 1)), (f64::NAN, (1, 1)), (3.0, (2, 1))] {
+    for (k, shape) in [(0.0, (1, 1)), (2.5, (1, 1)), (-1.0, (1, 1)), (1e20, (1, 1)), (f64::NAN, (1, 1)), (3.0, (2, 1))]
+    {
         let p = dir.join("k.mat");
         let kk = Array2::from_elem(shape, k);
-        write_mat(&p, &[("X", Array2::<f64>::zeros((1, 2)).view()), ("y", array![[1.0]].view()), ("num_labels", kk.view())])
-            .unwrap();
+        write_mat(
+            &p,
+            &[("X", Array2::<f64>::zeros((1, 2)).view()), ("y", array![[1.0]].view()), ("num_labels", kk.view())],
+        )
+        .unwrap();
         expect("k.mat", &fs::read(&p).unwrap(), 0, &["num_labels", "k.mat"]);
     }
 
@@ -672,16 +683,26 @@ fn round_trips() {
         let len = rng.below(5);
         let sizes: Vec<usize> =
             (0..len).map(|_| rng.pick(&[0, 1, 2, 3, 7, 300, 1 << 40, usize::MAX, MAX_THETA_WEIGHTS])).collect();
-        let fits = |w: &[usize]| w[0].checked_add(1).and_then(|c| c.checked_mul(w[1])).is_some_and(|n| n <= MAX_THETA_WEIGHTS);
+        let fits =
+            |w: &[usize]| w[0].checked_add(1).and_then(|c| c.checked_mul(w[1])).is_some_and(|n| n <= MAX_THETA_WEIGHTS);
         let valid = len >= 2 && !sizes.contains(&0) && sizes.windows(2).all(fits);
         let case = format!("network case {i}: sizes {sizes:?}");
         // param_count never overflows (it saturates).
         let _ = no_panic(&case, || param_count(&sizes));
-        let init = rng.pick(&[Init::default(), Init::SqrtSix, Init::Epsilon(1e308), Init::Epsilon(f64::MAX), Init::Epsilon(0.0)]);
+        let init = rng.pick(&[
+            Init::default(),
+            Init::SqrtSix,
+            Init::Epsilon(1e308),
+            Init::Epsilon(f64::MAX),
+            Init::Epsilon(0.0),
+        ]);
         for (what, made) in [
             ("random", no_panic(&case, || Network::random(&sizes, init, i as u64))),
             ("debug", no_panic(&case, || Network::debug(&sizes))),
-            ("reroll", no_panic(&case, || Network::reroll(&vec![0.5; if valid { param_count(&sizes) } else { 3 }], &sizes))),
+            (
+                "reroll",
+                no_panic(&case, || Network::reroll(&vec![0.5; if valid { param_count(&sizes) } else { 3 }], &sizes)),
+            ),
         ] {
             CASES.fetch_add(1, Ordering::Relaxed);
             if what != "reroll" {
@@ -762,12 +783,20 @@ fn bad_arguments() {
     err("select", no_panic("select", || d.select(&[0, 3]).map(|_| ())), &["row 3"]);
     err("select MAX", no_panic("select", || d.select(&[usize::MAX]).map(|_| ())), &["past the last"]);
     err("image", no_panic("image", || d.image(3).map(|_| ())), &["example 3"]);
-    err("unrolled 3", no_panic("unrolled", || nn_core::lecture::data::unrolled_to_image(&[1.0; 3]).map(|_| ())), &["square"]);
+    err(
+        "unrolled 3",
+        no_panic("unrolled", || nn_core::lecture::data::unrolled_to_image(&[1.0; 3]).map(|_| ())),
+        &["square"],
+    );
     err("unrolled 0", no_panic("unrolled", || nn_core::lecture::data::unrolled_to_image(&[]).map(|_| ())), &["square"]);
     // Prediction and scoring.
     let net = Network::random(&[4, 3, 2], Init::default(), 0).unwrap();
     err("predict cols", no_panic("predict", || net.predict(&Array2::zeros((2, 5))).map(|_| ())), &["m x 4"]);
-    err("predict nan", no_panic("predict", || net.predict(&array![[f64::NAN, 0.0, 0.0, 0.0]]).map(|_| ())), &["row 1, column 1"]);
+    err(
+        "predict nan",
+        no_panic("predict", || net.predict(&array![[f64::NAN, 0.0, 0.0, 0.0]]).map(|_| ())),
+        &["row 1, column 1"],
+    );
     err("accuracy K", no_panic("accuracy", || net.accuracy(&d).map(|_| ())), &["labels 1..=2"]);
     // Confusion matrices: label 0, huge labels, mismatched lengths, nothing.
     let y = array![1usize, 2, 3];
@@ -780,10 +809,18 @@ fn bad_arguments() {
         err(case, no_panic(case, || viz::confusion_counts(&p, &y).map(|_| ())), words);
         err(case, no_panic(case, || viz::confusion_matrix(&p, &y).map(|_| ())), words);
     }
-    err("true MAX", no_panic("true MAX", || viz::confusion_counts(&y, &array![1, 1, usize::MAX]).map(|_| ())), &["true labels"]);
+    err(
+        "true MAX",
+        no_panic("true MAX", || viz::confusion_counts(&y, &array![1, 1, usize::MAX]).map(|_| ())),
+        &["true labels"],
+    );
     let empty = Array1::<usize>::zeros(0);
     err("empty", no_panic("empty", || viz::confusion_counts(&empty, &empty).map(|_| ())), &["no labels"]);
-    err("figure 500", no_panic("500", || viz::confusion_matrix(&array![500usize], &array![1usize]).map(|_| ())), &["at most 100"]);
+    err(
+        "figure 500",
+        no_panic("500", || viz::confusion_matrix(&array![500usize], &array![1usize]).map(|_| ())),
+        &["at most 100"],
+    );
     assert_eq!(viz::confusion_counts(&array![500usize], &array![1usize]).unwrap().dim(), (500, 500));
     count(1);
     // Pictures of bad inputs.
@@ -791,14 +828,30 @@ fn bad_arguments() {
     err("display 0 rows", no_panic("display", || viz::display_data(&Array2::<f64>::zeros((0, 400))).map(|_| ())), &[]);
     err("display 399", no_panic("display", || viz::display_data(&Array2::<f64>::zeros((2, 399))).map(|_| ())), &[]);
     err("display 0 cols", no_panic("display", || viz::display_data(&Array2::<f64>::zeros((2, 0))).map(|_| ())), &[]);
-    err("display nan", no_panic("display", || viz::display_data(&Array2::from_elem((1, 4), f64::NAN)).map(|_| ())), &[]);
+    err(
+        "display nan",
+        no_panic("display", || viz::display_data(&Array2::from_elem((1, 4), f64::NAN)).map(|_| ())),
+        &[],
+    );
     err("grid 0", no_panic("grid", || viz::digit_grid(&img, Some(0), 0).map(|_| ())), &["count"]);
     err("grid MAX", no_panic("grid", || viz::digit_grid(&img, Some(usize::MAX), 0).map(|_| ())), &["count"]);
     let p3 = array![1usize, 2, 3];
-    err("predictions short", no_panic("pred", || viz::predictions(&img, &array![1usize], &p3, None, 0).map(|_| ())), &[]);
+    err(
+        "predictions short",
+        no_panic("pred", || viz::predictions(&img, &array![1usize], &p3, None, 0).map(|_| ())),
+        &[],
+    );
     err("predictions 0", no_panic("pred", || viz::predictions(&img, &p3, &p3, Some(0), 0).map(|_| ())), &[]);
-    err("misclassified 0", no_panic("mis", || viz::misclassified(&img, &array![2usize, 2, 3], &p3, Some(0), 0).map(|_| ())), &["count"]);
-    err("hidden 3-5-3", no_panic("hidden", || viz::hidden_units(&Network::debug(&[3, 5, 3]).unwrap()).map(|_| ())), &["square"]);
+    err(
+        "misclassified 0",
+        no_panic("mis", || viz::misclassified(&img, &array![2usize, 2, 3], &p3, Some(0), 0).map(|_| ())),
+        &["count"],
+    );
+    err(
+        "hidden 3-5-3",
+        no_panic("hidden", || viz::hidden_units(&Network::debug(&[3, 5, 3]).unwrap()).map(|_| ())),
+        &["square"],
+    );
     // A hand-edited gradient-check report whose parts disagree.
     let mut report = nn_core::check_nn_gradients(&nn_core::nn_cost_function, 0.0).unwrap();
     report.sizes = vec![400, 25, 10];
@@ -967,7 +1020,8 @@ fn saving_keeps_the_file_permissions() {
 /// Starts a child that saves a network over `target` and pauses half-way;
 /// returns it once it is paused.
 fn paused_save(mode: &str, target: &Path) -> std::process::Child {
-    let mut c = child(&format!("{mode}:{}", target.display())).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut c =
+        child(&format!("{mode}:{}", target.display())).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(c.stdout.take().unwrap()).lines();
     loop {
         match lines.next() {

@@ -14,9 +14,9 @@
 
 use std::ffi::OsStr;
 use std::fs::{self, File, OpenOptions, Permissions};
+use std::io::Write;
 #[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::OnceLock;
@@ -161,13 +161,7 @@ fn commit(tmp: &Path, target: &Path, dir: &Path) -> std::io::Result<()> {
 }
 
 /// The portable way: a named temporary file, written, flushed, renamed.
-fn write_named(
-    dir: &Path,
-    target: &Path,
-    file_name: &OsStr,
-    bytes: &[u8],
-    keep: Option<&Keep>,
-) -> std::io::Result<()> {
+fn write_named(dir: &Path, target: &Path, file_name: &OsStr, bytes: &[u8], keep: Option<&Keep>) -> std::io::Result<()> {
     let (tmp, mut file) = loop {
         let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(temp_name(file_name, std::process::id(), n));
@@ -280,7 +274,8 @@ mod tests {
     fn temp_names_are_recognised_exactly() {
         let name = OsStr::new("w.mat");
         assert_eq!(temp_pid(&temp_name(name, 123, 4), name), Some(123));
-        for other in [".w.mat.12.tmp", ".w.mat.x-1.tmp", ".w.mat.1-.tmp", "w.mat", ".v.mat.1-2.tmp", ".w.mat.1-2.tmpx"] {
+        for other in [".w.mat.12.tmp", ".w.mat.x-1.tmp", ".w.mat.1-.tmp", "w.mat", ".v.mat.1-2.tmp", ".w.mat.1-2.tmpx"]
+        {
             assert_eq!(temp_pid(other, name), None, "{other}");
         }
         assert!(process_alive(std::process::id()));

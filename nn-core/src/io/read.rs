@@ -22,8 +22,8 @@ use flate2::read::ZlibDecoder;
 
 use crate::error::{first_non_finite, shape_str, NnError, Result};
 use crate::io::mat::{
-    class_name, element_at, endianness, header_problem, read_u32, MI_COMPRESSED, MI_INT32, MI_INT8, MI_MATRIX, MI_UINT32,
-    RESAVE_HINT,
+    class_name, element_at, endianness, header_problem, read_u32, MI_COMPRESSED, MI_INT32, MI_INT8, MI_MATRIX,
+    MI_UINT32, RESAVE_HINT,
 };
 use crate::lecture::data::{MAX_LABELS, NUM_LABELS};
 use crate::lecture::{Dataset, Network};
@@ -287,7 +287,9 @@ pub fn parse_mat(path: &Path, bytes: &[u8]) -> Result<MatFile> {
         let data = element_at(bytes, at, little)
             .and_then(|el| Some((el.data_type, bytes.get(el.data_start..el.end)?, el.next)));
         let Some((data_type, data, next)) = data else {
-            return Err(not_mat(format!("the file is truncated at element {index} (byte {at}); copy or save it again")));
+            return Err(not_mat(format!(
+                "the file is truncated at element {index} (byte {at}); copy or save it again"
+            )));
         };
         let decoded = match data_type {
             MI_MATRIX => decode_matrix(data, little, None),
@@ -429,7 +431,12 @@ fn dims_str(dims: &[usize]) -> String {
 }
 
 /// One subelement at `*pos` (small or long format): its type and data; moves `*pos` past it.
-fn subelement<'a>(body: &'a [u8], pos: &mut usize, little: bool, what: &str) -> std::result::Result<(u32, &'a [u8]), Bad> {
+fn subelement<'a>(
+    body: &'a [u8],
+    pos: &mut usize,
+    little: bool,
+    what: &str,
+) -> std::result::Result<(u32, &'a [u8]), Bad> {
     let cut = || Bad::new(format!("ends inside its {what} (the variable is cut short)"));
     let first = read_u32(body, *pos, little).ok_or_else(cut)?;
     if first >> 16 != 0 {
@@ -550,7 +557,8 @@ fn numbers(ty: u32, data: &[u8], little: bool, n: usize, dims: &[usize]) -> std:
 /// What a variable is and how to save it as a plain matrix instead.
 fn unsupported(a: &MatArray) -> (String, String) {
     let name = &a.name;
-    let resave = format!("then `save -v7 file.mat {name} ...` (Python: `scipy.io.savemat('file.mat', {{'{name}': ...}})`)");
+    let resave =
+        format!("then `save -v7 file.mat {name} ...` (Python: `scipy.io.savemat('file.mat', {{'{name}': ...}})`)");
     match a.class_name() {
         "sparse" => (
             "a sparse matrix".into(),
@@ -591,7 +599,9 @@ pub fn matrix(mat: &MatFile, path: &Path, name: &str) -> Result<Array2<f64>> {
             path: path.to_path_buf(),
             name: name.to_string(),
             found: format!("a complex {} matrix", arr.class_name()),
-            hint: format!("store real numbers: MATLAB/Octave `{name} = real({name});` then save it again with `save -v7`"),
+            hint: format!(
+                "store real numbers: MATLAB/Octave `{name} = real({name});` then save it again with `save -v7`"
+            ),
         });
     }
     // MATLAB never stores fewer than 2 dimensions; trailing singleton ones are harmless.
@@ -658,7 +668,8 @@ mod tests {
                     (format!("V{i}_{case}"), a.mapv(|v| if v.is_finite() { v } else { 0.5 }))
                 })
                 .collect();
-            let views: Vec<(&str, ndarray::ArrayView2<f64>)> = vars.iter().map(|(n, a)| (n.as_str(), a.view())).collect();
+            let views: Vec<(&str, ndarray::ArrayView2<f64>)> =
+                vars.iter().map(|(n, a)| (n.as_str(), a.view())).collect();
             let bytes = crate::io::mat::mat_bytes(&views).unwrap();
             let ours = parse_mat(Path::new("case.mat"), &bytes).unwrap();
             let theirs = matfile::MatFile::parse(&bytes[..]).unwrap();
@@ -667,7 +678,10 @@ mod tests {
                 assert_eq!((a.name(), a.size()), (b.name(), b.size().as_slice()));
                 let matfile::NumericData::Double { real, imag: None } = b.data() else { panic!("{case}") };
                 let mine = a.values.as_ref().unwrap();
-                assert_eq!(mine.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), real.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
+                assert_eq!(
+                    mine.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                    real.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+                );
             }
         }
     }
