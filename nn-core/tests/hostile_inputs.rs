@@ -13,7 +13,7 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -866,7 +866,18 @@ fn bad_arguments() {
         err(name, no_panic(name, || write_mat(dir.join("n.mat"), &[(name, a.view())])), &["variable name"]);
     }
     err("no file name", no_panic("/", || write_mat("/", &[("A", a.view())])), &[]);
-    err("dir as target", no_panic("dir", || write_mat(&dir.0, &[("A", a.view())])), &[]);
+    err("dir as target", no_panic("dir", || write_mat(&dir.0, &[("A", a.view())])), &["a folder"]);
+    // A device or a pipe is never replaced by a file (root could otherwise clobber /dev/null).
+    let fifo = dir.join("pipe.mat");
+    let cpath = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(cpath.as_ptr(), 0o644) }, 0);
+    for target in [PathBuf::from("/dev/null"), fifo.clone()] {
+        let case = format!("save over {}", target.display());
+        err(&case, no_panic(&case, || write_mat(&target, &[("A", a.view())])), &["not a regular file"]);
+    }
+    assert!(fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
 }
 
 /// The child's entry point: runs every class under the tally, prints the counts.

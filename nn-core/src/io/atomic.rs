@@ -42,9 +42,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // Only a regular file is replaced: renaming over /dev/null, a pipe or a folder
+    // would destroy it.
+    let existing = fs::metadata(&target).ok();
+    if let Some(m) = existing.as_ref().filter(|m| !m.is_file()) {
+        let what = if m.is_dir() { "a folder" } else { "not a regular file (a device, pipe or socket)" };
+        return Err(NnError::InvalidArgument {
+            name: "path",
+            reason: format!("{} is {what}; give the path of a file to write", path.display()),
+        });
+    }
     // The existing file's permissions (and, where allowed, owner) are kept; a new
     // file gets the defaults (umask).
-    let keep = fs::metadata(&target).ok().filter(|m| m.is_file()).map(|m| Keep::of(&m));
+    let keep = existing.as_ref().map(Keep::of);
     remove_stale_temps(&dir, file_name);
     #[cfg(target_os = "linux")]
     if !FORCE_NAMED_TEMP.load(Ordering::Relaxed) {
