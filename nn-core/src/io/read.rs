@@ -636,12 +636,16 @@ mod tests {
     /// The bundled files load with the kit's reader, identical to what matfile reads.
     #[test]
     fn bundled_files_load_and_agree_with_matfile() {
+        let t = std::time::Instant::now();
         let data = Dataset::load(crate::io::bundled::digits_path()).unwrap();
+        let ours = t.elapsed();
         assert_eq!((data.len(), data.num_features()), (5000, 400));
         assert_eq!(data.label_counts(), vec![500; 10]);
         let net = Network::load_expecting(crate::io::bundled::weights_path(), &[400, 25, 10]).unwrap();
         let bytes = std::fs::read(crate::io::bundled::digits_path()).unwrap();
+        let t = std::time::Instant::now();
         let theirs = matfile::MatFile::parse(&bytes[..]).unwrap();
+        println!("digits.mat (5000x400): Dataset::load {ours:?}; matfile's parse alone {:?}", t.elapsed());
         let matfile::NumericData::Double { real, .. } = theirs.find_by_name("X").unwrap().data() else { panic!() };
         // matfile gives X column-major.
         let x = ndarray::ArrayView2::from_shape((5000, 400).f(), real.as_slice()).unwrap();
