@@ -183,6 +183,29 @@ impl Network {
             if l > 0 {
                 let prev = &thetas[l - 1];
                 if t.ncols() != prev.nrows() + 1 {
+                    // A transposed Theta(l-1): Theta(l)'s columns fit its column count instead.
+                    if t.ncols() == prev.ncols() + 1 && prev.nrows() >= 2 {
+                        return Err(NnError::Shape {
+                            what: format!("Theta{l}"),
+                            expected: format!(
+                                "{}x{} (Theta{} has {} columns: {} units plus the bias)",
+                                prev.ncols(),
+                                prev.nrows(),
+                                l + 1,
+                                t.ncols(),
+                                prev.ncols()
+                            ),
+                            got: format!(
+                                "{} — is Theta{l} transposed? Use Theta{l}' (MATLAB/Octave) or .T (numpy)",
+                                shape_str(prev.nrows(), prev.ncols())
+                            ),
+                        });
+                    }
+                    let transposed = if t.nrows() == prev.nrows() + 1 {
+                        format!(" — is Theta{} transposed? Use Theta{}' (MATLAB/Octave) or .T (numpy)", l + 1, l + 1)
+                    } else {
+                        String::new()
+                    };
                     return Err(NnError::Shape {
                         what: format!("Theta{}", l + 1),
                         expected: format!(
@@ -192,7 +215,7 @@ impl Network {
                             l,
                             prev.nrows()
                         ),
-                        got: shape_str(t.nrows(), t.ncols()),
+                        got: format!("{}{transposed}", shape_str(t.nrows(), t.ncols())),
                     });
                 }
             }
@@ -490,6 +513,11 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("Theta2") && msg.contains("26x10") && msg.contains("10x26") == false, "{msg}");
         assert!(msg.contains("26x26") || msg.contains("x26"), "{msg}");
+        assert!(msg.contains("is Theta2 transposed?"), "{msg}");
+        // A transposed Theta1 is blamed on Theta1, not on the Theta2 that follows it.
+        let err = Network::new(vec![Array2::zeros((401, 25)), Array2::zeros((10, 26))]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("Theta1 ") && msg.contains("25x401") && msg.contains("is Theta1 transposed?"), "{msg}");
     }
 
     #[test]
