@@ -72,11 +72,20 @@ impl fmt::Display for NnError {
             NnError::Shape { what, expected, got } => {
                 write!(f, "{what} has the wrong shape: expected {expected}, got {got}")
             }
-            NnError::Label { what, row, value, k } => write!(
-                f,
-                "{what}: label {value} in row {} is outside 1..={k} (labels are 1..={k}, with {k} meaning the digit 0)",
-                row + 1
-            ),
+            NnError::Label { what, row, value, k } => {
+                write!(
+                    f,
+                    "{what}: label {value} in row {} is outside 1..={k} (labels are 1..={k}, with {k} meaning the digit 0)",
+                    row + 1
+                )?;
+                if *value == 0.0 {
+                    write!(
+                        f,
+                        "; if 0 stands for the digit zero, relabel it {k}: MATLAB/Octave `y(y == 0) = {k}`, numpy `y[y == 0] = {k}`"
+                    )?;
+                }
+                Ok(())
+            }
             NnError::NonFinite { what, row, col, value } => write!(
                 f,
                 "{what} contains {value} at row {}, column {} (1-based); every value must be finite",

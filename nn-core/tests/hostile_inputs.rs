@@ -614,6 +614,7 @@ fn crafted() {
     for (label, row) in [(0.0, 2), (11.0, 2), (2.5, 2), (f64::NAN, 2), (-1.0, 2), (1e300, 2)] {
         expect("label.mat", &xy(vec![0.0; 4], vec![1.0, label]), 0, &["y in", &format!("row {row}"), "1..=10"]);
     }
+    expect("label.mat", &xy(vec![0.0; 4], vec![1.0, 0.0]), 0, &["relabel it 10", "y(y == 0) = 10"]);
     let p = dir.join("y2d.mat");
     write_mat(&p, &[("X", Array2::<f64>::zeros((4, 2)).view()), ("y", Array2::<f64>::ones((2, 2)).view())]).unwrap();
     expect("y2d.mat", &fs::read(&p).unwrap(), 0, &["y in", "2x2", "column of labels"]);
