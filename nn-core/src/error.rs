@@ -75,7 +75,8 @@ impl fmt::Display for NnError {
             NnError::Label { what, row, value, k } => {
                 write!(
                     f,
-                    "{what}: label {value} in row {} is outside 1..={k} (labels are 1..={k}, with {k} meaning the digit 0)",
+                    "{what}: label {} in row {} is outside 1..={k} (labels are 1..={k}, with {k} meaning the digit 0)",
+                    short_number(*value),
                     row + 1
                 )?;
                 if *value == 0.0 {
@@ -111,6 +112,15 @@ impl std::error::Error for NnError {
             NnError::Io { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// A number as a person writes it: `11`, `2.5`, `1e300` (not 301 digits).
+fn short_number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
     }
 }
 

@@ -9,7 +9,8 @@
 //! links, permissions, a save killed half-way, an unwritable folder) run here.
 //!
 //! `cargo test -p nn-core --test hostile_inputs -- --nocapture` prints the
-//! number of cases per class and in total.
+//! number of cases per class and in total; with `NN_HOSTILE_SHOW=1` also the
+//! error message of every hand-made file.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -443,6 +444,9 @@ fn crafted() {
         };
         for w in words {
             assert!(msg.contains(w), "{name}: missing {w:?} in: {msg}");
+        }
+        if std::env::var_os("NN_HOSTILE_SHOW").is_some() {
+            println!("HOSTILE: message: {}", msg.replace(&dir.0.display().to_string(), "DIR"));
         }
         msg
     };

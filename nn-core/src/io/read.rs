@@ -611,7 +611,9 @@ pub fn matrix(mat: &MatFile, path: &Path, name: &str) -> Result<Array2<f64>> {
         _ => {
             return Err(NnError::Shape {
                 what: format!("{name} in {}", path.display()),
-                expected: "a 2-D matrix".into(),
+                expected: format!(
+                    "a 2-D matrix (reshape it before saving, e.g. MATLAB/Octave `{name} = reshape({name}, size({name}, 1), [])`)"
+                ),
                 got: format!("{} dimensions ({})", size.len(), dims_str(size)),
             })
         }
