@@ -317,7 +317,13 @@ impl Network {
     /// # Panics
     /// If the network has a single Theta (no hidden layer).
     pub fn theta2(&self) -> &Array2<f64> {
-        &self.thetas[1]
+        match self.thetas.get(1) {
+            Some(t) => t,
+            None => panic!(
+                "theta2(): this network has only Theta1 (layer sizes {:?}); theta(2) gives None instead of panicking",
+                self.layer_sizes()
+            ),
+        }
     }
 
     /// Theta1 without its bias column, one hidden unit per row: what the
