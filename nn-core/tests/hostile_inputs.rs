@@ -803,6 +803,29 @@ fn bad_arguments() {
         &["row 1, column 1"],
     );
     err("accuracy K", no_panic("accuracy", || net.accuracy(&d).map(|_| ())), &["labels 1..=2"]);
+    // The cost functions (two Thetas, one example at a time, any depth) on bad problems.
+    let (t1, t2) = (net.theta1().clone(), net.theta2().clone());
+    let x4 = Array2::<f64>::zeros((2, 4));
+    let problems: Vec<(&str, Array2<f64>, Array2<f64>, Array2<f64>, Array1<usize>, f64)> = vec![
+        ("cost: Theta1 transposed", t1.t().to_owned(), t2.clone(), x4.clone(), array![1, 2], 0.0),
+        ("cost: Theta2 transposed", t1.clone(), t2.t().to_owned(), x4.clone(), array![1, 2], 0.0),
+        ("cost: X 0 rows", t1.clone(), t2.clone(), Array2::zeros((0, 4)), array![], 0.0),
+        ("cost: X 5 columns", t1.clone(), t2.clone(), Array2::zeros((2, 5)), array![1, 2], 0.0),
+        ("cost: label 0", t1.clone(), t2.clone(), x4.clone(), array![1, 0], 0.0),
+        ("cost: label MAX", t1.clone(), t2.clone(), x4.clone(), array![1, usize::MAX], 0.0),
+        ("cost: short y", t1.clone(), t2.clone(), x4.clone(), array![1], 0.0),
+        ("cost: lambda NaN", t1.clone(), t2.clone(), x4.clone(), array![1, 2], f64::NAN),
+        ("cost: lambda -1", t1.clone(), t2.clone(), x4.clone(), array![1, 2], -1.0),
+        ("cost: X inf", t1.clone(), t2.clone(), Array2::from_elem((2, 4), f64::INFINITY), array![1, 2], 0.0),
+        ("cost: Theta1 1e308", Array2::from_elem((3, 5), 1e308), t2.clone(), Array2::ones((2, 4)), array![1, 2], 1.0),
+    ];
+    for (case, a, b, x, y, lambda) in problems {
+        err(case, no_panic(case, || nn_core::nn_cost_function(&a, &b, &x, &y, lambda).map(|_| ())), &[]);
+        err(case, no_panic(case, || nn_core::nn_cost_function_loop(&a, &b, &x, &y, lambda).map(|_| ())), &[]);
+        if let Ok(n) = Network::new(vec![a.clone(), b.clone()]) {
+            err(case, no_panic(case, || nn_core::nn_cost_function_deep(&n, &x, &y, lambda).map(|_| ())), &[]);
+        }
+    }
     // Confusion matrices: label 0, huge labels, mismatched lengths, nothing.
     let y = array![1usize, 2, 3];
     for (case, p, words) in [
