@@ -103,6 +103,13 @@ fn weight_count(rows: usize, inputs: usize, who: &str) -> usize {
     }
 }
 
+/// Checks layer sizes as every constructor does: at least an input and an output
+/// layer, no empty layer, and every Theta small enough to allocate and to save in
+/// one MAT variable. Call it before allocating anything sized by `sizes`.
+pub fn check_layer_sizes(sizes: &[usize]) -> Result<()> {
+    check_sizes(sizes)
+}
+
 fn check_sizes(sizes: &[usize]) -> Result<()> {
     if sizes.len() < 2 {
         return Err(NnError::InvalidArgument {
