@@ -866,6 +866,24 @@ fn bad_arguments() {
             err(case, no_panic(case, || compare_lambdas(&config, &small, &small, &lambdas).map(|_| ())), &["lambda"]);
         }
     }
+    // The optimizers with objectives that misbehave.
+    type Obj = fn(&Array1<f64>) -> nn_core::Result<(f64, Array1<f64>)>;
+    let objectives: [(&str, Obj); 4] = [
+        ("objective: short gradient", |x| Ok((0.0, Array1::zeros(x.len() - 1)))),
+        ("objective: NaN cost", |x| Ok((f64::NAN, Array1::zeros(x.len())))),
+        ("objective: inf gradient", |x| Ok((1.0, Array1::from_elem(x.len(), f64::INFINITY)))),
+        ("objective: error", |_| Err(NnError::Plot("from the objective".into()))),
+    ];
+    for (case, f) in objectives {
+        let x0 = Array1::from_elem(3, 0.5);
+        err(case, no_panic(case, || nn_core::fmincg(f, x0.clone(), 5, |_, _| {}).map(|_| ())), &[]);
+        err(case, no_panic(case, || nn_core::gradient_descent(f, x0.clone(), 0.1, 5, |_, _| {}).map(|_| ())), &[]);
+    }
+    let quadratic: Obj = |x| Ok((x.dot(x), x * 2.0));
+    err("fmincg 0 iterations", no_panic("fmincg", || nn_core::fmincg(quadratic, array![1.0], 0, |_, _| {}).map(|_| ())), &[]);
+    no_panic("fmincg empty x0", || nn_core::fmincg(quadratic, Array1::zeros(0), 3, |_, _| {}).map(|_| ()));
+    no_panic("gd empty x0", || nn_core::gradient_descent(quadratic, Array1::zeros(0), 0.1, 3, |_, _| {}).map(|_| ()));
+    count(2);
     // Confusion matrices: label 0, huge labels, mismatched lengths, nothing.
     let y = array![1usize, 2, 3];
     for (case, p, words) in [
