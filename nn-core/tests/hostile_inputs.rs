@@ -806,7 +806,8 @@ fn bad_arguments() {
     // The cost functions (two Thetas, one example at a time, any depth) on bad problems.
     let (t1, t2) = (net.theta1().clone(), net.theta2().clone());
     let x4 = Array2::<f64>::zeros((2, 4));
-    let problems: Vec<(&str, Array2<f64>, Array2<f64>, Array2<f64>, Array1<usize>, f64)> = vec![
+    type Problem = (&'static str, Array2<f64>, Array2<f64>, Array2<f64>, Array1<usize>, f64);
+    let problems: Vec<Problem> = vec![
         ("cost: Theta1 transposed", t1.t().to_owned(), t2.clone(), x4.clone(), array![1, 2], 0.0),
         ("cost: Theta2 transposed", t1.clone(), t2.t().to_owned(), x4.clone(), array![1, 2], 0.0),
         ("cost: X 0 rows", t1.clone(), t2.clone(), Array2::zeros((0, 4)), array![], 0.0),
@@ -840,7 +841,10 @@ fn bad_arguments() {
             ("train: lambda NaN", TrainConfig { lambda: f64::NAN, ..base.clone() }),
             ("train: lambda -1", TrainConfig { lambda: -1.0, ..base.clone() }),
             ("train: 0 iterations", TrainConfig { iterations: 0, ..base.clone() }),
-            ("train: rate 0", TrainConfig { optimizer: Optimizer::GradientDescent { learning_rate: 0.0 }, ..base.clone() }),
+            (
+                "train: rate 0",
+                TrainConfig { optimizer: Optimizer::GradientDescent { learning_rate: 0.0 }, ..base.clone() },
+            ),
             (
                 "train: rate NaN",
                 TrainConfig { optimizer: Optimizer::GradientDescent { learning_rate: f64::NAN }, ..base.clone() },
@@ -857,12 +861,18 @@ fn bad_arguments() {
         // The fix is one call to nn_core::lecture::network::check_layer_sizes first.
         let huge = TrainConfig { sizes: vec![4, usize::MAX, 10], engine, ..base.clone() };
         if engine == Engine::Lecture || std::env::var_os("NN_HOSTILE_KNOWN").is_some() {
-            err("train: huge layer", no_panic("train: huge layer", || train(&huge, &small).map(|_| ())), &["layer sizes"]);
+            err(
+                "train: huge layer",
+                no_panic("train: huge layer", || train(&huge, &small).map(|_| ())),
+                &["layer sizes"],
+            );
         } else {
             println!("HOSTILE: known issue, skipped: train(Engine::Fast) with a layer of usize::MAX units panics in engine::FastCost::new (NN_HOSTILE_KNOWN=1 runs it)");
         }
         let config = TrainConfig { engine, ..base.clone() };
-        for (case, lambdas) in [("lambdas: none", vec![]), ("lambdas: NaN", vec![0.0, f64::NAN]), ("lambdas: -1", vec![-1.0])] {
+        for (case, lambdas) in
+            [("lambdas: none", vec![]), ("lambdas: NaN", vec![0.0, f64::NAN]), ("lambdas: -1", vec![-1.0])]
+        {
             err(case, no_panic(case, || compare_lambdas(&config, &small, &small, &lambdas).map(|_| ())), &["lambda"]);
         }
     }
@@ -880,9 +890,15 @@ fn bad_arguments() {
         err(case, no_panic(case, || nn_core::gradient_descent(f, x0.clone(), 0.1, 5, |_, _| {}).map(|_| ())), &[]);
     }
     let quadratic: Obj = |x| Ok((x.dot(x), x * 2.0));
-    err("fmincg 0 iterations", no_panic("fmincg", || nn_core::fmincg(quadratic, array![1.0], 0, |_, _| {}).map(|_| ())), &[]);
-    no_panic("fmincg empty x0", || nn_core::fmincg(quadratic, Array1::zeros(0), 3, |_, _| {}).map(|_| ()));
-    no_panic("gd empty x0", || nn_core::gradient_descent(quadratic, Array1::zeros(0), 0.1, 3, |_, _| {}).map(|_| ()));
+    err(
+        "fmincg 0 iterations",
+        no_panic("fmincg", || nn_core::fmincg(quadratic, array![1.0], 0, |_, _| {}).map(|_| ())),
+        &[],
+    );
+    let _ = no_panic("fmincg empty x0", || nn_core::fmincg(quadratic, Array1::zeros(0), 3, |_, _| {}).map(|_| ()));
+    let _ = no_panic("gd empty x0", || {
+        nn_core::gradient_descent(quadratic, Array1::zeros(0), 0.1, 3, |_, _| {}).map(|_| ())
+    });
     count(2);
     // Confusion matrices: label 0, huge labels, mismatched lengths, nothing.
     let y = array![1usize, 2, 3];
