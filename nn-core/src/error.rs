@@ -15,6 +15,9 @@ pub enum NnError {
     NotMat { path: PathBuf, reason: String },
     /// A variable the caller asked for is not in the file; `present` lists what is.
     MissingVariable { path: PathBuf, name: String, present: Vec<String> },
+    /// The variable is there but stored in a form the kit cannot use as a matrix
+    /// (sparse, cell, struct, char, complex...); `found` says what it is, `hint` how to re-save it.
+    UnsupportedVariable { path: PathBuf, name: String, found: String, hint: String },
     /// A matrix has the wrong shape, e.g. a transposed Theta1.
     Shape { what: String, expected: String, got: String },
     /// A label outside `1..=k` (row is 0-based in the data, printed 1-based like MATLAB).
@@ -38,25 +41,52 @@ impl fmt::Display for NnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             NnError::Io { path, action, source } => {
-                write!(f, "could not {action} {}: {source}", path.display())
+                write!(f, "could not {action} {}: {source}", path.display())?;
+                let hint = io_hint(path, action, source);
+                if hint.is_empty() {
+                    Ok(())
+                } else {
+                    write!(f, " ({hint})")
+                }
             }
             NnError::NotMat { path, reason } => {
                 write!(f, "{} is not a readable MAT file: {reason}", path.display())
             }
-            NnError::MissingVariable { path, name, present } => write!(
+            NnError::MissingVariable { path, name, present } => {
+                write!(
+                    f,
+                    "{} has no variable `{name}`; variables present: {}",
+                    path.display(),
+                    if present.is_empty() { "(none)".to_string() } else { present.join(", ") }
+                )?;
+                match present.iter().find(|p| p.eq_ignore_ascii_case(name)) {
+                    Some(p) => write!(f, " (names are case-sensitive: rename `{p}` to `{name}`)"),
+                    None => Ok(()),
+                }
+            }
+            NnError::UnsupportedVariable { path, name, found, hint } => write!(
                 f,
-                "{} has no variable `{name}`; variables present: {}",
-                path.display(),
-                if present.is_empty() { "(none)".to_string() } else { present.join(", ") }
+                "variable `{name}` in {} is {found}, which this kit cannot read as a matrix; {hint}",
+                path.display()
             ),
             NnError::Shape { what, expected, got } => {
                 write!(f, "{what} has the wrong shape: expected {expected}, got {got}")
             }
-            NnError::Label { what, row, value, k } => write!(
-                f,
-                "{what}: label {value} in row {} is outside 1..={k} (labels are 1..={k}, with {k} meaning the digit 0)",
-                row + 1
-            ),
+            NnError::Label { what, row, value, k } => {
+                write!(
+                    f,
+                    "{what}: label {} in row {} is outside 1..={k} (labels are 1..={k}, with {k} meaning the digit 0)",
+                    short_number(*value),
+                    row + 1
+                )?;
+                if *value == 0.0 {
+                    write!(
+                        f,
+                        "; if 0 stands for the digit zero, relabel it {k}: MATLAB/Octave `y(y == 0) = {k}`, numpy `y[y == 0] = {k}`"
+                    )?;
+                }
+                Ok(())
+            }
             NnError::NonFinite { what, row, col, value } => write!(
                 f,
                 "{what} contains {value} at row {}, column {} (1-based); every value must be finite",
@@ -82,6 +112,31 @@ impl std::error::Error for NnError {
             NnError::Io { source, .. } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// A number as a person writes it: `11`, `2.5`, `1e300` (not 301 digits).
+fn short_number(v: f64) -> String {
+    if v != 0.0 && v.is_finite() && !(1e-4..1e15).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// What to do about a failed read or write, from the kind of failure.
+fn io_hint(path: &std::path::Path, action: &str, source: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind as K;
+    let folder_missing = path.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.exists());
+    match (action, source.kind()) {
+        ("write", K::NotFound) if folder_missing => "its folder does not exist: create it first",
+        ("write", K::PermissionDenied) => "the folder (or the file) is not writable: choose another place or change its permissions",
+        ("write", K::ReadOnlyFilesystem) => "the disk is read-only: choose another place",
+        ("write", K::StorageFull) | ("write", K::QuotaExceeded) => "the disk is full: free some space",
+        ("write", K::IsADirectory) => "it is a folder: give a file name",
+        ("read", K::NotFound) => "check the path; a relative path starts from the current folder",
+        ("read", K::PermissionDenied) => "the file is not readable: change its permissions",
+        _ => "",
     }
 }
 

@@ -46,6 +46,7 @@ impl<'a> FastCost<'a> {
     /// Prepares `data` for a network with layer sizes `sizes` (input first) and
     /// regularization `lambda`. Checks the sizes against the data.
     pub fn new(data: &'a Dataset, sizes: &[usize], lambda: f64) -> Result<FastCost<'a>> {
+        crate::lecture::network::check_layer_sizes(sizes)?;
         let probe = Network::reroll(&vec![0.0; crate::lecture::network::param_count(sizes)], sizes)?;
         let views: Vec<ArrayView2<f64>> = probe.thetas().iter().map(|t| t.view()).collect();
         check_problem(&views, data.x().view(), data.y().view(), lambda)?;

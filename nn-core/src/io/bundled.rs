@@ -20,7 +20,7 @@
 //! let data = bundled::digits().expect("load the training digits");
 //! let net = bundled::weights().expect("load the pretrained weights");
 //! println!("{}", bundled::describe());
-//! let (j, _grad) = nn_core::nn_cost_function(&net, &data.x, &data.y, 0.0).expect("cost");
+//! let (j, _, _) = nn_core::nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), 0.0).expect("cost");
 //! match bundled::expected() {
 //!     Some(e) => println!("cost at the loaded parameters: {j:.6} (expected about {:.6}, {})", e.cost_lambda0, e.what),
 //!     None => println!("cost at the loaded parameters: {j:.6}"),

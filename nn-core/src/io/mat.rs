@@ -1,11 +1,11 @@
-//! MAT v5 files: a small writer (the `matfile` crate only reads) and the
+//! MAT v5 files: a small writer (the reader is in [`read`](super::read)) and the
 //! inspection that explains, in words a student can act on, why a file could
 //! not be read.
 //!
 //! The writer stores real double matrices, each as a zlib-compressed
 //! `miCOMPRESSED` element — the format MATLAB's `save -v7`, Octave's
 //! `save -v7` and `scipy.io.savemat(..., do_compression=True)` write, and that
-//! all three (and `matfile`) read back bit for bit. The bytes are
+//! all three (and the kit's reader) read back bit for bit. The bytes are
 //! deterministic: the header carries no timestamp, so saving the same values
 //! twice gives identical files (the bundled data in `data/` relies on it).
 //!
@@ -41,12 +41,12 @@ use crate::error::{NnError, Result};
 use crate::lecture::{Dataset, Network};
 
 // Data types of MAT v5 data elements (the `mi*` constants of the format).
-const MI_INT8: u32 = 1;
-const MI_INT32: u32 = 5;
-const MI_UINT32: u32 = 6;
+pub(crate) const MI_INT8: u32 = 1;
+pub(crate) const MI_INT32: u32 = 5;
+pub(crate) const MI_UINT32: u32 = 6;
 const MI_DOUBLE: u32 = 9;
-const MI_MATRIX: u32 = 14;
-const MI_COMPRESSED: u32 = 15;
+pub(crate) const MI_MATRIX: u32 = 14;
+pub(crate) const MI_COMPRESSED: u32 = 15;
 
 // Array classes (the `mx*_CLASS` constants).
 const MX_DOUBLE_CLASS: u32 = 6;
@@ -64,7 +64,7 @@ const HDF5_SIGNATURE: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
 const MAX_NAME_LEN: usize = 63;
 
 /// How to re-save a file in the format this kit reads.
-const RESAVE_HINT: &str = "re-save it as a v7 MAT file: in MATLAB or Octave `save -v7 file.mat X y` \
+pub(crate) const RESAVE_HINT: &str = "re-save it as a v7 MAT file: in MATLAB or Octave `save -v7 file.mat X y` \
      (or `save -v7 file.mat Theta1 Theta2`), in Python `scipy.io.savemat('file.mat', {...})`";
 
 /// Writes real double matrices as a MAT v5 file (compressed, one variable per
@@ -135,14 +135,22 @@ impl Dataset {
     /// assert_eq!(Dataset::load(dir.join("two.mat")).unwrap(), data);
     /// # std::fs::remove_dir_all(&dir).unwrap();
     /// ```
+    ///
+    /// When K is not the course's 10, a third variable `num_labels` (1x1) keeps
+    /// it, so that [`Dataset::load`] gives back the same dataset.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let y = self.y().mapv(|l| l as f64).into_shape_with_order((self.len(), 1)).expect("m labels as m x 1");
-        write_mat(path, &[("X", self.x().view()), ("y", y.view())])
+        let y = self.y().mapv(|l| l as f64).insert_axis(ndarray::Axis(1));
+        let k = ndarray::arr2(&[[self.num_labels() as f64]]);
+        let mut vars = vec![("X", self.x().view()), ("y", y.view())];
+        if self.num_labels() != crate::lecture::data::NUM_LABELS {
+            vars.push((crate::io::read::NUM_LABELS_VAR, k.view()));
+        }
+        write_mat(path, &vars)
     }
 }
 
 /// What one variable holds. Only doubles are public; int32 exists so the
-/// tests can build the files that `matfile` cannot read.
+/// tests can build files with integer variables.
 enum Payload<'a> {
     Double(ArrayView2<'a, f64>),
     #[cfg_attr(not(test), allow(dead_code))]
@@ -299,7 +307,7 @@ fn matrix_element(name: &str, payload: &Payload) -> Result<Vec<u8>> {
 // Reading side: explaining why a file cannot be read.
 
 /// Whether the 128-byte header says "little endian" (`IM`) or big (`MI`).
-fn endianness(bytes: &[u8]) -> Option<bool> {
+pub(crate) fn endianness(bytes: &[u8]) -> Option<bool> {
     match bytes.get(126..128) {
         Some(b"IM") => Some(true),
         Some(b"MI") => Some(false),
@@ -307,7 +315,7 @@ fn endianness(bytes: &[u8]) -> Option<bool> {
     }
 }
 
-fn read_u32(bytes: &[u8], at: usize, little: bool) -> Option<u32> {
+pub(crate) fn read_u32(bytes: &[u8], at: usize, little: bool) -> Option<u32> {
     let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
     Some(if little { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
 }
@@ -327,7 +335,7 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 
 /// A problem visible without decoding any variable: not a MAT file at all, a
 /// MATLAB v7.3 (HDF5) file, an unsupported version, a truncated header, or a
-/// truncated file (a top-level element that runs past the end — `matfile`
+/// truncated file (a top-level element that runs past the end — a lenient reader
 /// would silently drop such a variable and report it missing).
 pub(crate) fn header_problem(bytes: &[u8]) -> Option<String> {
     if bytes.is_empty() {
@@ -417,16 +425,16 @@ pub(crate) fn header_problem(bytes: &[u8]) -> Option<String> {
 }
 
 /// One top-level data element: its type and where its data starts and ends.
-struct Element {
-    data_type: u32,
-    data_start: usize,
+pub(crate) struct Element {
+    pub(crate) data_type: u32,
+    pub(crate) data_start: usize,
     /// End of the data (may lie past the end of the file when truncated).
-    end: usize,
+    pub(crate) end: usize,
     /// Where the next element starts (after padding).
-    next: usize,
+    pub(crate) next: usize,
 }
 
-fn element_at(bytes: &[u8], at: usize, little: bool) -> Option<Element> {
+pub(crate) fn element_at(bytes: &[u8], at: usize, little: bool) -> Option<Element> {
     let first = read_u32(bytes, at, little)?;
     if first >> 16 != 0 {
         // Small data element: type and size packed into 4 bytes, 4 data bytes.
@@ -472,7 +480,7 @@ fn peek_name(bytes: &[u8], el: &Element, little: bool) -> Option<String> {
     matrix_header(&body, little).map(|(_, name)| name)
 }
 
-fn class_name(class: u32) -> &'static str {
+pub(crate) fn class_name(class: u32) -> &'static str {
     match class {
         1 => "cell",
         2 => "struct",
@@ -489,81 +497,9 @@ fn class_name(class: u32) -> &'static str {
         13 => "uint32",
         14 => "int64",
         15 => "uint64",
-        _ => "unknown",
-    }
-}
-
-/// Every top-level variable's (name, class), inflating compressed elements;
-/// `Err` with a reason when an element cannot be decoded.
-fn list_variables(bytes: &[u8]) -> std::result::Result<Vec<(String, u32)>, String> {
-    let little = endianness(bytes).ok_or("no MAT v5 header")?;
-    let mut vars = Vec::new();
-    let mut at = 128;
-    let mut index = 0;
-    while at < bytes.len() {
-        index += 1;
-        let el =
-            element_at(bytes, at, little).ok_or_else(|| format!("the file ends inside the tag of element {index}"))?;
-        if el.end > bytes.len() {
-            return Err(format!("element {index} runs past the end of the file"));
-        }
-        let data = &bytes[el.data_start..el.end];
-        let body = match el.data_type {
-            MI_MATRIX => Some(data.to_vec()),
-            MI_COMPRESSED => {
-                let mut out = Vec::new();
-                ZlibDecoder::new(data)
-                    .read_to_end(&mut out)
-                    .map_err(|e| format!("the compressed data of element {index} (at byte {at}) is corrupt: {e}"))?;
-                let inner = element_at(&out, 0, little)
-                    .ok_or_else(|| format!("element {index} (at byte {at}) inflates to too few bytes"))?;
-                if inner.data_type == MI_MATRIX {
-                    Some(out.get(8..).unwrap_or_default().to_vec())
-                } else {
-                    None
-                }
-            }
-            _ => None,
-        };
-        if let Some(body) = body {
-            let (class, name) = matrix_header(&body, little)
-                .ok_or_else(|| format!("element {index} (at byte {at}) has a malformed matrix header"))?;
-            vars.push((name, class));
-        }
-        at = el.next;
-    }
-    Ok(vars)
-}
-
-/// Why `matfile` failed on these bytes, in words a student can act on:
-/// an int32 variable (which makes `matfile` 0.5 reject the whole file), a
-/// truncated or corrupt element, or else the parser's own message.
-pub(crate) fn explain_parse_failure(bytes: &[u8], parser_message: &str) -> String {
-    if let Some(problem) = header_problem(bytes) {
-        return problem;
-    }
-    match list_variables(bytes) {
-        Ok(vars) => {
-            let int32: Vec<&str> = vars.iter().filter(|(_, c)| *c == MX_INT32_CLASS).map(|(n, _)| n.as_str()).collect();
-            if !int32.is_empty() {
-                let names = int32.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-                let (s, it) = if int32.len() == 1 { ("", "it") } else { ("s", "them") };
-                return format!(
-                    "variable{s} {names} {} stored as int32, and the MAT reader this kit uses (matfile 0.5) cannot read \
-                     int32 variables — one of them makes the whole file unreadable. Save {it} as double or uint8 instead: \
-                     MATLAB/Octave `y = double(y); save -v7 file.mat X y`, Python \
-                     `scipy.io.savemat('file.mat', {{'X': X, 'y': y.astype(numpy.float64)}})`",
-                    if int32.len() == 1 { "is" } else { "are" }
-                );
-            }
-            let listed = vars.iter().map(|(n, c)| format!("`{n}` ({})", class_name(*c))).collect::<Vec<_>>().join(", ");
-            if listed.is_empty() {
-                parser_message.to_string()
-            } else {
-                format!("{parser_message} (variables in the file: {listed})")
-            }
-        }
-        Err(reason) => format!("{reason}; copy or save the file again ({parser_message})"),
+        16 => "function handle",
+        17 => "object",
+        _ => "unknown class",
     }
 }
 
@@ -853,29 +789,19 @@ mod tests {
     }
 
     #[test]
-    fn matfile_rejects_whole_file_for_one_int32_variable_and_we_say_why() {
-        // The fact this code works around: one int32 variable, and matfile 0.5
-        // fails on the whole file (here X is a perfectly good double matrix).
+    fn int32_variables_are_read_as_numbers() {
+        // matfile 0.5 (the reader the kit used before) rejected a whole file for
+        // one int32 variable; the kit's own reader takes every numeric class.
         let x = awkward(4, 3);
         let y = array![[1i32], [2], [10], [3]];
         let bytes = int32_file(&[("X", Payload::Double(x.view())), ("y", Payload::Int32(y.view()))]);
-        assert!(matfile::MatFile::parse(&bytes[..]).is_err(), "matfile now reads int32: drop the workaround?");
-        let only_x = int32_file(&[("X", Payload::Double(x.view()))]);
-        assert!(matfile::MatFile::parse(&only_x[..]).is_ok());
-
+        assert!(matfile::MatFile::parse(&bytes[..]).is_err(), "matfile 0.5 fails on int32");
         let dir = TempDir::new("int32");
-        let msg = load_err(&dir, "labels.mat", &bytes);
-        assert!(
-            msg.contains("`y`") && msg.contains("int32") && msg.contains("double") && msg.contains("uint8"),
-            "{msg}"
-        );
-        assert!(!msg.contains("`X`"), "X is double and must not be blamed: {msg}");
-
-        // Two int32 variables are both named.
-        let t = array![[1i32, 2], [3, 4]];
-        let bytes = int32_file(&[("Theta1", Payload::Int32(t.view())), ("y", Payload::Int32(y.view()))]);
-        let msg = load_err(&dir, "two.mat", &bytes);
-        assert!(msg.contains("`Theta1`, `y` are stored as int32"), "{msg}");
+        let path = dir.join("labels.mat");
+        fs::write(&path, &bytes).unwrap();
+        let data = Dataset::load(&path).unwrap();
+        assert_eq!(data.y(), &ndarray::arr1(&[1usize, 2, 10, 3]));
+        assert_eq!(bits(data.x()), bits(&x));
     }
 
     #[test]
@@ -885,7 +811,9 @@ mod tests {
         let mut bytes = header_bytes();
         bytes.extend_from_slice(&matrix_element("labels", &Payload::Int32(y.view())).unwrap());
         assert!(header_problem(&bytes).is_none());
-        assert!(explain_parse_failure(&bytes, "parse error").contains("`labels` is stored as int32"));
+        let mat = crate::io::read::parse_mat(Path::new("v6.mat"), &bytes).unwrap();
+        let labels = crate::io::read::matrix(&mat, Path::new("v6.mat"), "labels").unwrap();
+        assert_eq!(labels, array![[1.0], [2.0]]);
         let cut = &bytes[..bytes.len() - 3];
         assert!(header_problem(cut).unwrap().contains("variable `labels`"), "{:?}", header_problem(cut));
     }
@@ -946,6 +874,7 @@ mod tests {
         b.extend_from_slice(&be(body.len() as u32));
         b.extend_from_slice(&body);
         assert!(header_problem(&b).is_none());
-        assert!(explain_parse_failure(&b, "x").contains("`y` is stored as int32"));
+        let mat = crate::io::read::parse_mat(Path::new("be.mat"), &b).unwrap();
+        assert_eq!(crate::io::read::matrix(&mat, Path::new("be.mat"), "y").unwrap(), array![[7.0]]);
     }
 }

@@ -3,11 +3,11 @@
 //!
 //! | file | what |
 //! | --- | --- |
-//! | [`read`](mod@read) | `Dataset::load`, `Network::load`: X, y and Theta1.. from a `.mat` file |
+//! | [`read`](mod@read) | `Dataset::load`, `Network::load`: X, y and Theta1.. from a `.mat` file; the kit's MAT v5 decoder |
 //! | [`mat`] | `Dataset::save`, `Network::save`, [`write_mat`]: a MAT v5 writer; why a file is not readable |
 //! | [`bundled`] | the files in `data/`, found from any folder, and the values expected of them |
 //! | [`checkpoint`] | [`Checkpoint`]: a training run saved as it goes, and restored |
-//! | [`atomic`] | [`write_atomic`]: a whole new file or the old one, never half of one |
+//! | [`atomic`] | [`write_atomic`]: a whole new file or the old one, never half of one, nothing left behind |
 
 pub mod atomic;
 pub mod bundled;

@@ -9,7 +9,7 @@
 //! use nn_core::{Dataset, Network};
 //! let data = Dataset::load("data/digits.mat")?;
 //! let net = Network::load("data/weights.mat")?;
-//! println!("{} examples, accuracy {:.2}%", data.len(), 100.0 * net.accuracy(&data.x, &data.y)?);
+//! println!("{} examples, accuracy {:.2}%", data.len(), 100.0 * net.accuracy(&data)?);
 //! # Ok::<(), nn_core::NnError>(())
 //! ```
 
@@ -19,6 +19,10 @@ use crate::error::{first_non_finite, NnError, Result};
 
 /// The course's number of classes: digits 1..9 and 10 for zero.
 pub const NUM_LABELS: usize = 10;
+
+/// The most classes a [`Dataset`] may have: K sizes every per-class table
+/// (label counts, one-hot rows, confusion matrices), so it is bounded.
+pub const MAX_LABELS: usize = 10_000;
 
 /// Examples and their labels, checked once when made ([`Dataset::new`], [`Dataset::load`]):
 /// a `Dataset` always has one finite row of X per label, and every label in `1..=K`.
@@ -43,8 +47,11 @@ impl Dataset {
         if let Some((r, c, v)) = first_non_finite(x.view()) {
             return Err(NnError::NonFinite { what: "X".into(), row: r, col: c, value: v });
         }
-        if num_labels == 0 {
-            return Err(NnError::InvalidArgument { name: "number of labels", reason: "K must be at least 1".into() });
+        if num_labels == 0 || num_labels > MAX_LABELS {
+            return Err(NnError::InvalidArgument {
+                name: "number of labels",
+                reason: format!("K must be between 1 and {MAX_LABELS}, got {num_labels} (the digits have K = {NUM_LABELS})"),
+            });
         }
         check_labels("y", y.view(), num_labels)?;
         Ok(Dataset { x, y, num_labels })
@@ -139,7 +146,7 @@ pub fn label_to_digit(label: usize) -> usize {
 ///
 /// ```
 /// let y = ndarray::array![2usize, 1];
-/// assert_eq!(nn_core::data::one_hot(&y, 3), ndarray::array![[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]);
+/// assert_eq!(nn_core::lecture::data::one_hot(&y, 3), ndarray::array![[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]);
 /// ```
 pub fn one_hot(y: &Array1<usize>, k: usize) -> Array2<f64> {
     let mut out = Array2::zeros((y.len(), k));
@@ -200,6 +207,11 @@ mod tests {
         bad[[1, 0]] = f64::NAN;
         let e = Dataset::new(bad, array![1, 2], 10).unwrap_err();
         assert!(e.to_string().contains("row 2, column 1"), "{e}");
+        // K bounds every per-class table: usize::MAX would make label_counts allocate without end.
+        for k in [0, MAX_LABELS + 1, usize::MAX] {
+            let e = Dataset::new(x.clone(), array![1, 1], k).unwrap_err();
+            assert!(e.to_string().contains("K must be between 1 and 10000"), "{e}");
+        }
     }
 
     #[test]

@@ -114,14 +114,19 @@ impl GradCheckReport {
         self.numerical.iter().all(|&v| v == 0.0)
     }
 
-    /// Every parameter with its place, in unrolled order.
+    /// Every parameter with its place, in unrolled order (as many as `numerical`,
+    /// `analytical` and `sizes` all cover, should a hand-edited report disagree).
     pub fn entries(&self) -> Vec<GradEntry> {
-        let mut out = Vec::with_capacity(self.numerical.len());
+        let len = self.numerical.len().min(self.analytical.len());
+        let mut out = Vec::with_capacity(len);
         let mut index = 0;
         for (l, w) in self.sizes.windows(2).enumerate() {
-            let (rows, cols) = (w[1], w[0] + 1);
+            let (rows, cols) = (w[1], w[0].saturating_add(1));
             for c in 0..cols {
                 for r in 0..rows {
+                    if index >= len {
+                        return out;
+                    }
                     out.push(GradEntry {
                         index,
                         layer: l + 1,
@@ -163,7 +168,7 @@ impl fmt::Display for GradCheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Gradient check on a {:?} network, lambda = {}", self.sizes, self.lambda)?;
         writeln!(f, "{:>14} {:>14}   (numerical, analytical)", "numerical", "backprop")?;
-        let shown = self.numerical.len().min(10);
+        let shown = self.numerical.len().min(self.analytical.len()).min(10);
         for i in 0..shown {
             writeln!(f, "{:>14.6e} {:>14.6e}", self.numerical[i], self.analytical[i])?;
         }

@@ -73,12 +73,17 @@ pub fn seeded_rng(seed: u64) -> StdRng {
 /// every hidden unit would compute, and learn, the same function.
 ///
 /// ```
-/// use nn_core::network::{rand_initialize_weights, seeded_rng};
+/// use nn_core::lecture::network::{rand_initialize_weights, seeded_rng};
 /// let w = rand_initialize_weights(400, 25, 0.12, &mut seeded_rng(0));
 /// assert_eq!(w.dim(), (25, 401));
 /// assert!(w.iter().all(|v| v.abs() <= 0.12));
 /// ```
+///
+/// # Panics
+/// When `l_out x (1 + l_in)` does not fit in memory arithmetic (a usize);
+/// [`Network::random`] checks the sizes first and returns an error instead.
 pub fn rand_initialize_weights(l_in: usize, l_out: usize, epsilon: f64, rng: &mut StdRng) -> Array2<f64> {
+    weight_count(l_out, l_in, "rand_initialize_weights");
     let e = if epsilon.is_finite() { epsilon.abs() } else { 0.0 };
     if e == 0.0 {
         return Array2::zeros((l_out, 1 + l_in));
@@ -90,7 +95,18 @@ pub fn rand_initialize_weights(l_in: usize, l_out: usize, epsilon: f64, rng: &mu
     }
 }
 
-fn check_sizes(sizes: &[usize]) -> Result<()> {
+/// `rows x (1 + cols)`, or a panic naming `who` when it does not fit in a usize.
+fn weight_count(rows: usize, inputs: usize, who: &str) -> usize {
+    match inputs.checked_add(1).and_then(|c| c.checked_mul(rows)) {
+        Some(n) if n <= isize::MAX as usize / 8 => n,
+        _ => panic!("{who}: {rows} x (1 + {inputs}) weights do not fit in memory"),
+    }
+}
+
+/// Checks layer sizes as every constructor does: at least an input and an output
+/// layer, no empty layer, and every Theta small enough to allocate and to save in
+/// one MAT variable. Call it before allocating anything sized by `sizes`.
+pub fn check_layer_sizes(sizes: &[usize]) -> Result<()> {
     if sizes.len() < 3 {
         return Err(NnError::InvalidArgument {
             name: "layer sizes",
@@ -103,12 +119,32 @@ fn check_sizes(sizes: &[usize]) -> Result<()> {
             reason: format!("layer {} of {sizes:?} has no units", i + 1),
         });
     }
+    // Every Theta must fit in memory arithmetic and in one MAT v5 variable (4 GiB),
+    // so that any network that can be made can also be saved and loaded back.
+    for (l, w) in sizes.windows(2).enumerate() {
+        let weights = w[0].checked_add(1).and_then(|cols| cols.checked_mul(w[1]));
+        if weights.is_none_or(|n| n > MAX_THETA_WEIGHTS) {
+            return Err(NnError::InvalidArgument {
+                name: "layer sizes",
+                reason: format!(
+                    "Theta{} would be {}x({}+1): more than {MAX_THETA_WEIGHTS} weights, the most one MAT file variable can hold",
+                    l + 1,
+                    w[1],
+                    w[0]
+                ),
+            });
+        }
+    }
     Ok(())
 }
 
-/// Number of parameters of a network with these layer sizes.
+/// The most weights one Theta may have: a MAT v5 variable holds at most 4 GiB of 8-byte doubles.
+pub const MAX_THETA_WEIGHTS: usize = (u32::MAX as usize - 4096) / 8;
+
+/// Number of parameters of a network with these layer sizes (`usize::MAX`
+/// when that does not fit: no network can be that large).
 pub fn param_count(sizes: &[usize]) -> usize {
-    sizes.windows(2).map(|w| w[1] * (w[0] + 1)).sum()
+    sizes.windows(2).fold(0usize, |n, w| n.saturating_add(w[1].saturating_mul(w[0].saturating_add(1))))
 }
 
 /// `[Theta1(:); Theta2(:); ...]`: every matrix column by column (MATLAB order).
@@ -116,7 +152,7 @@ pub fn param_count(sizes: &[usize]) -> usize {
 /// ```
 /// use ndarray::array;
 /// let t = array![[1.0, 2.0], [3.0, 4.0]];
-/// assert_eq!(nn_core::network::unroll(&[t]).to_vec(), vec![1.0, 3.0, 2.0, 4.0]);
+/// assert_eq!(nn_core::lecture::network::unroll(&[t]).to_vec(), vec![1.0, 3.0, 2.0, 4.0]);
 /// ```
 pub fn unroll(thetas: &[Array2<f64>]) -> Array1<f64> {
     let mut out = Vec::with_capacity(thetas.iter().map(|t| t.len()).sum());
@@ -150,6 +186,29 @@ impl Network {
             if l > 0 {
                 let prev = &thetas[l - 1];
                 if t.ncols() != prev.nrows() + 1 {
+                    // A transposed Theta(l-1): Theta(l)'s columns fit its column count instead.
+                    if t.ncols() == prev.ncols() + 1 && prev.nrows() >= 2 {
+                        return Err(NnError::Shape {
+                            what: format!("Theta{l}"),
+                            expected: format!(
+                                "{}x{} (Theta{} has {} columns: {} units plus the bias)",
+                                prev.ncols(),
+                                prev.nrows(),
+                                l + 1,
+                                t.ncols(),
+                                prev.ncols()
+                            ),
+                            got: format!(
+                                "{} — is Theta{l} transposed? Use Theta{l}' (MATLAB/Octave) or .T (numpy)",
+                                shape_str(prev.nrows(), prev.ncols())
+                            ),
+                        });
+                    }
+                    let transposed = if t.nrows() == prev.nrows() + 1 {
+                        format!(" — is Theta{} transposed? Use Theta{}' (MATLAB/Octave) or .T (numpy)", l + 1, l + 1)
+                    } else {
+                        String::new()
+                    };
                     return Err(NnError::Shape {
                         what: format!("Theta{}", l + 1),
                         expected: format!(
@@ -159,7 +218,7 @@ impl Network {
                             l,
                             prev.nrows()
                         ),
-                        got: shape_str(t.nrows(), t.ncols()),
+                        got: format!("{}{transposed}", shape_str(t.nrows(), t.ncols())),
                     });
                 }
             }
@@ -170,7 +229,7 @@ impl Network {
     /// Random initial weights for the given layer sizes (e.g. `[400, 25, 10]`),
     /// drawn layer by layer from one generator seeded with `seed`.
     pub fn random(sizes: &[usize], init: Init, seed: u64) -> Result<Network> {
-        check_sizes(sizes)?;
+        check_layer_sizes(sizes)?;
         if let Init::Epsilon(e) = init {
             check_non_negative("epsilon", e)?;
         }
@@ -184,14 +243,14 @@ impl Network {
 
     /// The course's deterministic debug network (`debugInitializeWeights` per layer).
     pub fn debug(sizes: &[usize]) -> Result<Network> {
-        check_sizes(sizes)?;
+        check_layer_sizes(sizes)?;
         let thetas = sizes.windows(2).map(|w| debug_initialize_weights(w[1], w[0])).collect();
         Ok(Network { thetas })
     }
 
     /// Rebuilds a network from an unrolled vector (`[Theta1(:); Theta2(:)]`).
     pub fn reroll(params: &[f64], sizes: &[usize]) -> Result<Network> {
-        check_sizes(sizes)?;
+        check_layer_sizes(sizes)?;
         let expected = param_count(sizes);
         if params.len() != expected {
             return Err(NnError::ParamLength { expected, got: params.len(), sizes: sizes.to_vec() });
@@ -254,7 +313,13 @@ impl Network {
     /// Theta2: the second matrix (hidden to output for the course's network).
     /// Every network has one: [`Network::new`] asks for at least two Thetas.
     pub fn theta2(&self) -> &Array2<f64> {
-        &self.thetas[1]
+        match self.thetas.get(1) {
+            Some(t) => t,
+            None => panic!(
+                "theta2(): this network has only Theta1 (layer sizes {:?}); theta(2) gives None instead of panicking",
+                self.layer_sizes()
+            ),
+        }
     }
 
     /// Theta1 without its bias column, one hidden unit per row: what the
@@ -328,16 +393,35 @@ pub struct Feedforward {
 
 impl Feedforward {
     /// a(l), 1-based like the lecture (a(1) is the input with its bias column).
+    ///
+    /// # Panics
+    /// Like indexing, when there is no layer l (l = 0 or past the output), with a
+    /// message naming the layers there are.
     pub fn a(&self, l: usize) -> &Array2<f64> {
-        &self.a[l - 1]
+        match l.checked_sub(1).and_then(|i| self.a.get(i)) {
+            Some(a) => a,
+            None => panic!("there is no a({l}): this network has a(1)..a({})", self.a.len()),
+        }
     }
     /// z(l) for l >= 2 (there is no z(1)).
+    ///
+    /// # Panics
+    /// Like indexing, when there is no z(l) (l < 2 or past the output), naming the ones there are.
     pub fn z(&self, l: usize) -> &Array2<f64> {
-        &self.z[l - 2]
+        match l.checked_sub(2).and_then(|i| self.z.get(i)) {
+            Some(z) => z,
+            None => panic!("there is no z({l}): this network has z(2)..z({}) (no z(1): the input has no z)", self.z.len() + 1),
+        }
     }
     /// The output h = a(L): one row per example, one column per class.
+    ///
+    /// # Panics
+    /// Only for a hand-emptied `Feedforward` (`a` empty); [`feedforward`] never makes one.
     pub fn h(&self) -> &Array2<f64> {
-        self.a.last().expect("at least the input layer")
+        match self.a.last() {
+            Some(h) => h,
+            None => panic!("this Feedforward has no layers (its `a` was emptied)"),
+        }
     }
 }
 
@@ -387,8 +471,12 @@ pub fn feedforward(network: &Network, x: &Array2<f64>) -> Result<Feedforward> {
 /// assert!((w[[0, 1]] - 3f64.sin() / 10.0).abs() < 1e-15);
 /// assert!((w[[1, 0]] - 2f64.sin() / 10.0).abs() < 1e-15);
 /// ```
+///
+/// # Panics
+/// When `fan_out x (1 + fan_in)` does not fit in memory arithmetic (a usize);
+/// [`Network::debug`] checks the sizes first and returns an error instead.
 pub fn debug_initialize_weights(fan_out: usize, fan_in: usize) -> Array2<f64> {
-    let n = fan_out * (1 + fan_in);
+    let n = weight_count(fan_out, fan_in, "debug_initialize_weights");
     let values: Vec<f64> = (1..=n).map(|i| (i as f64).sin() / 10.0).collect();
     Array2::from_shape_vec((fan_out, 1 + fan_in).f(), values)
         .expect("n = rows * cols")
@@ -427,6 +515,11 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("Theta2") && msg.contains("26x10") && msg.contains("10x26") == false, "{msg}");
         assert!(msg.contains("26x26") || msg.contains("x26"), "{msg}");
+        assert!(msg.contains("is Theta2 transposed?"), "{msg}");
+        // A transposed Theta1 is blamed on Theta1, not on the Theta2 that follows it.
+        let err = Network::new(vec![Array2::zeros((401, 25)), Array2::zeros((10, 26))]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("Theta1 ") && msg.contains("25x401") && msg.contains("is Theta1 transposed?"), "{msg}");
     }
 
     #[test]
@@ -455,6 +548,16 @@ mod tests {
         assert!(Network::new(vec![array![[0.0, 1.0]]]).unwrap_err().to_string().contains("two Thetas"));
         assert!(Network::debug(&[400, 0, 10]).is_err());
         assert!(Network::random(&[400, 0, 10], Init::default(), 0).is_err());
+        assert!(Network::debug(&[400, 0, 10]).is_err());
+        // Sizes whose Thetas overflow or could not be saved are refused, not allocated.
+        for sizes in [&[usize::MAX, 2, 2][..], &[2, usize::MAX, 2], &[100_000, 100_000, 10], &[1 << 40, 1 << 40, 2]] {
+            let e = Network::random(sizes, Init::default(), 0).unwrap_err();
+            assert!(e.to_string().contains("Theta1 would be"), "{e}");
+            assert!(Network::reroll(&[], sizes).is_err());
+        }
+        // A huge epsilon still gives finite weights (uniform in [-1e308, 1e308]).
+        let big = Network::random(&[3, 2, 2], Init::Epsilon(1e308), 0).unwrap();
+        assert!(big.unroll().iter().all(|v| v.is_finite()));
     }
 
     #[test]

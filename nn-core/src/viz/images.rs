@@ -481,6 +481,18 @@ pub fn confusion_counts(predicted: &Array1<usize>, actual: &Array1<usize>) -> Re
     if actual.is_empty() {
         return Err(NnError::InvalidArgument { name: "labels", reason: "no labels: there is nothing to count".into() });
     }
+    for (what, v) in [("predicted labels", predicted), ("true labels", actual)] {
+        if let Some((row, &l)) = v.iter().enumerate().find(|(_, &l)| l > MAX_CONFUSION_LABELS) {
+            return Err(NnError::InvalidArgument {
+                name: "labels",
+                reason: format!(
+                    "{what}: label {l} in row {} is larger than {MAX_CONFUSION_LABELS}, the most classes a confusion \
+                     matrix counts; labels are 1..=K (1..=10 for the digits)",
+                    row + 1
+                ),
+            });
+        }
+    }
     let k = predicted.iter().chain(actual.iter()).copied().max().unwrap_or(10).max(10);
     for (what, v) in [("predicted labels", predicted), ("true labels", actual)] {
         if let Some((row, &l)) = v.iter().enumerate().find(|(_, &l)| l == 0) {
@@ -493,6 +505,12 @@ pub fn confusion_counts(predicted: &Array1<usize>, actual: &Array1<usize>) -> Re
     }
     Ok(counts)
 }
+
+/// The largest label [`confusion_counts`] accepts (its table is K x K).
+pub const MAX_CONFUSION_LABELS: usize = 1000;
+
+/// The most classes [`confusion_matrix`] draws (its picture grows with K).
+pub const MAX_CONFUSION_FIGURE_LABELS: usize = 100;
 
 /// Confusion-matrix layout: cell size (K <= 10), left and top of the grid.
 pub(crate) const CM_CELL: usize = 46;
@@ -521,6 +539,15 @@ fn lerp(a: Rgb, b: Rgb, t: f64) -> Rgb {
 pub fn confusion_matrix(predicted: &Array1<usize>, actual: &Array1<usize>) -> Result<Figure> {
     let counts = confusion_counts(predicted, actual)?;
     let k = counts.nrows();
+    if k > MAX_CONFUSION_FIGURE_LABELS {
+        return Err(NnError::InvalidArgument {
+            name: "labels",
+            reason: format!(
+                "the labels go up to {k}; a confusion-matrix picture shows at most {MAX_CONFUSION_FIGURE_LABELS} \
+                 classes (use confusion_counts for the numbers)"
+            ),
+        });
+    }
     // Display order: digits 0..9 when K = 10 (label 10 first), else labels 1..K.
     let order: Vec<usize> = if k == 10 { std::iter::once(9).chain(0..9).collect() } else { (0..k).collect() };
     let name = |label_index: usize| -> String {
