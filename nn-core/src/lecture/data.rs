@@ -93,6 +93,11 @@ impl Dataset {
     }
 
     /// The labels as one-hot rows: m x K, row i has a 1 in column `y[i] - 1`.
+    ///
+    /// ```
+    /// let d = nn_core::Dataset::new(ndarray::array![[0.5], [0.25]], ndarray::array![2, 1], 3).unwrap();
+    /// assert_eq!(d.one_hot(), ndarray::array![[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]);
+    /// ```
     pub fn one_hot(&self) -> Array2<f64> {
         one_hot(&self.y, self.num_labels)
     }
@@ -142,13 +147,10 @@ pub fn label_to_digit(label: usize) -> usize {
     }
 }
 
-/// One-hot encoding of labels `1..=k`: an m x k matrix of 0s and 1s.
-///
-/// ```
-/// let y = ndarray::array![2usize, 1];
-/// assert_eq!(nn_core::lecture::data::one_hot(&y, 3), ndarray::array![[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]);
-/// ```
-pub fn one_hot(y: &Array1<usize>, k: usize) -> Array2<f64> {
+/// One-hot encoding of labels `1..=k`: an m x k matrix of 0s and 1s (`y_k` in the
+/// lecture). Callers check the labels first ([`check_labels`]): a label outside `1..=k`
+/// would get a row of zeros.
+pub(crate) fn one_hot(y: &Array1<usize>, k: usize) -> Array2<f64> {
     let mut out = Array2::zeros((y.len(), k));
     for (i, &l) in y.iter().enumerate() {
         if (1..=k).contains(&l) {
