@@ -6,10 +6,12 @@
 //! | [`read`](mod@read) | `Dataset::load`, `Network::load`: X, y and Theta1.. from a `.mat` file |
 //! | [`mat`] | `Dataset::save`, `Network::save`, [`write_mat`]: a MAT v5 writer; why a file is not readable |
 //! | [`bundled`] | the files in `data/`, found from any folder, and the values expected of them |
+//! | [`digit_image`] | [`digit_image::load_digit`]: a student's drawn digit (PNG or JPEG) as a 1 x 400 row of X |
 //! | [`atomic`] | [`write_atomic`]: a whole new file or the old one, never half of one |
 
 pub mod atomic;
 pub mod bundled;
+pub mod digit_image;
 pub mod mat;
 pub mod read;
 
