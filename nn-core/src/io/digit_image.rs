@@ -29,7 +29,7 @@ use crate::error::{NnError, Result};
 /// Largest width or height accepted (the header is checked before any pixel is decoded).
 pub const MAX_SIDE: usize = 10_000;
 /// Largest number of pixels accepted (width x height).
-pub const MAX_PIXELS: usize = 40_000_000;
+pub const MAX_PIXELS: usize = 50_000_000;
 /// Largest file read, in bytes.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Side of the course's images.
@@ -37,8 +37,9 @@ pub const SIDE: usize = 20;
 /// The digit's longer side after scaling (MNIST's 20 of 28, here 16 of 20).
 pub const FIT: usize = 16;
 
-/// A grayscale picture, row-major, values in 0..=1 (0 black, 1 white), and how much of
-/// each pixel is ink when the picture has transparency (`None`: opaque).
+/// A grayscale picture, row-major, values in 0..=1 (0 black, 1 white), and the opacity
+/// of each pixel when the picture has transparency (`None`: opaque). A large file is
+/// averaged down on decoding to at most about [`WORK_PIXELS`] pixels.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GrayImage {
     pub width: usize,
@@ -99,43 +100,93 @@ pub fn decode_gray(bytes: &[u8], path: &Path) -> Result<GrayImage> {
     }
 }
 
-fn decode_png(bytes: &[u8], path: &Path) -> Result<GrayImage> {
-    let e = |what: &str, err: png::DecodingError| bad(path, format!("{what}: {err} (is the PNG truncated or damaged?)"));
-    let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), png::Limits { bytes: 512 * 1024 * 1024 });
-    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let header = decoder.read_header_info().map_err(|err| e("cannot read the PNG header", err))?;
-    let (w, h) = (header.width as usize, header.height as usize);
-    check_dims(path, w, h)?;
-    let mut reader = decoder.read_info().map_err(|err| e("cannot read the PNG", err))?;
-    let size = reader.output_buffer_size().ok_or_else(|| bad(path, "the PNG is too large to decode"))?;
-    let mut buf = vec![0u8; size];
-    let info = reader.next_frame(&mut buf).map_err(|err| e("cannot decode the PNG's pixels", err))?;
-    let data = &buf[..info.buffer_size()];
-    let (w, h) = (info.width as usize, info.height as usize);
-    let channels = match info.color_type {
-        png::ColorType::Grayscale => 1,
-        png::ColorType::GrayscaleAlpha => 2,
-        png::ColorType::Rgb => 3,
-        png::ColorType::Rgba => 4,
-        png::ColorType::Indexed => return Err(bad(path, "an indexed PNG the decoder did not expand")),
-    };
-    let stride = info.line_size;
-    let mut pixels = Vec::with_capacity(w * h);
-    let mut alpha = if channels == 2 || channels == 4 { Some(Vec::with_capacity(w * h)) } else { None };
-    for y in 0..h {
-        let row = &data[y * stride..y * stride + w * channels];
-        for p in row.chunks_exact(channels) {
-            let v = match channels {
-                1 | 2 => p[0] as f64 / 255.0,
+/// Decoded 8-bit samples: `channels` per pixel (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA or
+/// CMYK), rows `stride` bytes apart.
+struct Samples<'a> {
+    data: &'a [u8],
+    width: usize,
+    height: usize,
+    stride: usize,
+    channels: usize,
+    cmyk: bool,
+}
+
+/// Pixels kept after decoding: larger pictures are averaged down (k x k blocks) to at most
+/// about this many, so the f64 images stay small whatever the file.
+pub const WORK_PIXELS: usize = 4_000_000;
+
+/// Grayscale (and opacity) from decoded samples, averaged down by an integer factor so
+/// that at most about [`WORK_PIXELS`] remain.
+fn to_gray(s: &Samples<'_>) -> GrayImage {
+    let k = ((s.width * s.height) as f64 / WORK_PIXELS as f64).sqrt().ceil().max(1.0) as usize;
+    let (w, h) = (s.width.div_ceil(k), s.height.div_ceil(k));
+    let has_alpha = !s.cmyk && (s.channels == 2 || s.channels == 4);
+    let mut pixels = vec![0.0; w * h];
+    let mut alpha = if has_alpha { Some(vec![0.0; w * h]) } else { None };
+    let mut count = vec![0u32; w * h];
+    for y in 0..s.height {
+        let row = &s.data[y * s.stride..y * s.stride + s.width * s.channels];
+        for (x, p) in row.chunks_exact(s.channels).enumerate() {
+            let v = match (s.channels, s.cmyk) {
+                (1 | 2, _) => p[0] as f64 / 255.0,
+                (4, true) => {
+                    // Adobe's inverted CMYK, as jpeg-decoder hands it over.
+                    let kk = p[3] as f64 / 255.0;
+                    let ch = |c: u8| (c as f64 / 255.0) * kk;
+                    0.299 * ch(p[0]) + 0.587 * ch(p[1]) + 0.114 * ch(p[2])
+                }
                 _ => luminance(p[0], p[1], p[2]),
             };
-            pixels.push(v);
+            let i = (y / k) * w + x / k;
+            pixels[i] += v;
             if let Some(a) = alpha.as_mut() {
-                a.push(p[channels - 1] as f64 / 255.0);
+                a[i] += p[s.channels - 1] as f64 / 255.0;
             }
+            count[i] += 1;
         }
     }
-    Ok(GrayImage { width: w, height: h, pixels, alpha })
+    for (i, &n) in count.iter().enumerate() {
+        let n = n.max(1) as f64;
+        pixels[i] /= n;
+        if let Some(a) = alpha.as_mut() {
+            a[i] /= n;
+        }
+    }
+    GrayImage { width: w, height: h, pixels, alpha }
+}
+
+/// Runs a decoder, turning a panic inside it (a malformed file it did not expect) into an
+/// error naming the file.
+fn guarded<T>(path: &Path, what: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(bad(path, format!("the {what} decoder failed on this file (damaged?)"))))
+}
+
+fn decode_png(bytes: &[u8], path: &Path) -> Result<GrayImage> {
+    guarded(path, "PNG", || {
+        let e = |what: &str, err: png::DecodingError| bad(path, format!("{what}: {err} (is the PNG truncated or damaged?)"));
+        let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), png::Limits { bytes: 256 * 1024 * 1024 });
+        decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+        let header = decoder.read_header_info().map_err(|err| e("cannot read the PNG header", err))?;
+        let (w, h) = (header.width as usize, header.height as usize);
+        check_dims(path, w, h)?;
+        let mut reader = decoder.read_info().map_err(|err| e("cannot read the PNG", err))?;
+        let size = reader.output_buffer_size().ok_or_else(|| bad(path, "the PNG is too large to decode"))?;
+        let mut buf = vec![0u8; size];
+        let info = reader.next_frame(&mut buf).map_err(|err| e("cannot decode the PNG's pixels", err))?;
+        let channels = match info.color_type {
+            png::ColorType::Grayscale => 1,
+            png::ColorType::GrayscaleAlpha => 2,
+            png::ColorType::Rgb => 3,
+            png::ColorType::Rgba => 4,
+            png::ColorType::Indexed => return Err(bad(path, "an indexed PNG the decoder did not expand")),
+        };
+        let (w, h) = (info.width as usize, info.height as usize);
+        if info.line_size < w * channels || buf.len() < info.line_size * h {
+            return Err(bad(path, "the PNG decoded to fewer bytes than its header says"));
+        }
+        Ok(to_gray(&Samples { data: &buf, width: w, height: h, stride: info.line_size, channels, cmyk: false }))
+    })
 }
 
 fn luminance(r: u8, g: u8, b: u8) -> f64 {
@@ -143,38 +194,30 @@ fn luminance(r: u8, g: u8, b: u8) -> f64 {
 }
 
 fn decode_jpeg(bytes: &[u8], path: &Path) -> Result<GrayImage> {
-    let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(bytes));
-    decoder
-        .read_info()
-        .map_err(|err| bad(path, format!("cannot read the JPEG header: {err} (is the file truncated or damaged?)")))?;
-    let info = decoder.info().ok_or_else(|| bad(path, "the JPEG has no image header"))?;
-    let (w, h) = (info.width as usize, info.height as usize);
-    check_dims(path, w, h)?;
-    decoder.set_max_decoding_buffer_size(w * h * 4 + 1024);
-    let data = decoder
-        .decode()
-        .map_err(|err| bad(path, format!("cannot decode the JPEG's pixels: {err} (is the file truncated or damaged?)")))?;
-    let px = w * h;
-    let pixels: Vec<f64> = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => data.iter().take(px).map(|&v| v as f64 / 255.0).collect(),
-        jpeg_decoder::PixelFormat::L16 => {
-            data.chunks_exact(2).take(px).map(|c| u16::from_be_bytes([c[0], c[1]]) as f64 / 65535.0).collect()
+    guarded(path, "JPEG", || {
+        let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(bytes));
+        decoder
+            .read_info()
+            .map_err(|err| bad(path, format!("cannot read the JPEG header: {err} (is the file truncated or damaged?)")))?;
+        let info = decoder.info().ok_or_else(|| bad(path, "the JPEG has no image header"))?;
+        let (w, h) = (info.width as usize, info.height as usize);
+        check_dims(path, w, h)?;
+        decoder.set_max_decoding_buffer_size(w * h * 4 + 1024);
+        let data = decoder
+            .decode()
+            .map_err(|err| bad(path, format!("cannot decode the JPEG's pixels: {err} (is the file truncated or damaged?)")))?;
+        let (channels, cmyk, data) = match info.pixel_format {
+            jpeg_decoder::PixelFormat::L8 => (1, false, data),
+            // 16-bit gray: keep the high bytes.
+            jpeg_decoder::PixelFormat::L16 => (1, false, data.chunks_exact(2).map(|c| c[0]).collect()),
+            jpeg_decoder::PixelFormat::RGB24 => (3, false, data),
+            jpeg_decoder::PixelFormat::CMYK32 => (4, true, data),
+        };
+        if data.len() < w * h * channels {
+            return Err(bad(path, "the JPEG decoded to fewer pixels than its header says (truncated?)"));
         }
-        jpeg_decoder::PixelFormat::RGB24 => data.chunks_exact(3).take(px).map(|c| luminance(c[0], c[1], c[2])).collect(),
-        jpeg_decoder::PixelFormat::CMYK32 => data
-            .chunks_exact(4)
-            .take(px)
-            .map(|c| {
-                let k = 1.0 - c[3] as f64 / 255.0;
-                let ch = |v: u8| ((1.0 - v as f64 / 255.0) * (1.0 - k) * 255.0).round() as u8;
-                luminance(ch(c[0]), ch(c[1]), ch(c[2]))
-            })
-            .collect(),
-    };
-    if pixels.len() != px {
-        return Err(bad(path, "the JPEG decoded to fewer pixels than its header says (truncated?)"));
-    }
-    Ok(GrayImage { width: w, height: h, pixels, alpha: None })
+        Ok(to_gray(&Samples { data: &data, width: w, height: h, stride: w * channels, channels, cmyk }))
+    })
 }
 
 /// Loads a drawn digit as the course's 1 x 400 row (see the module's steps).

@@ -392,6 +392,23 @@ fn inverted_and_transparent_drawings_give_the_same_row() {
     // Wider than tall: 16 columns wide.
     let cols = (0..20).filter(|&col| (0..20).any(|r| a[[0, col * 20 + r]] > 0.0)).count();
     assert_eq!(cols, 16);
+    // The same plus 40 times larger, as an RGB PNG: averaged down 2x2 on decoding
+    // (4.8 megapixels > WORK_PIXELS), the same row to within rounding of the edges.
+    let k = 40;
+    let mut big = Canvas::new(w * k, h * k, [240, 240, 235]);
+    for y in 0..h {
+        for x in 0..w {
+            if ink(x, y) {
+                big.fill_rect((x * k) as i64, (y * k) as i64, k, k, [20, 20, 60]);
+            }
+        }
+    }
+    let png = Figure::from_canvas(&big, None).unwrap();
+    let decoded = decode_gray(png.png_bytes(), std::path::Path::new("big.png")).unwrap();
+    assert_eq!((decoded.width, decoded.height), (w * k / 2, h * k / 2));
+    let d = digit_from_gray(&decoded, p).unwrap();
+    let mean = (&d - &a).iter().map(|v| v.abs()).sum::<f64>() / 400.0;
+    assert!(mean < 0.02, "{mean}");
 }
 
 fn crc32(data: &[u8]) -> u32 {
