@@ -11,7 +11,7 @@ use base64::Engine as _;
 use super::canvas::{line_height, Align, Canvas, Rgb, PALETTE, TEXT, WHITE};
 use super::charts::{curve_canvas, Curve};
 use super::fmt_percent;
-use super::frames::{fmt_cost, gray_legend, shared_scale, train_in_snapshots, units_canvas, TrainingSnapshots};
+use super::frames::{check_frame_count, fmt_cost, gray_legend, shared_scale, train_in_snapshots, units_canvas, TrainingSnapshots};
 use crate::error::{NnError, Result};
 use crate::io::write_atomic;
 use crate::lecture::{Dataset, Network};
@@ -73,7 +73,7 @@ impl Animation {
 }
 
 /// Gray levels in the palette (hidden units and antialiased text).
-const GRAYS: usize = 64;
+const GRAYS: usize = 32;
 /// Index of the "unchanged since the previous frame" colour.
 const TRANSPARENT: u8 = 255;
 
@@ -246,7 +246,7 @@ pub(crate) fn training_frame(
 }
 
 /// Hidden units and the cost curve through training, as a looping GIF of `frames`
-/// frames, 880 pixels wide: trains `config` in chunks as [`train_in_snapshots`] does (see
+/// frames (at most 24; about 15-25 KB each: 11 frames make about 200 KB), 880 pixels wide: trains `config` in chunks as [`train_in_snapshots`] does (see
 /// its note on fmincg). Each frame shows the units on one gray scale for all frames, the
 /// cost curve up to that iteration, and the training accuracy.
 ///
@@ -257,6 +257,7 @@ pub(crate) fn training_frame(
 /// gif.save_gif("training.gif").unwrap();
 /// ```
 pub fn training_animation(config: &TrainConfig, data: &Dataset, frames: usize) -> Result<Animation> {
+    check_frame_count(frames, "an animation")?;
     let run = train_in_snapshots(config, data, frames)?;
     training_animation_of(&run, Some(data))
 }
@@ -264,6 +265,7 @@ pub fn training_animation(config: &TrainConfig, data: &Dataset, frames: usize) -
 /// [`training_animation`] of a run already saved with [`train_in_snapshots`] (with
 /// `data`, each frame gives its network's training accuracy).
 pub fn training_animation_of(run: &TrainingSnapshots, data: Option<&Dataset>) -> Result<Animation> {
+    check_frame_count(run.snapshots.len(), "an animation")?;
     let nets: Vec<&Network> = run.snapshots.iter().map(|s| &s.network).collect();
     let scale = shared_scale(&nets)?;
     let total = run.iterations();

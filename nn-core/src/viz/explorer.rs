@@ -19,7 +19,7 @@ use base64::Engine as _;
 use super::canvas::{line_height, text_width, Align, Canvas, Rgb, PALETTE, TEXT, WHITE};
 use super::charts::{curve_canvas, Curve};
 use super::figure::Figure;
-use super::frames::{even_picks, fmt_cost, fmt_scale, gray_legend, shared_scale, train_in_snapshots, units_canvas, TrainingSnapshots};
+use super::frames::{check_frame_count, even_picks, fmt_cost, fmt_scale, gray_legend, shared_scale, train_in_snapshots, units_canvas, TrainingSnapshots};
 use super::{fmt_lambda, fmt_percent};
 use crate::error::{NnError, Result};
 use crate::io::write_atomic;
@@ -347,6 +347,7 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
     if r.is_empty() {
         return Err(NnError::InvalidArgument { name: "study", reason: "the study has no lambdas".into() });
     }
+    check_frame_count(r.len(), "an explorer")?;
     let nets: Vec<&crate::lecture::Network> = r.iter().map(|r| &r.trained.network).collect();
     let scale = shared_scale(&nets)?;
     let curves: Vec<Vec<f64>> = r
@@ -420,6 +421,7 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
 /// assert_eq!(explorer.frame_count(), 5);
 /// ```
 pub fn training_explorer(config: &TrainConfig, data: &Dataset, frames: usize) -> Result<Explorer> {
+    check_frame_count(frames, "an explorer")?;
     let run = train_in_snapshots(config, data, frames)?;
     training_explorer_of(&run, Some(data))
 }
@@ -427,6 +429,7 @@ pub fn training_explorer(config: &TrainConfig, data: &Dataset, frames: usize) ->
 /// [`training_explorer`] of a run already saved with [`train_in_snapshots`]. With
 /// `data`, each frame also gives the training accuracy of its network.
 pub fn training_explorer_of(run: &TrainingSnapshots, data: Option<&Dataset>) -> Result<Explorer> {
+    check_frame_count(run.snapshots.len(), "an explorer")?;
     let nets: Vec<&crate::lecture::Network> = run.snapshots.iter().map(|s| &s.network).collect();
     let scale = shared_scale(&nets)?;
     let total = run.iterations();

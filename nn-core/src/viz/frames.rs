@@ -9,6 +9,23 @@ use crate::error::{NnError, Result};
 use crate::lecture::{Dataset, Network};
 use crate::train::{train, Progress, TrainConfig};
 
+/// The most frames an explorer or an animation takes: each adds about 15-25 KB to the
+/// notebook that shows it, and a notebook should stay well under 1.5 MB.
+pub const MAX_FRAMES: usize = 24;
+
+/// Errors when `frames` is more than [`MAX_FRAMES`].
+pub(crate) fn check_frame_count(frames: usize, what: &str) -> Result<()> {
+    if frames > MAX_FRAMES {
+        return Err(NnError::InvalidArgument {
+            name: "frames",
+            reason: format!(
+                "{what} of {frames} frames: at most {MAX_FRAMES} frames (each adds about 20 KB to the notebook); ask for fewer"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// A network saved at one iteration of a training.
 #[derive(Clone, Debug)]
 pub struct Snapshot {

@@ -57,7 +57,7 @@ pub use animation::{training_animation, training_animation_of, Animation};
 pub use digit::digit_prediction;
 pub use explorer::{lambda_explorer, training_explorer, training_explorer_of, Explorer};
 pub use figure::Figure;
-pub use frames::{train_in_snapshots, Snapshot, TrainingSnapshots};
+pub use frames::{train_in_snapshots, Snapshot, TrainingSnapshots, MAX_FRAMES};
 pub use gradmap::gradient_check_map;
 pub use images::{
     confusion_counts, confusion_matrix, digit_grid, display_data, hidden_units, lambda_panel, misclassified,

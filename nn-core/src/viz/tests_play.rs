@@ -167,6 +167,11 @@ fn training_explorer_steps_through_iterations() {
     }
     assert!(ex.html().contains("training accuracy"));
     assert!(training_explorer(&TrainConfig::new(&[16, 4, 2]).iterations(3), &data, 9).is_err());
+    // More frames than a notebook should hold: a clear error, before any training.
+    let e = training_explorer(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 30).unwrap_err().to_string();
+    assert!(e.contains("at most 24 frames"), "{e}");
+    let e = training_animation(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 25).unwrap_err().to_string();
+    assert!(e.contains("at most 24 frames"), "{e}");
 }
 
 #[test]
