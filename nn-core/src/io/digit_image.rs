@@ -263,7 +263,7 @@ pub fn digit_from_gray(img: &GrayImage, path: &Path) -> Result<Array2<f64>> {
     b.sort_by(|x, y| x.total_cmp(y));
     let bg = b[b.len() / 2];
     let top = ink.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !(top - bg > 0.15) {
+    if top - bg <= 0.15 || top.is_nan() {
         return Err(bad(
             path,
             "the picture is blank: no ink stands out from the background (draw the digit darker or thicker)",

@@ -474,9 +474,18 @@ pub fn training_explorer_of(run: &TrainingSnapshots, data: Option<&Dataset>) -> 
     }
     let chart = curve_canvas(&cs, 640, 300, "Cost J during training (dots: the iterations above)")?;
     let fallback = static_panel(&format!("Hidden units during training, λ = {lambda}, one gray scale"), &cells, 4, scale, &chart)?;
+    let mut note = String::from(
+        "Drag the slider or press play. One gray scale for every frame: the detectors emerge from the small random initial weights.",
+    );
+    if run.config.optimizer == crate::optim::Optimizer::Fmincg && run.snapshots.len() > 2 {
+        note.push_str(&format!(
+            " Trained in {} chunks, one per frame: fmincg starts its line search afresh at each, so the curve differs a little from one uninterrupted run.",
+            run.snapshots.len() - 1
+        ));
+    }
     build(
         &format!("Training with λ = {lambda}: hidden units and cost, iteration by iteration"),
-        "Drag the slider or press play. One gray scale for every frame: the detectors emerge from the small random initial weights.",
+        &note,
         scale,
         &frames,
         fallback,

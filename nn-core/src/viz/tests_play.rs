@@ -147,7 +147,7 @@ fn shared_scale_makes_stronger_regularization_fainter() {
     // (over the units' pixels: 4x4 images with 1-pixel padding repeat every 5 pixels)
     let contrast = |c: &Canvas| {
         let v: Vec<f64> = (0..c.w * c.h)
-            .filter(|i| (i % c.w) % 5 != 0 && (i / c.w) % 5 != 0)
+            .filter(|i| !(i % c.w).is_multiple_of(5) && !(i / c.w).is_multiple_of(5))
             .map(|i| (c.px[3 * i] as f64 - 127.5).abs())
             .collect();
         v.iter().sum::<f64>() / v.len() as f64
@@ -328,7 +328,7 @@ fn the_example_drawings_load_in_the_course_format_and_are_read_right() {
         let img = |r: usize, c: usize| x[[0, c * 20 + r]];
         let border: f64 = (0..20).map(|k| img(0, k) + img(19, k) + img(k, 0) + img(k, 19)).sum();
         assert!(border < 3.0, "{name}: {border}");
-        assert_eq!(x.iter().filter(|v| **v == 0.0).count() > 250, true, "{name}: mostly background");
+        assert!(x.iter().filter(|v| **v == 0.0).count() > 250, "{name}: mostly background");
         // The longer side fills 16 pixels.
         let rows: Vec<usize> = (0..20).filter(|&r| (0..20).any(|c| img(r, c) > 0.0)).collect();
         let cols: Vec<usize> = (0..20).filter(|&c| (0..20).any(|r| img(r, c) > 0.0)).collect();
@@ -360,8 +360,10 @@ fn the_example_drawings_load_in_the_course_format_and_are_read_right() {
                     assert_eq!(bar(d), PALETTE_BLUE, "{name} digit {d}");
                 }
             }
-            // A full bar reaches the top line.
-            assert!(BARS_H > 100);
+            // The bar's height is its output: the top of the predicted digit's bar.
+            let top = BARS_BASE - (out.h()[[0, if digit == 0 { 9 } else { digit - 1 }]] * BARS_H as f64).round() as usize;
+            assert_eq!(pixel(&img, BARS_X + digit * BAR_PITCH + BAR_W / 2, top + 1), [0, 120, 40]);
+            assert_eq!(pixel(&img, BARS_X + digit * BAR_PITCH + BAR_W / 2, top - 3), [255, 255, 255]);
         }
     }
 }
