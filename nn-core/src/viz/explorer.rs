@@ -146,12 +146,15 @@ pub(crate) fn escape(s: &str) -> String {
     out
 }
 
-/// A fresh element id: FNV-1a of the content and a per-process counter, so two explorers
-/// on one page (or the same one shown twice) never share an id.
+/// A fresh element id: FNV-1a of the content, a per-process counter and the clock, so two
+/// explorers on one page (the same one shown twice, or outputs saved by an earlier kernel)
+/// never share an id.
 fn element_id(seed: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64);
     let mut h: u64 = 0xcbf29ce484222325;
-    for b in seed.bytes().chain(COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes()) {
+    let extra = COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes().into_iter().chain(now.to_le_bytes());
+    for b in seed.bytes().chain(extra) {
         h ^= b as u64;
         h = h.wrapping_mul(0x100000001b3);
     }
