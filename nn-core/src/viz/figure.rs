@@ -55,7 +55,7 @@ impl Figure {
         Ok(Figure { png, svg, width: canvas.w as u32, height: canvas.h as u32 })
     }
 
-    /// Like [`Figure::from_canvas`], but small: a gray canvas as 64 gray levels, a
+    /// Like [`Figure::from_canvas`], but small: a gray canvas as 32 gray levels, a
     /// coloured one as an indexed PNG (its own colours when there are at most 256, else
     /// the animation's fixed palette). For the explorers' many frames.
     pub(crate) fn from_canvas_compact(canvas: &Canvas) -> Result<Figure> {
@@ -176,7 +176,7 @@ pub(crate) fn encode_png_compact(canvas: &Canvas) -> Result<Vec<u8>> {
     enc.set_compression(png::Compression::High);
     let data: Vec<u8> = if gray {
         enc.set_color(png::ColorType::Grayscale);
-        canvas.px.chunks_exact(3).map(|p| ((p[0] as u32 * 63 + 127) / 255 * 255 / 63) as u8).collect()
+        canvas.px.chunks_exact(3).map(|p| ((p[0] as u32 * 31 + 127) / 255 * 255 / 31) as u8).collect()
     } else {
         let mut colours: Vec<[u8; 3]> = Vec::new();
         let mut index = std::collections::HashMap::new();

@@ -169,9 +169,9 @@ fn training_explorer_steps_through_iterations() {
     assert!(training_explorer(&TrainConfig::new(&[16, 4, 2]).iterations(3), &data, 9).is_err());
     // More frames than a notebook should hold: a clear error, before any training.
     let e = training_explorer(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 30).unwrap_err().to_string();
-    assert!(e.contains("at most 24 frames"), "{e}");
+    assert!(e.contains("at most 21 frames"), "{e}");
     let e = training_animation(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 25).unwrap_err().to_string();
-    assert!(e.contains("at most 24 frames"), "{e}");
+    assert!(e.contains("at most 21 frames"), "{e}");
 }
 
 #[test]
@@ -190,10 +190,11 @@ fn explorers_and_animation_on_the_digits_stay_small() {
     keep("lambda-explorer.html", ex.page().as_bytes());
     keep("lambda-explorer-fallback.png", ex.fallback().png_bytes());
 
-    let run = train_in_snapshots(&config.clone().iterations(30), &data, 16).unwrap();
+    // The most frames allowed (MAX_FRAMES): the largest explorer and animation there can be.
+    let run = train_in_snapshots(&config.clone().iterations(40), &data, MAX_FRAMES).unwrap();
     let tex = training_explorer_of(&run, Some(&data)).unwrap();
     let total = tex.evcxr_content().len();
-    eprintln!("training explorer: 16 frames, HTML {} bytes, fallback PNG {} bytes, display {total}", tex.html().len(), tex.fallback().png_bytes().len());
+    eprintln!("training explorer: {MAX_FRAMES} frames, HTML {} bytes, fallback PNG {} bytes, display {total}", tex.html().len(), tex.fallback().png_bytes().len());
     assert!(total <= 500_000, "{total}");
     keep("training-explorer.html", tex.page().as_bytes());
     keep("training-explorer-fallback.png", tex.fallback().png_bytes());
@@ -202,14 +203,14 @@ fn explorers_and_animation_on_the_digits_stay_small() {
     eprintln!("{gif:?}");
     assert!(gif.gif_bytes().len() < 400_000, "{}", gif.gif_bytes().len());
     assert!(gif.width() <= 900);
-    assert_eq!(gif.frame_count(), 16);
+    assert_eq!(gif.frame_count(), MAX_FRAMES);
     keep("training.gif", gif.gif_bytes());
     if std::env::var("NN_VIZ_OUT").is_ok() {
         // One frame as a PNG, to look at.
         let nets: Vec<&Network> = run.snapshots.iter().map(|s| &s.network).collect();
         let scale = frames::shared_scale(&nets).unwrap();
         let s = &run.snapshots[8];
-        let c = animation::training_frame(&s.network, scale, &run.costs, s.iteration, 30, "1", Some(0.9)).unwrap();
+        let c = animation::training_frame(&s.network, scale, &run.costs, s.iteration, 40, "1", Some(0.9)).unwrap();
         keep("training-gif-frame-8.png", Figure::from_canvas(&c, None).unwrap().png_bytes());
     }
 }
