@@ -518,7 +518,7 @@ pub(crate) fn validation_curve_of(lambdas: &[f64], train: &[f64], held_out: &[f6
 /// The legend gives each Theta's relative difference and verdict. Also SVG.
 ///
 /// ```
-/// let report = nn_core::check_nn_gradients(0.0).unwrap();
+/// let report = nn_core::check_nn_gradients(&nn_core::nn_cost_function, 0.0).unwrap();
 /// let fig = nn_core::viz::gradient_check(&report).unwrap();
 /// assert!(fig.width() > fig.height());
 /// ```
