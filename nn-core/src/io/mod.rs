@@ -7,11 +7,13 @@
 //! | [`mat`] | `Dataset::save`, `Network::save`, [`write_mat`]: a MAT v5 writer; why a file is not readable |
 //! | [`bundled`] | the files in `data/`, found from any folder, and the values expected of them |
 //! | [`checkpoint`] | [`Checkpoint`]: a training run saved as it goes, and restored |
+//! | [`digit_image`] | [`digit_image::load_digit`]: a student's drawn digit (PNG or JPEG) as a 1 x 400 row of X |
 //! | [`atomic`] | [`write_atomic`]: a whole new file or the old one, never half of one, nothing left behind |
 
 pub mod atomic;
 pub mod bundled;
 pub mod checkpoint;
+pub mod digit_image;
 pub mod mat;
 pub mod read;
 

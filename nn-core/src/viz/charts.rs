@@ -704,3 +704,81 @@ pub fn gradient_check(report: &GradCheckReport) -> Result<Figure> {
     }
     render(w, h, |r| body!(r), |r| body!(r))
 }
+
+/// One curve of [`curve_canvas`]: cost per iteration (index 0: the initial cost).
+pub(crate) struct Curve<'a> {
+    pub values: &'a [f64],
+    pub color: Rgb,
+    /// Line width in pixels (0: no line, only the dot of `upto`).
+    pub width: u32,
+    /// Draw only iterations 0..=upto, with a dot at the last one drawn.
+    pub upto: Option<usize>,
+}
+
+/// Cost curves on fixed axes (the range of every curve given, drawn or not, so frames
+/// of an explorer or an animation share their axes): a PNG-only chart of `w x h` pixels.
+/// The cost axis is logarithmic when the costs span more than a factor 20.
+pub(crate) fn curve_canvas(curves: &[Curve<'_>], w: u32, h: u32, title: &str) -> Result<Canvas> {
+    register_plotters_font();
+    check_finite("costs", curves.iter().flat_map(|c| c.values.iter().copied()))?;
+    let all = || curves.iter().flat_map(|c| c.values.iter().copied());
+    let (lo, hi) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    if !lo.is_finite() {
+        return Err(NnError::InvalidArgument { name: "curves", reason: "no costs to draw".into() });
+    }
+    let log = lo > 0.0 && hi / lo > 20.0;
+    let tf = move |v: f64| if log { v.log10() } else { v };
+    let max_iter = curves.iter().map(|c| c.values.len().saturating_sub(1)).max().unwrap_or(0).max(1) as f64;
+    let (ylo, yhi) = if log {
+        let (a, b) = (lo.log10(), hi.log10());
+        let pad = (b - a) * 0.04;
+        (a - pad, b + pad)
+    } else {
+        let pad = ((hi - lo) * 0.06).max(hi.abs() * 0.02).max(1e-6);
+        ((lo - pad).min(if lo >= 0.0 { 0.0 } else { lo - pad }), hi + pad)
+    };
+    let y_ticks = if log { log_ticks(ylo, yhi) } else { nice_ticks(ylo, yhi, 5) };
+    let y_fmt = move |v: f64| if log { fmt_num(10f64.powf(v)) } else { fmt_num(v) };
+    let x_fmt = |v: f64| fmt_num(v);
+    let axes = Axes {
+        x: (0.0, max_iter),
+        y: (ylo, yhi),
+        x_ticks: nice_ticks(0.0, max_iter, 6),
+        y_ticks,
+        x_label: &x_fmt,
+        y_label: &y_fmt,
+        x_desc: "iteration".into(),
+        y_desc: if log { "cost J (log scale)".into() } else { "cost J".into() },
+    };
+    let mut canvas = Canvas::new(w as usize, h as usize, [255, 255, 255]);
+    {
+        let root = CanvasBackend { canvas: &mut canvas }.into_drawing_area();
+        let draw = |area: &DrawingArea<CanvasBackend<'_>, Shift>| -> DrawResult {
+            draw_lines(area, &axes, &[], |chart| {
+                for c in curves {
+                    let n = c.upto.map_or(c.values.len(), |u| (u + 1).min(c.values.len()));
+                    if n == 0 {
+                        continue;
+                    }
+                    let color = rgb(c.color);
+                    let pts: Vec<(f64, f64)> = c.values[..n].iter().enumerate().map(|(k, &v)| (k as f64, tf(v))).collect();
+                    if c.width > 0 {
+                        chart.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(c.width))).map_err(err)?;
+                    }
+                    if c.upto.is_some() || n == 1 {
+                        let last = pts[n - 1];
+                        chart.draw_series(std::iter::once(Circle::new(last, 5, color.filled()))).map_err(err)?;
+                    }
+                }
+                Ok(())
+            })
+        };
+        if title.is_empty() {
+            draw(&root).map_err(NnError::Plot)?;
+        } else {
+            let body = root.titled(title, font(15)).map_err(err).map_err(NnError::Plot)?;
+            draw(&body).map_err(NnError::Plot)?;
+        }
+    }
+    Ok(canvas)
+}

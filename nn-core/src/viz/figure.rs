@@ -55,6 +55,14 @@ impl Figure {
         Ok(Figure { png, svg, width: canvas.w as u32, height: canvas.h as u32 })
     }
 
+    /// Like [`Figure::from_canvas`], but small: a gray canvas as 32 gray levels, a
+    /// coloured one as an indexed PNG (its own colours when there are at most 256, else
+    /// the animation's fixed palette). For the explorers' many frames.
+    pub(crate) fn from_canvas_compact(canvas: &Canvas) -> Result<Figure> {
+        let png = encode_png_compact(canvas)?;
+        Ok(Figure { png, svg: None, width: canvas.w as u32, height: canvas.h as u32 })
+    }
+
     /// The encoded PNG file, byte for byte.
     pub fn png_bytes(&self) -> &[u8] {
         &self.png
@@ -157,3 +165,45 @@ fn encode_png(canvas: &Canvas) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+
+/// See [`Figure::from_canvas_compact`].
+pub(crate) fn encode_png_compact(canvas: &Canvas) -> Result<Vec<u8>> {
+    let e = |err: png::EncodingError| NnError::Plot(format!("PNG encoding failed: {err}"));
+    let gray = canvas.px.chunks_exact(3).all(|p| p[0] == p[1] && p[1] == p[2]);
+    let mut out = Vec::new();
+    let mut enc = png::Encoder::new(&mut out, canvas.w as u32, canvas.h as u32);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.set_compression(png::Compression::High);
+    let data: Vec<u8> = if gray {
+        enc.set_color(png::ColorType::Grayscale);
+        canvas.px.chunks_exact(3).map(|p| ((p[0] as u32 * 31 + 127) / 255 * 255 / 31) as u8).collect()
+    } else {
+        let mut colours: Vec<[u8; 3]> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        let mut idx = Vec::with_capacity(canvas.w * canvas.h);
+        for p in canvas.px.chunks_exact(3) {
+            let c = [p[0], p[1], p[2]];
+            let next = colours.len();
+            let i = *index.entry(c).or_insert(next);
+            if i == next {
+                colours.push(c);
+            }
+            idx.push(i);
+        }
+        if colours.len() <= 256 {
+            enc.set_palette(colours.iter().flatten().copied().collect::<Vec<u8>>());
+            enc.set_color(png::ColorType::Indexed);
+            idx.into_iter().map(|i| i as u8).collect()
+        } else {
+            let mut q = super::animation::Quantizer::new();
+            let data = q.indices(canvas);
+            enc.set_palette(q.palette.iter().flatten().copied().collect::<Vec<u8>>());
+            enc.set_color(png::ColorType::Indexed);
+            data
+        }
+    };
+    let mut writer = enc.write_header().map_err(e)?;
+    writer.write_image_data(&data).map_err(e)?;
+    writer.finish().map_err(e)?;
+    Ok(out)
+}

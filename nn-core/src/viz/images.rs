@@ -46,9 +46,14 @@ fn gray(v: f64) -> u8 {
 
 /// One unrolled (column-major) image as an upright side x side canvas, scaled
 /// by its own largest |value| like the course's displayData.
-fn image_canvas(row: ArrayView1<f64>, side: usize) -> Canvas {
+pub(crate) fn image_canvas(row: ArrayView1<f64>, side: usize) -> Canvas {
     let max = row.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let scale = if max > 0.0 { 1.0 / max } else { 0.0 };
+    image_canvas_scaled(row, side, if max > 0.0 { 1.0 / max } else { 0.0 })
+}
+
+/// [`image_canvas`] with a given scale: value v is drawn as `gray(v * scale)`, so
+/// several images drawn with one scale can be compared (the explorers' shared scale).
+pub(crate) fn image_canvas_scaled(row: ArrayView1<f64>, side: usize, scale: f64) -> Canvas {
     let mut c = Canvas::new(side, side, BLACK);
     for col in 0..side {
         for r in 0..side {
@@ -69,13 +74,23 @@ pub(crate) fn grid_shape(m: usize) -> (usize, usize) {
 /// The displayData grid at one screen pixel per image pixel: 1-pixel black
 /// padding around and between images, empty cells black.
 pub(crate) fn grid_canvas(x: ArrayView2<f64>, what: &str) -> Result<Canvas> {
+    grid_canvas_with(x, what, None)
+}
+
+/// [`grid_canvas`], each image scaled by its own largest |value| (`None`) or all by
+/// `1 / shared` (values beyond +-shared saturate to white / black).
+pub(crate) fn grid_canvas_with(x: ArrayView2<f64>, what: &str, shared: Option<f64>) -> Result<Canvas> {
     let side = check_images(&x, what)?;
     let (rows, cols) = grid_shape(x.nrows());
     let pad = 1;
     let mut canvas = Canvas::new(pad + cols * (side + pad), pad + rows * (side + pad), BLACK);
     for (k, row) in x.axis_iter(Axis(0)).enumerate() {
         let (i, j) = (k / cols, k % cols);
-        let img = image_canvas(row, side);
+        let img = match shared {
+            Some(s) if s > 0.0 => image_canvas_scaled(row, side, 1.0 / s),
+            Some(_) => image_canvas_scaled(row, side, 0.0),
+            None => image_canvas(row, side),
+        };
         canvas.blit(&img, (pad + j * (side + pad)) as i64, (pad + i * (side + pad)) as i64);
     }
     Ok(canvas)
@@ -149,7 +164,7 @@ pub fn digit_grid<'a>(x: impl Into<ArrayView2<'a, f64>>, count: Option<usize>, s
 }
 
 /// Checks that a network's inputs are square images and returns Theta1 without its bias column.
-fn unit_images<'n>(network: &'n Network) -> Result<ArrayView2<'n, f64>> {
+pub(crate) fn unit_images<'n>(network: &'n Network) -> Result<ArrayView2<'n, f64>> {
     let w = network.hidden_unit_weights();
     let n = w.ncols();
     let side = (n as f64).sqrt().round() as usize;
@@ -517,7 +532,7 @@ pub(crate) const CM_CELL: usize = 46;
 pub(crate) const CM_LEFT: usize = 96;
 pub(crate) const CM_TOP: usize = 92;
 
-fn lerp(a: Rgb, b: Rgb, t: f64) -> Rgb {
+pub(crate) fn lerp(a: Rgb, b: Rgb, t: f64) -> Rgb {
     let t = t.clamp(0.0, 1.0);
     [0, 1, 2].map(|i| (a[i] as f64 + (b[i] as f64 - a[i] as f64) * t).round() as u8)
 }

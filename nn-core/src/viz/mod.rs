@@ -16,6 +16,17 @@
 //! | [`predictions`], [`misclassified`] | digits with predicted and true labels |
 //! | [`confusion_matrix`] | 10 x 10 heatmap with counts (digit 0 shown as 0) |
 //! | [`gradient_check`] | numerical vs analytical gradient per parameter, coloured by Theta |
+//! | [`gradient_check_map`] | \|numerical - backprop\| for every Theta entry, as the matrices, one log colour scale |
+//! | [`digit_prediction`] | one digit (e.g. a drawn one, [`crate::io::digit_image::load_digit`]) with the ten outputs as bars |
+//!
+//! Things to play with (one cell each):
+//!
+//! | function | value | shows |
+//! | --- | --- | --- |
+//! | [`lambda_explorer`] | [`Explorer`] (HTML + PNG) | a slider over a lambda study: units on one gray scale, cost curve, accuracies |
+//! | [`training_explorer`] | [`Explorer`] | a slider over one training: units and cost curve iteration by iteration |
+//! | [`training_animation`] | [`Animation`] (GIF) | the same as a looping animation |
+//! | [`train_in_snapshots`] | [`TrainingSnapshots`] | one chunked training to draw both ways ([`training_explorer_of`], [`training_animation_of`]) |
 //!
 //! Text is drawn with a font compiled into the library (DejaVu Sans, see
 //! `src/viz/font/`), so nothing needs system fonts or fontconfig.
@@ -31,13 +42,23 @@
 //! // in a program: digits.save_png("digits.png")?
 //! ```
 
+mod animation;
 mod canvas;
 mod charts;
+mod digit;
+mod explorer;
 mod figure;
+mod frames;
+mod gradmap;
 mod images;
 
+pub use animation::{training_animation, training_animation_of, Animation};
 pub use charts::{cost_curves, gradient_check, validation_curve, Curves, Measure};
+pub use digit::digit_prediction;
+pub use explorer::{lambda_explorer, training_explorer, training_explorer_of, Explorer};
 pub use figure::Figure;
+pub use frames::{train_in_snapshots, Snapshot, TrainingSnapshots, MAX_FRAMES};
+pub use gradmap::gradient_check_map;
 pub use images::{
     confusion_counts, confusion_matrix, digit_grid, display_data, hidden_units, lambda_panel, misclassified,
     predictions, DEFAULT_DIGITS, DEFAULT_GALLERY,
@@ -98,3 +119,5 @@ pub(crate) fn fmt_num(v: f64) -> String {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_play;

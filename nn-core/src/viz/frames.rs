@@ -1,0 +1,207 @@
+//! What the explorers and the training animation share: networks saved during a
+//! training ([`TrainingSnapshots`]), hidden units drawn on one gray scale for all
+//! frames, and a gray-scale legend.
+
+use super::canvas::{line_height, text_width, Align, Canvas, TEXT, WHITE};
+use super::images::{grid_canvas_with, unit_images};
+use super::{fmt_num, fmt_sci};
+use crate::error::{NnError, Result};
+use crate::lecture::{Dataset, Network};
+use crate::train::{train, Progress, TrainConfig};
+
+/// The most frames an explorer or an animation takes: each adds about 15-25 KB to the
+/// notebook that shows it (on the digits, a 21-frame training explorer is about 485 KB,
+/// an 11-frame one 295 KB), and a notebook should stay well under 1.5 MB.
+pub const MAX_FRAMES: usize = 21;
+
+/// Errors when `frames` is more than [`MAX_FRAMES`].
+pub(crate) fn check_frame_count(frames: usize, what: &str) -> Result<()> {
+    if frames > MAX_FRAMES {
+        return Err(NnError::InvalidArgument {
+            name: "frames",
+            reason: format!(
+                "{what} of {frames} frames: at most {MAX_FRAMES} frames (each adds about 20 KB to the notebook); ask for fewer"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// A network saved at one iteration of a training.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// Iterations done when it was saved (0: the initial weights).
+    pub iteration: usize,
+    /// The weights at that point.
+    pub network: Network,
+}
+
+/// A training run saved at several iterations: what [`training_explorer`](super::training_explorer)
+/// and [`training_animation`](super::training_animation) draw. Make one with
+/// [`train_in_snapshots`] and draw it both ways without training twice.
+#[derive(Clone, Debug)]
+pub struct TrainingSnapshots {
+    /// The settings (its `iterations` is the total).
+    pub config: TrainConfig,
+    /// The networks, first (iteration 0, the initial weights) to last.
+    pub snapshots: Vec<Snapshot>,
+    /// Cost J after each iteration; `costs[0]` is the cost at the initial weights, so
+    /// `costs[k]` belongs to iteration k.
+    pub costs: Vec<f64>,
+}
+
+impl TrainingSnapshots {
+    /// The last network (the trained one).
+    pub fn last(&self) -> &Network {
+        &self.snapshots.last().expect("at least two snapshots (checked when made)").network
+    }
+
+    /// Iterations actually done (fmincg may stop early when it converges).
+    pub fn iterations(&self) -> usize {
+        self.costs.len() - 1
+    }
+}
+
+/// Trains as [`train`] does, but in `frames - 1` chunks of about equal length, each
+/// starting from where the last stopped (`TrainConfig::start_from`), saving the network
+/// after each chunk (and the initial one): `frames` snapshots in all.
+///
+/// Note: fmincg starts its line search afresh at each chunk (a first step of
+/// 1/(1 + |gradient|), no memory of the previous direction), so the chunked run is close
+/// to, but not exactly, one run of `config.iterations` iterations; the costs it reports
+/// are those of the chunked run. Gradient descent has no such state: chunks change
+/// nothing. `config.progress` is not called.
+///
+/// Errors: `frames < 2`, more frames than iterations + 1, anything [`train`] rejects.
+///
+/// ```
+/// use nn_core::prelude::*;
+/// let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * 3 + j) % 5) as f64);
+/// let data = Dataset::new(x, ndarray::Array1::from_shape_fn(20, |i| 1 + i % 2), 2).unwrap();
+/// let run = viz::train_in_snapshots(&TrainConfig::new(&[4, 3, 2]).iterations(12), &data, 4).unwrap();
+/// let its: Vec<usize> = run.snapshots.iter().map(|s| s.iteration).collect();
+/// assert_eq!(its, [0, 4, 8, 12]);
+/// assert_eq!(run.costs.len(), 13);
+/// ```
+pub fn train_in_snapshots(config: &TrainConfig, data: &Dataset, frames: usize) -> Result<TrainingSnapshots> {
+    if frames < 2 {
+        return Err(NnError::InvalidArgument {
+            name: "frames",
+            reason: format!("asked for {frames} frames: an explorer needs at least 2 (the start and the end)"),
+        });
+    }
+    let total = config.iterations;
+    if total == 0 {
+        return Err(NnError::InvalidArgument { name: "iterations", reason: "0 iterations: nothing to show".into() });
+    }
+    if frames > total + 1 {
+        return Err(NnError::InvalidArgument {
+            name: "frames",
+            reason: format!("asked for {frames} frames of a {total}-iteration training: at most {} (one per iteration and the start)", total + 1),
+        });
+    }
+    let quiet = TrainConfig { progress: Progress::default(), ..config.clone() };
+    let first = match &quiet.start {
+        Some(n) => n.clone(),
+        None => Network::random(&quiet.sizes, quiet.init, quiet.seed)?,
+    };
+    let mut snapshots = vec![Snapshot { iteration: 0, network: first.clone() }];
+    let mut costs: Vec<f64> = Vec::with_capacity(total + 1);
+    let mut current = first;
+    let mut done = 0usize;
+    for k in 1..frames {
+        let target = (k * total + (frames - 1) / 2) / (frames - 1);
+        let chunk = target.saturating_sub(done);
+        if chunk == 0 {
+            continue;
+        }
+        let t = train(&quiet.clone().iterations(chunk).start_from(current.clone()), data)?;
+        if costs.is_empty() {
+            costs.push(t.history.initial_cost);
+        }
+        costs.extend_from_slice(&t.history.costs);
+        done += t.history.costs.len();
+        current = t.network;
+        snapshots.push(Snapshot { iteration: done, network: current.clone() });
+        if t.history.costs.len() < chunk {
+            break; // converged: nothing more to show
+        }
+    }
+    if costs.is_empty() {
+        costs.push(crate::lecture::cost::nn_cost_function_deep(&current, data.x(), data.y(), quiet.lambda)?.0);
+    }
+    Ok(TrainingSnapshots { config: config.clone(), snapshots, costs })
+}
+
+/// The gray scale shared by several networks' hidden units: the 99.5th percentile of
+/// |weight| over all of their Theta1 entries but the bias column (so one outlier does
+/// not wash the rest out). Weights beyond it saturate to black or white.
+pub(crate) fn shared_scale(networks: &[&Network]) -> Result<f64> {
+    let mut all: Vec<f64> = Vec::new();
+    for n in networks {
+        all.extend(unit_images(n)?.iter().map(|w| w.abs()));
+    }
+    if all.is_empty() {
+        return Ok(1.0);
+    }
+    all.sort_by(|a, b| a.total_cmp(b));
+    let q = all[((all.len() - 1) as f64 * 0.995).round() as usize];
+    Ok(if q > 0.0 && q.is_finite() { q } else { all[all.len() - 1].max(1e-12) })
+}
+
+/// A network's hidden units at one screen pixel per weight, on the shared scale.
+pub(crate) fn units_canvas(network: &Network, scale: f64) -> Result<Canvas> {
+    grid_canvas_with(unit_images(network)?, "Theta1", Some(scale))
+}
+
+/// A horizontal gray ramp from -scale (black) to +scale (white) with its labels,
+/// `w` pixels wide.
+pub(crate) fn gray_legend(scale: f64, w: usize) -> Canvas {
+    let size = 13.0f32;
+    let lh = line_height(size).ceil() as usize;
+    let label = "hidden-unit weight (one gray scale for every frame)";
+    let bar_h = 12usize;
+    let mut c = Canvas::new(w, bar_h + 2 * lh + 6, WHITE);
+    let (x0, bw) = (8usize, w.saturating_sub(16).max(1));
+    for i in 0..bw {
+        let g = (i as f64 / (bw - 1).max(1) as f64 * 255.0).round() as u8;
+        c.fill_rect((x0 + i) as i64, 0, 1, bar_h, [g, g, g]);
+    }
+    c.stroke_rect(x0 as i64, 0, bw, bar_h, 1, [120, 120, 120]);
+    let y = (bar_h + 2) as f32;
+    c.text(&format!("−{}", fmt_scale(scale)), x0 as f32, y, size, TEXT, Align::Left);
+    c.text("0", (x0 + bw / 2) as f32, y, size, TEXT, Align::Center);
+    c.text(&format!("+{}", fmt_scale(scale)), (x0 + bw) as f32, y, size, TEXT, Align::Right);
+    let ls = if text_width(label, size) > w as f32 { 11.0 } else { size };
+    c.text(label, (w / 2) as f32, y + lh as f32, ls, [90, 90, 90], Align::Center);
+    c
+}
+
+/// The shared scale with two significant digits: 0.57, 1.3, 0.0042.
+pub(crate) fn fmt_scale(v: f64) -> String {
+    if v > 0.0 && v.is_finite() {
+        let d = (1 - v.log10().floor() as i32).max(0) as usize;
+        format!("{v:.d$}")
+    } else {
+        fmt_num(v)
+    }
+}
+
+/// The cost as a short text: 0.3142, 1.2e-05.
+pub(crate) fn fmt_cost(j: f64) -> String {
+    if j.abs() >= 1e-3 && j.abs() < 1e4 {
+        format!("{j:.4}")
+    } else {
+        fmt_sci(j)
+    }
+}
+
+/// Samples `n` indices of `0..len` evenly, first and last included.
+pub(crate) fn even_picks(len: usize, n: usize) -> Vec<usize> {
+    if len <= n || n < 2 {
+        return (0..len).collect();
+    }
+    let mut v: Vec<usize> = (0..n).map(|k| (k * (len - 1) + (n - 1) / 2) / (n - 1)).collect();
+    v.dedup();
+    v
+}
