@@ -9,7 +9,7 @@
 //!   iterations on the bundled digits, scored on the held-out digits);
 //! - `--training`: `viz::training_explorer`, lambda = 1, 50 iterations, 11 frames (or `--frames N`);
 //! - `--quick`: 500 digits and 10 iterations (seconds, for the browser test);
-//! - `--gif OUT.gif`: with `--training`, also the same run as `viz::training_animation_of`.
+//! - `--gif OUT.gif`: with `--training`, also the same run as `viz::training_animation`.
 //!
 //! Beside OUT.html it writes OUT.evcxr.txt: exactly what evcxr would read from the
 //! kernel's standard output for this value (a `text/html` block and an `image/png`
@@ -50,11 +50,11 @@ fn main() {
         if training {
             let run = viz::train_in_snapshots(&config, &data, frames.min(iterations + 1))?;
             if let Some(path) = &gif {
-                let animation = viz::training_animation_of(&run, Some(&data))?;
+                let animation = viz::training_animation(&run, Some(&data))?;
                 animation.save_gif(path)?;
                 println!("{}: {animation:?}", path.display());
             }
-            viz::training_explorer_of(&run, Some(&data))
+            viz::training_explorer(&run, Some(&data))
         } else {
             let study = compare_lambdas(&config, &data, &held_out, &[0.0, 0.1, 1.0, 3.0, 10.0, 30.0])?;
             print!("{study}");

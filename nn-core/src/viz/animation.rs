@@ -11,11 +11,10 @@ use base64::Engine as _;
 use super::canvas::{line_height, Align, Canvas, Rgb, PALETTE, TEXT, WHITE};
 use super::charts::{curve_canvas, Curve};
 use super::fmt_percent;
-use super::frames::{check_frame_count, fmt_cost, gray_legend, shared_scale, train_in_snapshots, units_canvas, TrainingSnapshots};
+use super::frames::{check_frame_count, fmt_cost, gray_legend, shared_scale, units_canvas, TrainingSnapshots};
 use crate::error::{NnError, Result};
 use crate::io::write_atomic;
 use crate::lecture::{Dataset, Network};
-use crate::train::TrainConfig;
 
 /// An animated GIF (looping), with its size and frame count.
 ///
@@ -245,27 +244,19 @@ pub(crate) fn training_frame(
     Ok(c)
 }
 
-/// Hidden units and the cost curve through training, as a looping GIF of `frames`
-/// frames (at most [`MAX_FRAMES`](super::MAX_FRAMES) = 21; on the digits 11 frames make
-/// about 220 KB, 21 about 300 KB), 880 pixels wide: trains `config` in chunks as
-/// [`train_in_snapshots`] does (see its note on fmincg). Each frame shows the units on one gray scale for all frames, the
-/// cost curve up to that iteration, and the training accuracy.
+/// Hidden units and the cost curve through training, as a looping GIF, 880 pixels wide:
+/// one frame per network saved by [`train_in_snapshots`] (at most
+/// [`MAX_FRAMES`](super::MAX_FRAMES) = 21; on the digits 11 frames make about 220 KB, 21
+/// about 300 KB). Each frame shows the units on one gray scale for all frames, the cost
+/// curve up to that iteration, and (with `data`) the training accuracy.
 ///
 /// ```no_run
 /// use nn_core::prelude::*;
 /// let data = bundled::digits().unwrap();
-/// let gif = viz::training_animation(&TrainConfig::default().iterations(50), &data, 11).unwrap();
-/// gif.save_gif("training.gif").unwrap();
+/// let run = viz::train_in_snapshots(&TrainConfig::default().iterations(50), &data, 11).unwrap();
+/// viz::training_animation(&run, Some(&data)).unwrap().save_gif("training.gif").unwrap();
 /// ```
-pub fn training_animation(config: &TrainConfig, data: &Dataset, frames: usize) -> Result<Animation> {
-    check_frame_count(frames, "an animation")?;
-    let run = train_in_snapshots(config, data, frames)?;
-    training_animation_of(&run, Some(data))
-}
-
-/// [`training_animation`] of a run already saved with [`train_in_snapshots`] (with
-/// `data`, each frame gives its network's training accuracy).
-pub fn training_animation_of(run: &TrainingSnapshots, data: Option<&Dataset>) -> Result<Animation> {
+pub fn training_animation(run: &TrainingSnapshots, data: Option<&Dataset>) -> Result<Animation> {
     check_frame_count(run.snapshots.len(), "an animation")?;
     let nets: Vec<&Network> = run.snapshots.iter().map(|s| &s.network).collect();
     let scale = shared_scale(&nets)?;

@@ -190,6 +190,41 @@ struct Axes<'a> {
     y_desc: String,
 }
 
+/// A gradient check report that can be drawn: one numerical and one analytical value per
+/// parameter of its layer sizes, all finite.
+pub(crate) fn check_report(report: &GradCheckReport) -> Result<()> {
+    let n = report.numerical.len();
+    if n == 0 {
+        return Err(NnError::InvalidArgument { name: "report", reason: "the report has no parameters".into() });
+    }
+    if report.sizes.len() < 2 || param_count(&report.sizes) != n || report.analytical.len() != n {
+        return Err(NnError::Shape {
+            what: "gradient check report".into(),
+            expected: format!(
+                "numerical and analytical of {} entries each (layer sizes {:?})",
+                param_count(&report.sizes),
+                report.sizes
+            ),
+            got: format!("{} numerical, {} analytical", n, report.analytical.len()),
+        });
+    }
+    check_finite("numerical gradient", report.numerical.iter().copied())?;
+    check_finite("analytical gradient", report.analytical.iter().copied())
+}
+
+/// The value axis of a cost chart: log10 of the range when `log`, else the range padded
+/// (and reaching down to 0 for positive costs).
+pub(crate) fn cost_axis_range(lo: f64, hi: f64, log: bool) -> (f64, f64) {
+    if log {
+        let (a, b) = (lo.log10(), hi.log10());
+        let pad = (b - a) * 0.04;
+        (a - pad, b + pad)
+    } else {
+        let pad = ((hi - lo) * 0.06).max(hi.abs() * 0.02).max(1e-6);
+        ((lo - pad).min(if lo >= 0.0 { 0.0 } else { lo - pad }), hi + pad)
+    }
+}
+
 /// Points as dots of `radius` over thin grey guide lines (each from one point to another).
 fn draw_scatter<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -344,14 +379,7 @@ pub fn cost_curves(runs: &(impl Curves + ?Sized)) -> Result<Figure> {
             markers: h.costs.len() < 2,
         })
         .collect();
-    let (ylo, yhi) = if log {
-        let (a, b) = (lo.log10(), hi.log10());
-        let pad = (b - a) * 0.04;
-        (a - pad, b + pad)
-    } else {
-        let pad = ((hi - lo) * 0.06).max(hi.abs() * 0.02).max(1e-6);
-        ((lo - pad).min(if lo >= 0.0 { 0.0 } else { lo - pad }), hi + pad)
-    };
+    let (ylo, yhi) = cost_axis_range(lo, hi, log);
     let y_ticks = if log { log_ticks(ylo, yhi) } else { nice_ticks(ylo, yhi, 6) };
     let x_ticks = nice_ticks(0.0, max_iter, 8);
     let y_fmt = move |v: f64| if log { fmt_num(10f64.powf(v)) } else { fmt_num(v) };
@@ -574,23 +602,8 @@ pub(crate) fn validation_curve_of(lambdas: &[f64], train: &[f64], held_out: &[f6
 /// assert!(fig.width() > fig.height());
 /// ```
 pub fn gradient_check(report: &GradCheckReport) -> Result<Figure> {
+    check_report(report)?;
     let n = report.numerical.len();
-    if n == 0 {
-        return Err(NnError::InvalidArgument { name: "report", reason: "the report has no parameters".into() });
-    }
-    if report.sizes.len() < 2 || param_count(&report.sizes) != n || report.analytical.len() != n {
-        return Err(NnError::Shape {
-            what: "gradient check report".into(),
-            expected: format!(
-                "numerical and analytical of {} entries each (layer sizes {:?})",
-                param_count(&report.sizes),
-                report.sizes
-            ),
-            got: format!("{} numerical, {} analytical", n, report.analytical.len()),
-        });
-    }
-    check_finite("numerical gradient", report.numerical.iter().copied())?;
-    check_finite("analytical gradient", report.analytical.iter().copied())?;
     let entries = report.entries();
     let layers = report.sizes.len() - 1;
     let color = |layer: usize| PALETTE[(layer - 1) % PALETTE.len()];
@@ -729,14 +742,7 @@ pub(crate) fn curve_canvas(curves: &[Curve<'_>], w: u32, h: u32, title: &str) ->
     let log = lo > 0.0 && hi / lo > 20.0;
     let tf = move |v: f64| if log { v.log10() } else { v };
     let max_iter = curves.iter().map(|c| c.values.len().saturating_sub(1)).max().unwrap_or(0).max(1) as f64;
-    let (ylo, yhi) = if log {
-        let (a, b) = (lo.log10(), hi.log10());
-        let pad = (b - a) * 0.04;
-        (a - pad, b + pad)
-    } else {
-        let pad = ((hi - lo) * 0.06).max(hi.abs() * 0.02).max(1e-6);
-        ((lo - pad).min(if lo >= 0.0 { 0.0 } else { lo - pad }), hi + pad)
-    };
+    let (ylo, yhi) = cost_axis_range(lo, hi, log);
     let y_ticks = if log { log_ticks(ylo, yhi) } else { nice_ticks(ylo, yhi, 5) };
     let y_fmt = move |v: f64| if log { fmt_num(10f64.powf(v)) } else { fmt_num(v) };
     let x_fmt = |v: f64| fmt_num(v);

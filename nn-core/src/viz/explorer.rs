@@ -19,12 +19,12 @@ use base64::Engine as _;
 use super::canvas::{line_height, text_width, Align, Canvas, Rgb, PALETTE, TEXT, WHITE};
 use super::charts::{curve_canvas, Curve};
 use super::figure::Figure;
-use super::frames::{check_frame_count, even_picks, fmt_cost, fmt_scale, gray_legend, shared_scale, train_in_snapshots, units_canvas, TrainingSnapshots};
+use super::frames::{check_frame_count, even_picks, fmt_cost, fmt_scale, gray_legend, shared_scale, units_canvas, TrainingSnapshots};
 use super::{fmt_lambda, fmt_percent};
 use crate::error::{NnError, Result};
 use crate::io::write_atomic;
 use crate::lecture::Dataset;
-use crate::train::{LambdaStudy, TrainConfig};
+use crate::train::LambdaStudy;
 
 /// How many times larger than its pixels a hidden-units grid is shown in the explorer.
 const UNITS_ZOOM: usize = 3;
@@ -49,16 +49,12 @@ pub struct Explorer {
 
 impl fmt::Debug for Explorer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Explorer {{ {:?}, {} frames, HTML {} bytes, fallback PNG {}x{} px {} bytes }}",
-            self.title,
-            self.frames,
-            self.html.len(),
-            self.fallback.width(),
-            self.fallback.height(),
-            self.fallback.png_bytes().len()
-        )
+        f.debug_struct("Explorer")
+            .field("title", &self.title)
+            .field("frames", &self.frames)
+            .field("html_bytes", &self.html.len())
+            .field("fallback", &self.fallback)
+            .finish()
     }
 }
 
@@ -411,27 +407,19 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
     )
 }
 
-/// A training as a slider: trains `config` in `frames - 1` chunks (see
-/// [`train_in_snapshots`], including its note on fmincg) and shows, for each saved
-/// network, its hidden units (one gray scale for all frames) and the cost curve up to
-/// that iteration.
+/// A training as a slider: for each network saved by [`train_in_snapshots`] (see its note
+/// on fmincg), its hidden units (one gray scale for all frames) and the cost curve up to that
+/// iteration. With `data`, each frame also gives the training accuracy of its network.
 ///
 /// ```
 /// use nn_core::prelude::*;
 /// let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * 3 + j) % 5) as f64);
 /// let data = Dataset::new(x, ndarray::Array1::from_shape_fn(20, |i| 1 + i % 2), 2).unwrap();
-/// let explorer = viz::training_explorer(&TrainConfig::new(&[4, 3, 2]).iterations(8), &data, 5).unwrap();
+/// let run = viz::train_in_snapshots(&TrainConfig::new(&[4, 3, 2]).iterations(8), &data, 5).unwrap();
+/// let explorer = viz::training_explorer(&run, Some(&data)).unwrap();
 /// assert_eq!(explorer.frame_count(), 5);
 /// ```
-pub fn training_explorer(config: &TrainConfig, data: &Dataset, frames: usize) -> Result<Explorer> {
-    check_frame_count(frames, "an explorer")?;
-    let run = train_in_snapshots(config, data, frames)?;
-    training_explorer_of(&run, Some(data))
-}
-
-/// [`training_explorer`] of a run already saved with [`train_in_snapshots`]. With
-/// `data`, each frame also gives the training accuracy of its network.
-pub fn training_explorer_of(run: &TrainingSnapshots, data: Option<&Dataset>) -> Result<Explorer> {
+pub fn training_explorer(run: &TrainingSnapshots, data: Option<&Dataset>) -> Result<Explorer> {
     check_frame_count(run.snapshots.len(), "an explorer")?;
     let nets: Vec<&crate::lecture::Network> = run.snapshots.iter().map(|s| &s.network).collect();
     let scale = shared_scale(&nets)?;

@@ -90,6 +90,7 @@ pub fn train_in_snapshots(config: &TrainConfig, data: &Dataset, frames: usize) -
             reason: format!("asked for {frames} frames: an explorer needs at least 2 (the start and the end)"),
         });
     }
+    check_frame_count(frames, "a slider or an animation")?;
     let total = config.iterations;
     if total == 0 {
         return Err(NnError::InvalidArgument { name: "iterations", reason: "0 iterations: nothing to show".into() });

@@ -4,9 +4,8 @@
 use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, GREEN, RED, TEXT, WHITE};
 use super::figure::Figure;
 use super::{fmt_lambda, fmt_sci};
-use crate::error::{NnError, Result};
+use crate::error::Result;
 use crate::lecture::gradcheck::{GradCheckReport, PASS_THRESHOLD};
-use crate::lecture::network::param_count;
 
 /// Stops of the colour map (after matplotlib's inferno): dark for agreement, bright
 /// yellow for a large difference.
@@ -137,24 +136,7 @@ pub(crate) fn map_range(diffs: impl Iterator<Item = f64>) -> (f64, f64) {
 /// assert!(map.width() > map.height());
 /// ```
 pub fn gradient_check_map(report: &GradCheckReport) -> Result<Figure> {
-    let n = report.numerical.len();
-    if report.sizes.len() < 2 || param_count(&report.sizes) != n || report.analytical.len() != n || n == 0 {
-        return Err(NnError::Shape {
-            what: "gradient check report".into(),
-            expected: format!(
-                "numerical and analytical of {} entries each (layer sizes {:?})",
-                param_count(&report.sizes),
-                report.sizes
-            ),
-            got: format!("{} numerical, {} analytical", n, report.analytical.len()),
-        });
-    }
-    if let Some(v) = report.numerical.iter().chain(report.analytical.iter()).find(|v| !v.is_finite()) {
-        return Err(NnError::InvalidArgument {
-            name: "report",
-            reason: format!("the report holds {v}; a gradient check map needs finite numbers"),
-        });
-    }
+    super::charts::check_report(report)?;
     let entries = report.entries();
     let (lo, hi) = map_range(entries.iter().map(|e| e.abs_difference()));
     let t_of = |d: f64| if d <= 0.0 { 0.0 } else { (d.log10() - lo) / (hi - lo) };

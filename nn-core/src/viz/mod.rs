@@ -26,7 +26,7 @@
 //! | [`lambda_explorer`] | [`Explorer`] (HTML + PNG) | a slider over a lambda study: units on one gray scale, cost curve, accuracies |
 //! | [`training_explorer`] | [`Explorer`] | a slider over one training: units and cost curve iteration by iteration |
 //! | [`training_animation`] | [`Animation`] (GIF) | the same as a looping animation |
-//! | [`train_in_snapshots`] | [`TrainingSnapshots`] | one chunked training to draw both ways ([`training_explorer_of`], [`training_animation_of`]) |
+//! | [`train_in_snapshots`] | [`TrainingSnapshots`] | one chunked training to draw both ways ([`training_explorer`], [`training_animation`]) |
 //!
 //! Text is drawn with a font compiled into the library (DejaVu Sans, see
 //! `src/viz/font/`), so nothing needs system fonts or fontconfig.
@@ -52,10 +52,10 @@ mod frames;
 mod gradmap;
 mod images;
 
-pub use animation::{training_animation, training_animation_of, Animation};
+pub use animation::{training_animation, Animation};
 pub use charts::{cost_curves, gradient_check, validation_curve, Curves, Measure};
 pub use digit::digit_prediction;
-pub use explorer::{lambda_explorer, training_explorer, training_explorer_of, Explorer};
+pub use explorer::{lambda_explorer, training_explorer, Explorer};
 pub use figure::Figure;
 pub use frames::{train_in_snapshots, Snapshot, TrainingSnapshots, MAX_FRAMES};
 pub use gradmap::gradient_check_map;

@@ -160,17 +160,17 @@ fn shared_scale_makes_stronger_regularization_fainter() {
 #[test]
 fn training_explorer_steps_through_iterations() {
     let data = toy();
-    let ex = training_explorer(&TrainConfig::new(&[16, 4, 2]).iterations(12).seed(2), &data, 5).unwrap();
+    let ex = training_explorer(&train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(12).seed(2), &data, 5).unwrap(), Some(&data)).unwrap();
     assert_eq!(ex.frame_count(), 5);
     for it in ["iteration 0 of 12", "iteration 3 of 12", "iteration 12 of 12"] {
         assert!(ex.html().contains(it), "{it}");
     }
     assert!(ex.html().contains("training accuracy"));
-    assert!(training_explorer(&TrainConfig::new(&[16, 4, 2]).iterations(3), &data, 9).is_err());
+    assert!(train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(3), &data, 9).is_err());
     // More frames than a notebook should hold: a clear error, before any training.
-    let e = training_explorer(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 30).unwrap_err().to_string();
+    let e = train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 30).unwrap_err().to_string();
     assert!(e.contains("at most 21 frames"), "{e}");
-    let e = training_animation(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 25).unwrap_err().to_string();
+    let e = train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 25).unwrap_err().to_string();
     assert!(e.contains("at most 21 frames"), "{e}");
 }
 
@@ -192,14 +192,14 @@ fn explorers_and_animation_on_the_digits_stay_small() {
 
     // The most frames allowed (MAX_FRAMES): the largest explorer and animation there can be.
     let run = train_in_snapshots(&config.clone().iterations(40), &data, MAX_FRAMES).unwrap();
-    let tex = training_explorer_of(&run, Some(&data)).unwrap();
+    let tex = training_explorer(&run, Some(&data)).unwrap();
     let total = tex.evcxr_content().len();
     eprintln!("training explorer: {MAX_FRAMES} frames, HTML {} bytes, fallback PNG {} bytes, display {total}", tex.html().len(), tex.fallback().png_bytes().len());
     assert!(total <= 500_000, "{total}");
     keep("training-explorer.html", tex.page().as_bytes());
     keep("training-explorer-fallback.png", tex.fallback().png_bytes());
 
-    let gif = training_animation_of(&run, Some(&data)).unwrap();
+    let gif = training_animation(&run, Some(&data)).unwrap();
     eprintln!("{gif:?}");
     assert!(gif.gif_bytes().len() < 400_000, "{}", gif.gif_bytes().len());
     assert!(gif.width() <= 900);
@@ -218,7 +218,7 @@ fn explorers_and_animation_on_the_digits_stay_small() {
 #[test]
 fn animation_is_a_looping_gif_whose_frames_decode() {
     let data = toy();
-    let gif = training_animation(&TrainConfig::new(&[16, 9, 2]).iterations(8).seed(2), &data, 5).unwrap();
+    let gif = training_animation(&train_in_snapshots(&TrainConfig::new(&[16, 9, 2]).iterations(8).seed(2), &data, 5).unwrap(), Some(&data)).unwrap();
     let bytes = gif.gif_bytes();
     assert_eq!(&bytes[..6], b"GIF89a");
     assert!(bytes.windows(11).any(|w| w == b"NETSCAPE2.0"), "loops");
