@@ -239,9 +239,9 @@ fn check_fraction(name: &'static str, v: f64) -> Result<()> {
 }
 
 /// Several trained networks side by side in one image: each one's hidden units
-/// (as [`hidden_units`]) with a caption giving lambda, the final cost, and the
-/// training and held-out accuracy. Up to four panels per row. The picture to
-/// show that larger lambda gives smoother, blurrier detectors.
+/// (as [`hidden_units`], but all on one gray scale, drawn as a legend below, so that
+/// weights shrunk by a large lambda look faint) with a caption giving lambda, the final
+/// cost, and the training and held-out accuracy. Up to four panels per row.
 ///
 pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
     if entries.is_empty() {
@@ -250,6 +250,8 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
             reason: "no panels to draw: pass at least one".into(),
         });
     }
+    let networks: Vec<&Network> = entries.iter().map(|e| e.network).collect();
+    let scale = super::frames::shared_scale(&networks)?;
     let mut grids = Vec::with_capacity(entries.len());
     let mut captions = Vec::with_capacity(entries.len());
     for e in entries {
@@ -269,7 +271,8 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
         if let Some(h) = e.held_out_accuracy {
             check_fraction("held_out_accuracy", h)?;
         }
-        let grid = grid_canvas(unit_images(e.network)?, "Theta1")?;
+        // One gray scale for every panel, so weights that shrink with lambda fade.
+        let grid = super::frames::units_canvas(e.network, scale)?;
         let grid = grid.scaled(auto_scale(grid.w, 240));
         grids.push(grid);
         let mut lines = vec![
@@ -306,8 +309,10 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
     let title_size = fit_size(title, 17.0, 14.0, (cell_w * per_row) as f32 - 2.0 * margin as f32);
     let title_h = (line_height(title_size) + 12.0).ceil() as usize;
     let width = (cell_w * per_row).max(text_width(title, title_size).ceil() as usize + 2 * margin);
-    let mut canvas = Canvas::new(width, title_h + rows * cell_h, WHITE);
+    let legend = super::frames::gray_legend(scale, width.min(520));
+    let mut canvas = Canvas::new(width, title_h + rows * cell_h + legend.h + margin, WHITE);
     canvas.text(title, width as f32 / 2.0, 8.0, title_size, TEXT, Align::Center);
+    canvas.blit(&legend, ((width - legend.w) / 2) as i64, (title_h + rows * cell_h) as i64);
     let x_offset = (width - cell_w * per_row) / 2;
     for (k, (grid, lines)) in grids.iter().zip(&captions).enumerate() {
         let (i, j) = (k / per_row, k % per_row);

@@ -312,6 +312,22 @@ fn the_embedded_font_has_the_glyphs_we_write() {
 }
 
 #[test]
+fn the_lambda_panel_uses_one_gray_scale_so_small_weights_look_faint() {
+    let net = Network::random(&[400, 25, 10], Init::default(), 1).unwrap();
+    let faint = Network::new(net.thetas().iter().map(|t| t * 0.1).collect()).unwrap();
+    let entry = |network| PanelEntry { network, lambda: 1.0, final_cost: 0.5, train_accuracy: 0.9, held_out_accuracy: None };
+    let img = decode(&lambda_panel_of(&[entry(&net), entry(&faint)]).unwrap());
+    // Spread of the gray values over the middle of each panel's grid.
+    let spread = |x0: usize, x1: usize| {
+        let v: Vec<f64> = (60..200).flat_map(|y| (x0..x1).map(move |x| (x, y))).map(|(x, y)| img.rgb(x, y)[0] as f64).collect();
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        (v.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
+    };
+    let (strong, weak) = (spread(img.w / 8, 3 * img.w / 8), spread(5 * img.w / 8, 7 * img.w / 8));
+    assert!(weak < 0.6 * strong, "weights 10x smaller should look faint: spread {weak:.1} vs {strong:.1}");
+}
+
+#[test]
 fn captions_render_text() {
     let net = Network::random(&[400, 25, 10], Init::default(), 1).unwrap();
     let panel = |lambda: f64| {
@@ -326,8 +342,8 @@ fn captions_render_text() {
     };
     let (a, b) = (decode(&panel(0.0)), decode(&panel(30.0)));
     assert_eq!((a.w, a.h), (b.w, b.h));
-    // The caption (below the 5 x 5 grid) has ink in it...
-    let caption_top = a.h - 80;
+    // The caption (below the 5 x 5 grid, above the gray-scale legend) has ink in it...
+    let caption_top = a.h - 150;
     let ink = a.inked(0, caption_top, a.w, a.h);
     assert!(ink > 300, "caption ink: {ink} pixels");
     // ...and the ink says which lambda: the two captions differ, the grids do not.
