@@ -394,6 +394,33 @@ pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dat
     Ok(LambdaStudy { results })
 }
 
+impl LambdaStudy {
+    /// Which lambda did best on the held-out set, by its cost J and by its accuracy, in
+    /// two lines; tied lambdas are all named, as a tie.
+    ///
+    /// ```
+    /// use nn_core::prelude::*;
+    /// let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * 3 + j) % 5) as f64);
+    /// let data = Dataset::new(x, ndarray::Array1::from_shape_fn(20, |i| 1 + i % 2), 2).unwrap();
+    /// let study = compare_lambdas(&TrainConfig::new(&[4, 3, 2]).iterations(5), &data, &data, &[0.0, 1.0]).unwrap();
+    /// assert!(study.best().starts_with("lowest held-out cost J: "));
+    /// ```
+    pub fn best(&self) -> String {
+        let lambdas = |pick: &dyn Fn(&LambdaResult) -> bool| {
+            let at: Vec<String> = self.results.iter().filter(|r| pick(r)).map(|r| r.lambda.to_string()).collect();
+            format!("lambda = {}{}", at.join(" and "), if at.len() > 1 { " (a tie)" } else { "" })
+        };
+        let cost = self.results.iter().map(|r| r.test_cost).fold(f64::INFINITY, f64::min);
+        let accuracy = self.results.iter().map(|r| r.test_accuracy).fold(f64::NEG_INFINITY, f64::max);
+        format!(
+            "lowest held-out cost J: {cost:.4} at {}\nhighest held-out accuracy: {:.2}% at {}",
+            lambdas(&|r| r.test_cost == cost),
+            100.0 * accuracy,
+            lambdas(&|r| r.test_accuracy == accuracy)
+        )
+    }
+}
+
 impl fmt::Display for LambdaStudy {
     /// One row per lambda: accuracies and the unregularized cost J on both sets, and the
     /// final training objective (J plus the lambda penalty, what the optimizer minimized).
@@ -555,6 +582,11 @@ mod tests {
         // Larger lambda, smaller weights.
         let norm = |t: &Trained| t.network.hidden_unit_weights().iter().map(|w| w * w).sum::<f64>();
         assert!(norm(&study.results[2].trained) < norm(&study.results[0].trained));
+        let best = study.best();
+        assert_eq!(best.lines().count(), 2, "{best}");
+        let top = study.results.iter().map(|r| r.test_accuracy).fold(0.0, f64::max);
+        let tied = study.results.iter().filter(|r| r.test_accuracy == top).count();
+        assert_eq!(best.contains("(a tie)"), tied > 1 || study.results.iter().filter(|r| r.test_cost == study.results.iter().map(|r| r.test_cost).fold(f64::INFINITY, f64::min)).count() > 1, "{best}");
         let table = study.to_string();
         assert_eq!(table.lines().count(), 4, "{table}");
         assert!(table.lines().nth(3).unwrap().trim_start().starts_with("10"), "{table}");

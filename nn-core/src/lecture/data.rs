@@ -117,6 +117,28 @@ impl Dataset {
         })
     }
 
+    /// The first `n` examples of each label (in file order): a smaller training set with
+    /// every digit equally present. Labels with fewer than `n` examples give all they have.
+    ///
+    /// ```
+    /// let d = nn_core::Dataset::new(ndarray::array![[0.0], [1.0], [2.0], [3.0]], ndarray::array![1, 2, 1, 1], 2).unwrap();
+    /// assert_eq!(d.first_per_label(2).unwrap().y(), &ndarray::array![1, 2, 1]);
+    /// ```
+    pub fn first_per_label(&self, n: usize) -> Result<Dataset> {
+        let mut taken = vec![0usize; self.num_labels];
+        let rows: Vec<usize> = (0..self.len())
+            .filter(|&i| {
+                let k = self.y[i] - 1;
+                taken[k] += 1;
+                taken[k] <= n
+            })
+            .collect();
+        if rows.is_empty() {
+            return Err(NnError::InvalidArgument { name: "n", reason: format!("{n} examples per label selects nothing") });
+        }
+        self.select(&rows)
+    }
+
     /// How many examples carry each label: `counts[k - 1]` for label k.
     pub fn label_counts(&self) -> Vec<usize> {
         let mut counts = vec![0; self.num_labels];
