@@ -56,9 +56,15 @@ const MAX_STRIP_COLS: usize = 128;
 /// The SIMD width: rows of the dense operands are padded to a multiple of 4 doubles.
 const LANES: usize = 4;
 
-/// Which inner loop runs the sparse products.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Kernel {
+/// Which inner loop runs the sparse products and the exponentials.
+///
+/// [`Kernel::detect`] picks the fastest one the processor has; the environment variable
+/// `NN_CORE_KERNEL` (`portable`, `avx2`) overrides that choice (a kernel the processor
+/// lacks is refused: the portable one runs). Every kernel gives the lecture's numbers
+/// (tested to 1e-12); only the speed differs. [`super::FastCost::with_kernel`] picks one
+/// for one objective (what `make bench` uses to compare them in the same run).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kernel {
     /// Plain Rust, any processor.
     Portable,
     /// x86-64 with AVX2 and FMA (detected at run time).
@@ -67,15 +73,71 @@ pub(crate) enum Kernel {
 }
 
 impl Kernel {
-    /// The fastest kernel this processor can run.
-    pub(crate) fn detect() -> Kernel {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
-                return Kernel::Avx2Fma;
+    /// The kernel `FastCost` uses: `NN_CORE_KERNEL` if set to a kernel this processor
+    /// runs, else the fastest one it runs. Read once per process.
+    pub fn detect() -> Kernel {
+        static CHOSEN: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+        *CHOSEN.get_or_init(|| {
+            let forced = std::env::var("NN_CORE_KERNEL").ok().filter(|v| !v.is_empty());
+            match forced.as_deref().map(Kernel::from_name) {
+                Some(Some(k)) if k.is_supported() => k,
+                Some(_) => {
+                    eprintln!(
+                        "nn-core: NN_CORE_KERNEL={:?} is not a kernel this processor runs (available: {}); using the portable one",
+                        forced.unwrap_or_default(),
+                        Kernel::available().iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+                    );
+                    Kernel::Portable
+                }
+                None => Kernel::best(),
             }
+        })
+    }
+
+    /// The fastest kernel this processor runs (ignores `NN_CORE_KERNEL`).
+    pub fn best() -> Kernel {
+        *Kernel::available().last().expect("the portable kernel is always available")
+    }
+
+    /// Every kernel this processor runs, slowest (portable) first.
+    pub fn available() -> Vec<Kernel> {
+        Kernel::ALL.iter().copied().filter(|k| k.is_supported()).collect()
+    }
+
+    /// Every kernel this build has, whether or not the processor runs it.
+    pub const ALL: &'static [Kernel] = &[
+        Kernel::Portable,
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2Fma,
+    ];
+
+    /// Whether this processor runs the kernel (checked at run time).
+    pub fn is_supported(self) -> bool {
+        match self {
+            Kernel::Portable => true,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma => std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma"),
         }
-        Kernel::Portable
+    }
+
+    /// The kernel's name, as `NN_CORE_KERNEL` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Portable => "portable",
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma => "avx2",
+        }
+    }
+
+    /// The kernel called `name` (see [`Kernel::name`]), if this build has it.
+    pub fn from_name(name: &str) -> Option<Kernel> {
+        Kernel::ALL.iter().copied().find(|k| k.name().eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+impl std::fmt::Display for Kernel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -346,8 +408,8 @@ fn sparse_times_dense(kernel: Kernel, a: &Compressed, b: &[f64], out: &mut [f64]
 fn panel<const V: usize>(kernel: Kernel, a: &Compressed, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
     match kernel {
         Kernel::Portable => portable_panel::<V>(a, b, out, stride, c0),
-        // SAFETY: `Kernel::Avx2Fma` is only chosen after `is_x86_feature_detected!`
-        // confirmed AVX2 and FMA; `sparse_times_dense` asserted the sizes of
+        // SAFETY: `Kernel::Avx2Fma` is only used after `is_x86_feature_detected!`
+        // confirmed AVX2 and FMA (`Kernel::is_supported`); `sparse_times_dense` asserted the sizes of
         // `b` and `out`, `c0 + 4 V <= stride` by the choice of V, and the
         // indices of a `Compressed` are below `a.cols` by construction.
         #[cfg(target_arch = "x86_64")]
@@ -594,7 +656,8 @@ fn exp_neg_abs(kernel: Kernel, z: &[f64], e: &mut [f64]) {
                 *e = (-z.abs()).exp();
             }
         }
-        // SAFETY: AVX2 and FMA were detected (see `Kernel::detect`).
+        // SAFETY: a kernel reaches here only if the processor runs it (`Kernel::is_supported`,
+        // checked by `Kernel::detect` and `FastCost::with_kernel`).
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2Fma => unsafe { avx2::exp_neg_abs(z, e) },
     }
@@ -608,7 +671,8 @@ fn sigmoid_in_place(kernel: Kernel, z: &mut [f64]) {
                 *z = sigmoid_from(*z, (-z.abs()).exp());
             }
         }
-        // SAFETY: AVX2 and FMA were detected (see `Kernel::detect`).
+        // SAFETY: a kernel reaches here only if the processor runs it (`Kernel::is_supported`,
+        // checked by `Kernel::detect` and `FastCost::with_kernel`).
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2Fma => unsafe { avx2::sigmoid_in_place(z) },
     }
@@ -821,11 +885,7 @@ mod tests {
             b.view_mut(cols, width).assign(&Array2::from_shape_vec((cols, width), pseudo_random(cols * width, 3, 0.0)).unwrap());
             let start = Array2::from_shape_vec((rows, width), pseudo_random(rows * width, 5, 0.0)).unwrap();
             let want = &start + &dense.dot(&b.view(cols, width));
-            let mut kernels = vec![Kernel::Portable];
-            if Kernel::detect() != Kernel::Portable {
-                kernels.push(Kernel::detect());
-            }
-            for kernel in kernels {
+            for kernel in Kernel::available() {
                 let mut out = Padded::zeros(rows, width);
                 out.view_mut(rows, width).assign(&start);
                 let stride = out.stride;
@@ -843,7 +903,7 @@ mod tests {
         let mut z: Vec<f64> = pseudo_random(4000, 13, 0.0).iter().map(|u| u * 20.0).collect();
         z.extend([0.0, -0.0, 1e-300, -1e-300, 0.3465, -0.3466, 36.9, -37.0, 707.9, -708.0, -708.5, 745.2, -745.2, 800.0, -1e10]);
         z.extend([f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, -5e-324, 1.0, 2.0]);
-        for kernel in [Kernel::Portable, Kernel::detect()] {
+        for kernel in Kernel::available() {
             for len in [z.len(), z.len() - 1, 3, 1, 0] {
                 let z = &z[..len];
                 let mut e = vec![0.0; len];

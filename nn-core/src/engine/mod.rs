@@ -19,11 +19,13 @@
 
 mod kernels;
 
+pub use self::kernels::Kernel;
+
 use std::sync::Arc;
 
 use ndarray::{s, Array1, Array2, ArrayView2};
 
-use self::kernels::{Kernel, SparseInput};
+use self::kernels::SparseInput;
 use crate::error::{NnError, Result};
 use crate::lecture::cost::{check_finite, check_problem, nn_cost_function_deep};
 use crate::lecture::network::{unroll, Network};
@@ -40,6 +42,8 @@ pub struct FastCost<'a> {
     sparse: Arc<SparseInput>,
     /// Most threads one evaluation uses (`None`: all the cores).
     threads: Option<usize>,
+    /// The inner loops ([`Kernel::detect`] unless [`Self::with_kernel`] says otherwise).
+    kernel: Kernel,
 }
 
 impl<'a> FastCost<'a> {
@@ -55,6 +59,7 @@ impl<'a> FastCost<'a> {
             lambda,
             sparse: Arc::new(SparseInput::new(data.x().view())),
             threads: None,
+            kernel: Kernel::detect(),
         })
     }
 
@@ -72,6 +77,24 @@ impl<'a> FastCost<'a> {
         self
     }
 
+    /// Runs `kernel`'s inner loops (the numbers are the same to 1e-12; the speed is
+    /// not). An error if this processor cannot run it ([`Kernel::available`]).
+    pub fn with_kernel(mut self, kernel: Kernel) -> Result<FastCost<'a>> {
+        if !kernel.is_supported() {
+            return Err(NnError::InvalidArgument {
+                name: "kernel",
+                reason: format!("this processor cannot run the {kernel} kernel"),
+            });
+        }
+        self.kernel = kernel;
+        Ok(self)
+    }
+
+    /// The kernel this objective runs.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
     /// Fraction of the entries of X that are not exactly zero.
     pub fn density(&self) -> f64 {
         self.sparse.density()
@@ -79,7 +102,7 @@ impl<'a> FastCost<'a> {
 
     /// J and one gradient per Theta for `network` (the numbers of [`nn_cost_function_deep`]).
     pub fn cost_and_gradient(&self, network: &Network) -> Result<(f64, Vec<Array2<f64>>)> {
-        self.cost_and_gradient_with(network, Kernel::detect())
+        self.cost_and_gradient_with(network, self.kernel)
     }
 
     fn cost_and_gradient_with(&self, network: &Network, kernel: Kernel) -> Result<(f64, Vec<Array2<f64>>)> {
@@ -164,11 +187,7 @@ mod tests {
     }
 
     fn kernels() -> Vec<Kernel> {
-        let mut k = vec![Kernel::Portable];
-        if Kernel::detect() != Kernel::Portable {
-            k.push(Kernel::detect());
-        }
-        k
+        Kernel::available()
     }
 
     #[test]
