@@ -3,8 +3,8 @@
 //!
 //! Training evaluates the cost hundreds of times on the same data, so [`FastCost`]
 //! prepares X once: without its zeros (digit images are about half background), in blocks
-//! spread over the processor's cores, with AVX2 kernels where the processor has them
-//! ([`kernels`] explains how). `lecture/cost.rs` is the code to read; this is the code that
+//! spread over the processor's cores, with AVX2 or AVX-512 kernels where the processor has
+//! them ([`Kernel`]; the source of `engine/kernels.rs` explains how). `lecture/cost.rs` is the code to read; this is the code that
 //! makes 50 `fmincg` iterations take a fraction of a second.
 //!
 //! ```
@@ -227,6 +227,32 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn kernels_are_named_chosen_and_give_the_same_numbers() {
+        for &k in Kernel::ALL {
+            assert_eq!(Kernel::from_name(k.name()), Some(k));
+            assert_eq!(Kernel::from_name(&k.name().to_uppercase()), Some(k));
+        }
+        assert_eq!(Kernel::from_name("sse9"), None);
+        assert_eq!(Kernel::available()[0], Kernel::Portable);
+        assert!(Kernel::available().contains(&Kernel::best()) && Kernel::available().contains(&Kernel::detect()));
+        let sizes = [40, 25, 10];
+        let (net, data) = random_problem(&sizes, 300, 0.5, 3);
+        let want = nn_cost_function_deep(&net, data.x(), data.y(), 1.0).unwrap();
+        let fast = FastCost::new(&data, &sizes, 1.0).unwrap();
+        assert_eq!(fast.kernel(), Kernel::detect());
+        for &k in Kernel::ALL {
+            match fast.clone().with_kernel(k) {
+                Ok(f) => {
+                    assert!(k.is_supported());
+                    assert_eq!(f.kernel(), k);
+                    assert_close(k.name(), &f.cost_and_gradient(&net).unwrap(), &want);
+                }
+                Err(e) => assert!(!k.is_supported() && e.to_string().contains(k.name()), "{e}"),
             }
         }
     }
