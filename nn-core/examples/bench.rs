@@ -1,9 +1,14 @@
 //! Speed figures with their baseline measured in the same run: `make bench`.
 //!
 //! ```text
-//! cargo run --release -p nn-core --example bench -- [--rounds N] [--train-rounds N] [--sweep]
-//!     [--no-numpy] [--python PATH] [--json FILE]
+//! cargo run --release -p nn-core --example bench -- [--rounds N] [--per-round N] [--train-rounds N]
+//!     [--threads N] [--sweep] [--no-numpy] [--python PATH] [--json FILE]
 //! ```
+//!
+//! `--threads N` runs every variant on N threads (FastCost, the lecture code's
+//! matrixmultiply, NumPy's OpenBLAS through threadpoolctl); by default each uses all the
+//! cores, as the kit does. On a busy machine `--threads 1` gives steadier ratios: a
+//! multi-threaded evaluation waits for its slowest thread.
 //!
 //! The machine may be busy (other builds, other programs), so absolute times move from run
 //! to run; ratios between figures of the same run move much less. So every figure here
@@ -25,13 +30,14 @@
 //! - `lecture_ms`: the lecture's vectorized Rust, `nn_cost_function` (ndarray, dense).
 //! - `fmincg_50_s`: `train` with the course's settings (50 fmincg iterations, lambda = 1,
 //!   preparation included), against the same training with the lecture's code
-//!   (`Engine::Lecture`).
+//!   (`Engine::Lecture`) and NumPy's: the course's fmincg.m in NumPy from the same start,
+//!   on the NumPy cost + gradient (`fmincg_50_numpy_s`).
 //! - `sweep_8x400_s` (`--sweep`, slow): `compare_lambdas`, 8 lambdas x 400 iterations on
 //!   the training digits, scored on the held-out ones.
 //!
 //! Ratios read "times NumPy": a figure's median over NumPy's median in this run (0.40
-//! times NumPy = 2.5 times as fast). Training has no NumPy counterpart here; its NumPy
-//! figure is an estimate: its number of evaluations times `numpy_ms`, marked as such.
+//! times NumPy = 2.5 times as fast). The lambda study has no NumPy counterpart here; its
+//! NumPy figure is an estimate (its number of evaluations times `numpy_ms`), marked so.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -40,7 +46,8 @@ use std::time::Instant;
 use nn_core::engine::{FastCost, Kernel};
 use nn_core::lecture::network::unroll;
 use nn_core::train::{compare_lambdas, train, Engine, TrainConfig};
-use nn_core::{bundled, nn_cost_function};
+use nn_core::optim::fmincg;
+use nn_core::{bundled, nn_cost_function, Network};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -78,11 +85,14 @@ struct NumPy {
 }
 
 impl NumPy {
-    fn start(python: &str, digits: &str, weights: &str) -> Result<NumPy, Error> {
+    fn start(python: &str, digits: &str, weights: &str, threads: Option<usize>) -> Result<NumPy, Error> {
         let script = bundled::kit_dir().join("tools/numpy_baseline.py");
-        let mut child = Command::new(python)
-            .arg(&script)
-            .args(["--serve", "--digits", digits, "--weights", weights, "--lambda", "1"])
+        let mut command = Command::new(python);
+        command.arg(&script).args(["--serve", "--digits", digits, "--weights", weights, "--lambda", "1"]);
+        if let Some(t) = threads {
+            command.args(["--threads", &t.to_string()]);
+        }
+        let mut child = command
             // OpenBLAS chooses its kernel for this processor (see the module documentation).
             .env_remove("OPENBLAS_CORETYPE")
             .env_remove("OPENBLAS_L2_SIZE")
@@ -122,6 +132,23 @@ impl NumPy {
         let line = self.line()?;
         let rest = line.strip_prefix("times ").ok_or_else(|| format!("NumPy baseline: unexpected line {line:?}"))?;
         Ok(rest.split_whitespace().map(str::parse).collect::<Result<_, _>>()?)
+    }
+
+    /// `iterations` fmincg iterations from `start`: (seconds, evaluations, final cost).
+    fn train(&mut self, iterations: usize, start: &[f64]) -> Result<(f64, usize, f64), Error> {
+        let path = std::env::temp_dir().join(format!("nn-ex4-bench-start-{}.txt", std::process::id()));
+        let text: String = start.iter().map(|v| format!("{v:e}\n")).collect();
+        std::fs::write(&path, text)?;
+        writeln!(self.input, "train {iterations} {}", path.display())?;
+        self.input.flush()?;
+        let line = self.line();
+        let _ = std::fs::remove_file(&path);
+        let line = line?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["trained", secs, evals, cost] => Ok((secs.parse()?, evals.parse()?, cost.parse()?)),
+            _ => Err(format!("NumPy baseline: unexpected line {line:?}").into()),
+        }
     }
 
     /// A field of the `info` JSON object, crudely (no JSON parser in nn-core's dependencies).
@@ -167,12 +194,10 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-/// `(0.40 times NumPy)`, or the ratio to another baseline.
-fn ratio(this: f64, base: Option<f64>, name: &str) -> String {
-    match base {
-        Some(b) if b > 0.0 => format!("({:.2} times {name})", this / b),
-        _ => String::new(),
-    }
+/// "1 thread", "2 threads".
+fn threads_text(n: impl std::fmt::Display) -> String {
+    let n = n.to_string();
+    format!("{n} thread{}", if n == "1" { "" } else { "s" })
 }
 
 /// Command-line options.
@@ -184,6 +209,8 @@ struct Options {
     numpy: bool,
     python: String,
     json: Option<String>,
+    /// Threads for every variant (`None`: each its default, all the cores).
+    threads: Option<usize>,
 }
 
 fn options() -> Result<Options, Error> {
@@ -196,6 +223,7 @@ fn options() -> Result<Options, Error> {
         numpy: true,
         python: std::env::var("NN_BENCH_PYTHON").unwrap_or(default_python),
         json: None,
+        threads: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -208,8 +236,9 @@ fn options() -> Result<Options, Error> {
             "--no-numpy" => o.numpy = false,
             "--python" => o.python = value()?,
             "--json" => o.json = Some(value()?),
+            "--threads" => o.threads = Some(value()?.parse::<usize>()?.max(1)),
             "--help" | "-h" => {
-                println!("usage: bench [--rounds N (20)] [--per-round N (3)] [--train-rounds N (3)] [--sweep] [--no-numpy] [--python PATH] [--json FILE]");
+                println!("usage: bench [--rounds N (20)] [--per-round N (3)] [--train-rounds N (3)] [--threads N] [--sweep] [--no-numpy] [--python PATH] [--json FILE]");
                 std::process::exit(0);
             }
             _ => return Err(format!("unknown argument {a:?} (try --help)").into()),
@@ -229,6 +258,10 @@ fn max_diff(a: &[f64], b: &[f64]) -> f64 {
 
 fn main() -> Result<(), Error> {
     let o = options()?;
+    if let Some(t) = o.threads {
+        // Read once, at matrixmultiply's first product (none has run yet).
+        std::env::set_var("MATMUL_NUM_THREADS", t.to_string());
+    }
     let mut json: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, v: String| json.push((k.to_string(), v));
 
@@ -238,6 +271,7 @@ fn main() -> Result<(), Error> {
     let (digits_path, weights_path) = (bundled::digits_path(), bundled::weights_path());
     let cpu = cpu_model();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = o.threads.unwrap_or(cores);
     let kernel = Kernel::detect();
     println!("cpu: {cpu} ({cores} cores available to this process)");
     println!(
@@ -246,18 +280,19 @@ fn main() -> Result<(), Error> {
         std::env::var("NN_CORE_KERNEL").map(|v| format!("; NN_CORE_KERNEL={v}")).unwrap_or_default()
     );
     println!(
-        "threads: FastCost {cores}, lecture code (matrixmultiply) {}",
+        "threads: FastCost {threads}, lecture code (matrixmultiply) {}",
         std::env::var("MATMUL_NUM_THREADS").map(|v| format!("MATMUL_NUM_THREADS={v}")).unwrap_or_else(|_| "one per physical core".into())
     );
     println!("data: {} ({} x {}), network: {} {:?}, lambda 1", bundled::kit_path(&digits_path), data.len(), data.num_features(), bundled::kit_path(&weights_path), sizes);
     println!("load_average_before: {}", load_average());
     put("cpu", format!("{cpu:?}"));
     put("cores", cores.to_string());
+    put("threads", threads.to_string());
     put("kernel", format!("{:?}", kernel.name()));
 
     // The NumPy baseline: started first, checked against the kit's numbers.
     let mut numpy = if o.numpy {
-        let np = NumPy::start(&o.python, &digits_path.display().to_string(), &weights_path.display().to_string()).map_err(|e| {
+        let np = NumPy::start(&o.python, &digits_path.display().to_string(), &weights_path.display().to_string(), o.threads).map_err(|e| {
             format!("{e}\n(the NumPy baseline needs the kit's .venv: run `make setup`, or pass --python PATH, or --no-numpy)")
         })?;
         let inherited: Vec<String> = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
@@ -265,12 +300,12 @@ fn main() -> Result<(), Error> {
             .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v}")))
             .collect();
         println!(
-            "numpy: NumPy {}, {} {} kernel {} on {} threads ({}){}",
+            "numpy: NumPy {}, {} {} kernel {} on {} ({}){}",
             np.field("numpy"),
             np.field("blas"),
             np.field("blas_version"),
             np.field("blas_kernel"),
-            np.field("blas_threads"),
+            threads_text(np.field("blas_threads")),
             np.field("blas_threading_layer"),
             if inherited.is_empty() {
                 String::new()
@@ -285,7 +320,7 @@ fn main() -> Result<(), Error> {
     };
 
     // The same numbers from the three codes.
-    let fast = FastCost::new(&data, &sizes, 1.0)?;
+    let fast = FastCost::new(&data, &sizes, 1.0)?.with_threads(threads);
     let (j_fast, g_fast) = fast.cost_and_gradient(&net)?;
     let (j_lecture, g1, g2) = nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), 1.0)?;
     let (g_fast, g_lecture) = (unroll(&g_fast).to_vec(), unroll(&[g1, g2]).to_vec());
@@ -368,48 +403,83 @@ fn main() -> Result<(), Error> {
         println!("numpy_ms: {med:.3} (min {min:.3})  (the baseline)");
         put("numpy_ms", format!("{{\"median\": {med:.4}, \"min\": {min:.4}, \"samples\": {}}}", s[n_rust].n));
     }
-    let np_ms = np.map(|b| s[b].median * 1e3);
 
-    // Training: the course's run, fast engine against the lecture's code, interleaved.
+    // Training: the course's run (50 fmincg iterations, lambda 1, the same random start)
+    // with FastCost, with the lecture's code, and NumPy's fmincg, in rotating order.
     let config = TrainConfig::new(&sizes).iterations(50).lambda(1.0).seed(0);
     let lecture_config = config.clone().engine(Engine::Lecture);
-    let (mut fast_s, mut lecture_s) = (Vec::new(), Vec::new());
-    let mut evals = 0;
+    let start_params = Network::random(&sizes, config.init, config.seed)?.unroll();
+    let mut train_s: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    let (mut evals, mut final_cost) = ([0usize; 3], [f64::NAN; 3]);
+    let variants = if numpy.is_some() { 3 } else { 2 };
     for round in 0..o.train_rounds {
-        let mut run_fast = || -> Result<(), Error> {
+        for i in 0..variants {
+            let v = (i + round) % variants;
             let t = Instant::now();
-            let trained = train(&config, &data)?;
-            fast_s.push(t.elapsed().as_secs_f64());
-            evals = trained.history.evaluations;
-            Ok(())
-        };
-        let mut run_lecture = || -> Result<(), Error> {
-            lecture_s.push(seconds(|| drop(train(&lecture_config, &data).unwrap())));
-            Ok(())
-        };
-        if round % 2 == 0 {
-            run_fast()?;
-            run_lecture()?;
-        } else {
-            run_lecture()?;
-            run_fast()?;
+            let (e, c) = match v {
+                0 => match o.threads {
+                    None => {
+                        let h = train(&config, &data)?.history;
+                        (h.evaluations, h.final_cost())
+                    }
+                    // What `train` does, with the objective on `threads` threads.
+                    Some(threads) => {
+                        let h = fmincg(FastCost::new(&data, &sizes, 1.0)?.with_threads(threads), start_params.clone(), 50, |_, _| {})?.1;
+                        (h.evaluations, h.final_cost())
+                    }
+                },
+                1 => {
+                    let h = train(&lecture_config, &data)?.history;
+                    (h.evaluations, h.final_cost())
+                }
+                _ => {
+                    let (secs, e, c) = numpy.as_mut().expect("numpy").train(50, start_params.as_slice().expect("contiguous"))?;
+                    train_s[2].push(secs); // timed inside Python
+                    (e, c)
+                }
+            };
+            if v < 2 {
+                train_s[v].push(t.elapsed().as_secs_f64());
+            }
+            (evals[v], final_cost[v]) = (e, c);
         }
     }
-    let (tf, tl) = (stats(&fast_s), stats(&lecture_s));
-    println!("-- training: {} rounds, each `train` (fast) and `train` with Engine::Lecture, alternating", o.train_rounds);
-    let numpy_estimate = np_ms.map(|np| evals as f64 * np / 1e3);
+    let ts: Vec<Option<Stats>> = train_s.iter().map(|v| (!v.is_empty()).then(|| stats(v))).collect();
+    let (tf, tl) = (ts[0].expect("fast"), ts[1].expect("lecture"));
+    let tn = ts[2];
     println!(
-        "fmincg_50_s: {:.3} (min {:.3}) ({:.2} times the lecture engine){}",
-        tf.median,
-        tf.min,
-        tf.median / tl.median,
-        numpy_estimate.map(|e| format!(" ({:.2} times NumPy, estimated as {evals} evaluations x numpy_ms = {e:.3} s)", tf.median / e)).unwrap_or_default()
+        "-- training: {} rounds of `train` (FastCost{}), `train` with Engine::Lecture{}, in rotating order; seconds, median and min",
+        o.train_rounds,
+        o.threads.map(|t| format!(" on {}", threads_text(t))).unwrap_or_default(),
+        if tn.is_some() { " and NumPy's fmincg (tools/numpy_baseline.py)" } else { "" }
     );
-    println!("fmincg_50_lecture_s: {:.3} (min {:.3}) {}", tl.median, tl.min, ratio(tl.median, numpy_estimate, "NumPy (estimated)"));
-    println!("fmincg_50_evaluations: {evals} ({:.3} ms each {})", tf.median * 1e3 / evals as f64, ratio(tf.median * 1e3 / evals as f64, np_ms, "numpy_ms"));
-    put("fmincg_50_s", format!("{{\"median\": {:.4}, \"min\": {:.4}, \"samples\": {}}}", tf.median, tf.min, tf.n));
-    put("fmincg_50_lecture_s", format!("{{\"median\": {:.4}, \"min\": {:.4}, \"samples\": {}}}", tl.median, tl.min, tl.n));
-    put("fmincg_50_evaluations", evals.to_string());
+    let vs = |st: Stats| -> String {
+        let mut text = String::new();
+        if let Some(n) = tn {
+            text += &format!("  ({:.2} times NumPy; min {:.2})", st.median / n.median, st.min / n.min);
+        }
+        text
+    };
+    println!("fmincg_50_s: {:.3} (min {:.3}){}  ({:.2} times the lecture engine)", tf.median, tf.min, vs(tf), tf.median / tl.median);
+    println!("fmincg_50_lecture_s: {:.3} (min {:.3}){}", tl.median, tl.min, vs(tl));
+    if let Some(n) = tn {
+        println!("fmincg_50_numpy_s: {:.3} (min {:.3})  (the baseline)", n.median, n.min);
+    }
+    println!(
+        "fmincg_50_evaluations: {} (lecture engine {}{}); final cost {:.10} (lecture engine {:.10}{})",
+        evals[0],
+        evals[1],
+        if tn.is_some() { format!(", NumPy {}", evals[2]) } else { String::new() },
+        final_cost[0],
+        final_cost[1],
+        if tn.is_some() { format!(", NumPy {:.10}", final_cost[2]) } else { String::new() }
+    );
+    for (name, st) in [("fmincg_50_s", Some(tf)), ("fmincg_50_lecture_s", Some(tl)), ("fmincg_50_numpy_s", tn)] {
+        if let Some(st) = st {
+            put(name, format!("{{\"median\": {:.4}, \"min\": {:.4}, \"samples\": {}}}", st.median, st.min, st.n));
+        }
+    }
+    put("fmincg_50_evaluations", evals[0].to_string());
 
     if o.sweep {
         let held_out = bundled::digits_test()?;
@@ -429,7 +499,7 @@ fn main() -> Result<(), Error> {
         println!(
             "sweep_8x400_s: {secs:.3} ({evals} evaluations, {:.3} ms each){}",
             secs * 1e3 / evals as f64,
-            estimate.map(|e| format!(" ({:.2} times NumPy, estimated as {evals} evaluations x numpy_ms {:.3} measured right after = {e:.1} s)", secs / e, np_after.unwrap())).unwrap_or_default()
+            estimate.map(|e| format!(" ({:.2} times NumPy, estimated: {evals} evaluations x numpy_ms {:.3} measured right after = {e:.1} s)", secs / e, np_after.unwrap())).unwrap_or_default()
         );
         put("sweep_8x400_s", format!("{secs:.4}"));
         put("sweep_8x400_evaluations", evals.to_string());
