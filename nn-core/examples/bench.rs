@@ -284,7 +284,14 @@ fn main() -> Result<(), Error> {
         std::env::var("MATMUL_NUM_THREADS").map(|v| format!("MATMUL_NUM_THREADS={v}")).unwrap_or_else(|_| "one per physical core".into())
     );
     println!("data: {} ({} x {}), network: {} {:?}, lambda 1", bundled::kit_path(&digits_path), data.len(), data.num_features(), bundled::kit_path(&weights_path), sizes);
-    println!("load_average_before: {}", load_average());
+    let load = load_average();
+    println!("load_average_before: {load}");
+    if load.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > cores as f64) && o.threads.is_none() {
+        println!(
+            "warning: the machine is busy (load {} on {cores} cores): a multi-threaded evaluation waits for its slowest thread, so medians on all cores swing widely; `--threads 1` gives steadier ratios",
+            load.split_whitespace().next().unwrap_or("?")
+        );
+    }
     put("cpu", format!("{cpu:?}"));
     put("cores", cores.to_string());
     put("threads", threads.to_string());
@@ -480,6 +487,7 @@ fn main() -> Result<(), Error> {
         }
     }
     put("fmincg_50_evaluations", evals[0].to_string());
+    let (evals_fast, evals_numpy) = (evals[0], evals[2]);
 
     if o.sweep {
         let held_out = bundled::digits_test()?;
@@ -489,17 +497,25 @@ fn main() -> Result<(), Error> {
         let study = compare_lambdas(&sweep_config, &data, &held_out, &lambdas)?;
         let secs = t.elapsed().as_secs_f64();
         let evals: usize = study.results.iter().map(|r| r.trained.history.evaluations).sum();
-        // NumPy again right after, so that the estimate sees the same load.
-        let np_after = match numpy.as_mut() {
-            Some(np) => Some(stats(&np.time(o.per_round * 5)?).median * 1e3),
-            None => None,
-        };
-        let estimate = np_after.map(|np| evals as f64 * np / 1e3);
-        println!("-- lambda study: compare_lambdas, 8 lambdas x 400 iterations, one run");
+        // Per evaluation against the training section's figures (same run): NumPy's
+        // fmincg (an estimate: NumPy has no lambda study here) and FastCost's own fmincg.
+        let per_eval = secs / evals as f64;
+        let fast_per_eval = tf.median / evals_fast as f64;
+        println!("-- lambda study: compare_lambdas, 8 lambdas x 400 iterations, one run (one training per core, X prepared once)");
         println!(
-            "sweep_8x400_s: {secs:.3} ({evals} evaluations, {:.3} ms each){}",
-            secs * 1e3 / evals as f64,
-            estimate.map(|e| format!(" ({:.2} times NumPy, estimated: {evals} evaluations x numpy_ms {:.3} measured right after = {e:.1} s)", secs / e, np_after.unwrap())).unwrap_or_default()
+            "sweep_8x400_s: {secs:.3} ({evals} evaluations, {:.3} ms each){}  ({:.2} times fmincg_50_s per evaluation)",
+            per_eval * 1e3,
+            tn.map(|n| {
+                let numpy_per_eval = n.median / evals_numpy as f64;
+                format!(
+                    "  ({:.2} times NumPy, estimated: {evals} evaluations x {:.3} ms, fmincg_50_numpy_s per evaluation, = {:.1} s)",
+                    per_eval / numpy_per_eval,
+                    numpy_per_eval * 1e3,
+                    evals as f64 * numpy_per_eval
+                )
+            })
+            .unwrap_or_default(),
+            per_eval / fast_per_eval
         );
         put("sweep_8x400_s", format!("{secs:.4}"));
         put("sweep_8x400_evaluations", evals.to_string());
