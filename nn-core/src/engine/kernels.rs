@@ -654,11 +654,47 @@ mod avx512 {
         tail: [__m256d; T],
     }
 
+    /// All 8 lanes. The 8-wide loads and stores are masked ones with every lane on,
+    /// which the compiler turns into plain unaligned loads and stores: `_mm512_loadu_pd`
+    /// itself is a `read_unaligned`, whose precondition checks run on every load in a
+    /// build with debug assertions (a plain evcxr kernel's; see `avx2::panel`). The rows
+    /// start on 32-byte boundaries, so the 4-wide tail uses aligned loads.
+    const ALL: __mmask8 = 0xff;
+
     impl<const V: usize, const T: usize> Acc<V, T> {
         #[inline]
         #[target_feature(enable = "avx512f,avx2,fma")]
         fn zero() -> Self {
             Acc { wide: [_mm512_setzero_pd(); V], tail: [_mm256_setzero_pd(); T] }
+        }
+
+        /// Loads the row at `p` (8 V + 4 T doubles, `p` on a 32-byte boundary).
+        #[inline]
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        unsafe fn load(p: *const f64) -> Self {
+            let mut acc = Acc::zero();
+            for (j, w) in acc.wide.iter_mut().enumerate() {
+                // SAFETY (all three functions): the caller keeps p..p + 8 V + 4 T in
+                // bounds, with p (and so p + 8 V) on a 32-byte boundary.
+                *w = unsafe { _mm512_maskz_loadu_pd(ALL, p.wrapping_add(8 * j)) };
+            }
+            for t in acc.tail.iter_mut() {
+                *t = unsafe { _mm256_load_pd(p.wrapping_add(8 * V)) };
+            }
+            acc
+        }
+
+        /// `self += value * row at p`.
+        #[inline]
+        #[target_feature(enable = "avx512f,avx2,fma")]
+        unsafe fn fma(&mut self, value: f64, p: *const f64) {
+            let v = _mm512_set1_pd(value);
+            for (j, w) in self.wide.iter_mut().enumerate() {
+                *w = _mm512_fmadd_pd(v, unsafe { _mm512_maskz_loadu_pd(ALL, p.wrapping_add(8 * j)) }, *w);
+            }
+            for t in self.tail.iter_mut() {
+                *t = _mm256_fmadd_pd(_mm512_castpd512_pd256(v), unsafe { _mm256_load_pd(p.wrapping_add(8 * V)) }, *t);
+            }
         }
 
         /// `self += other`.
@@ -673,42 +709,14 @@ mod avx512 {
             }
         }
 
-        /// Loads the row at `p` (8 V + 4 T doubles, unaligned allowed).
-        #[inline]
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        unsafe fn load(p: *const f64) -> Self {
-            let mut acc = Acc::zero();
-            for (j, w) in acc.wide.iter_mut().enumerate() {
-                // SAFETY (all three functions): the caller keeps p..p + 8 V + 4 T in bounds.
-                *w = unsafe { _mm512_loadu_pd(p.wrapping_add(8 * j)) };
-            }
-            for t in acc.tail.iter_mut() {
-                *t = unsafe { _mm256_loadu_pd(p.wrapping_add(8 * V)) };
-            }
-            acc
-        }
-
-        /// `self += value * row at p`.
-        #[inline]
-        #[target_feature(enable = "avx512f,avx2,fma")]
-        unsafe fn fma(&mut self, value: f64, p: *const f64) {
-            let v = _mm512_set1_pd(value);
-            for (j, w) in self.wide.iter_mut().enumerate() {
-                *w = _mm512_fmadd_pd(v, unsafe { _mm512_loadu_pd(p.wrapping_add(8 * j)) }, *w);
-            }
-            for t in self.tail.iter_mut() {
-                *t = _mm256_fmadd_pd(_mm512_castpd512_pd256(v), unsafe { _mm256_loadu_pd(p.wrapping_add(8 * V)) }, *t);
-            }
-        }
-
         #[inline]
         #[target_feature(enable = "avx512f,avx2,fma")]
         unsafe fn store(&self, p: *mut f64) {
             for (j, w) in self.wide.iter().enumerate() {
-                unsafe { _mm512_storeu_pd(p.wrapping_add(8 * j), *w) };
+                unsafe { _mm512_mask_storeu_pd(p.wrapping_add(8 * j), ALL, *w) };
             }
             for t in self.tail.iter() {
-                unsafe { _mm256_storeu_pd(p.wrapping_add(8 * V), *t) };
+                unsafe { _mm256_store_pd(p.wrapping_add(8 * V), *t) };
             }
         }
     }
@@ -739,21 +747,15 @@ mod avx512 {
             // b in bounds, every r < a.rows() the row of out.
             let (p0, p1) = (bounds[0] as usize, bounds[1] as usize);
             let out_row = out.wrapping_add(r * stride + c0);
-            let mut even = unsafe { Acc::<V, T>::load(out_row) };
-            let (mut indices, mut values) = (a.index[p0..p1].chunks_exact(2), a.value[p0..p1].chunks_exact(2));
-            if indices.len() > 0 {
-                let mut odd = Acc::<V, T>::zero();
-                for (i, v) in (&mut indices).zip(&mut values) {
-                    unsafe {
-                        even.fma(v[0], row(i[0]));
-                        odd.fma(v[1], row(i[1]));
-                    }
-                }
-                even.add(&odd);
-            }
-            if let (Some(&i), Some(&v)) = (indices.remainder().first(), values.remainder().first()) {
+            let (mut even, mut odd) = (unsafe { Acc::<V, T>::load(out_row) }, Acc::<V, T>::zero());
+            // Plain slice iterators (no checks in a debug-assertions build, see above).
+            let mut nonzeros = a.index[p0..p1].iter().zip(&a.value[p0..p1]);
+            while let Some((&i, &v)) = nonzeros.next() {
                 unsafe { even.fma(v, row(i)) };
+                let Some((&i, &v)) = nonzeros.next() else { break };
+                unsafe { odd.fma(v, row(i)) };
             }
+            even.add(&odd);
             unsafe { even.store(out_row) };
         }
     }
