@@ -181,11 +181,29 @@ impl Drop for NumPy {
     }
 }
 
+/// The processor as /proc/cpuinfo names it, with its family/model (a virtual machine may
+/// show only "AMD EPYC") and the SIMD extensions that matter here.
 fn cpu_model() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_string()))
-        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+    let Ok(info) = std::fs::read_to_string("/proc/cpuinfo") else {
+        return std::env::consts::ARCH.to_string();
+    };
+    let field = |name: &str| {
+        info.lines()
+            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == name))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let flags = field("flags");
+    let simd: Vec<&str> = ["avx2", "fma", "avx512f"].into_iter().filter(|f| flags.split_whitespace().any(|g| g == *f)).collect();
+    format!(
+        "{} (family {}, model {}, stepping {}; {})",
+        field("model name"),
+        field("cpu family"),
+        field("model"),
+        field("stepping"),
+        if simd.is_empty() { "no AVX2".to_string() } else { simd.join(" ") }
+    )
 }
 
 fn load_average() -> String {
