@@ -274,7 +274,14 @@ fn max_diff(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).fold(0.0f64, |w, (x, y)| w.max((x - y).abs()))
 }
 
-fn main() -> Result<(), Error> {
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Error> {
     let o = options()?;
     if let Some(t) = o.threads {
         // Read once, at matrixmultiply's first product (none has run yet).

@@ -62,10 +62,11 @@ const LANES: usize = 4;
 /// Which inner loop runs the sparse products and the exponentials.
 ///
 /// [`Kernel::detect`] picks the fastest one the processor has; the environment variable
-/// `NN_CORE_KERNEL` (`portable`, `avx2`, `avx512`) overrides that choice (a kernel the processor
-/// lacks is refused: the portable one runs). Every kernel gives the lecture's numbers
-/// (tested to 1e-12); only the speed differs. [`super::FastCost::with_kernel`] picks one
-/// for one objective (what `make bench` uses to compare them in the same run).
+/// `NN_CORE_KERNEL` (`portable`, `avx2`, `avx512`) overrides that choice (a kernel the
+/// processor lacks is refused with a message on stderr, and the fastest one it has runs).
+/// Every kernel gives the lecture's numbers (tested to 1e-12); only the speed differs.
+/// [`super::FastCost::with_kernel`] picks one for one objective (what `make bench` uses to
+/// compare them in the same run).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Kernel {
     /// Plain Rust, any processor.
@@ -90,11 +91,12 @@ impl Kernel {
                 Some(Some(k)) if k.is_supported() => k,
                 Some(_) => {
                     eprintln!(
-                        "nn-core: NN_CORE_KERNEL={:?} is not a kernel this processor runs (available: {}); using the portable one",
+                        "nn-core: NN_CORE_KERNEL={:?} is not a kernel this processor runs (available: {}); using {}",
                         forced.unwrap_or_default(),
-                        Kernel::available().iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")
+                        Kernel::available().iter().map(|k| k.name()).collect::<Vec<_>>().join(", "),
+                        Kernel::best()
                     );
-                    Kernel::Portable
+                    Kernel::best()
                 }
                 None => Kernel::best(),
             }
