@@ -497,19 +497,38 @@ mod avx2 {
             // `out + r * stride + c0 + 4 j` inside out's a.rows() rows.
             let (p0, p1) = (bounds[0] as usize, bounds[1] as usize);
             let out_row = out.wrapping_add(r * stride + c0);
-            let mut acc = [_mm256_setzero_pd(); V];
-            for (j, acc) in acc.iter_mut().enumerate() {
+            // The even nonzeros go to `even`, the odd ones to `odd`, added at the end: a
+            // fused multiply-add takes 4 cycles before its sum can take the next one, and
+            // two independent sums hide part of that wait (about 4% faster on Zen 4; the
+            // course's 25 hidden units take V = 7: 14 sums and 2 broadcasts, 16 registers;
+            // V = 8 keeps one set, two would not fit).
+            let mut even = [_mm256_setzero_pd(); V];
+            let mut odd = [_mm256_setzero_pd(); V];
+            for (j, acc) in even.iter_mut().enumerate() {
                 *acc = _mm256_load_pd(out_row.wrapping_add(LANES * j));
             }
-            for (&index, &value) in a.index[p0..p1].iter().zip(&a.value[p0..p1]) {
+            let step = |acc: &mut [__m256d; V], index: u8, value: f64| {
                 let v = _mm256_set1_pd(value);
                 let b_row = b.wrapping_add(index as usize * stride + c0);
                 for (j, acc) in acc.iter_mut().enumerate() {
                     *acc = _mm256_fmadd_pd(v, _mm256_load_pd(b_row.wrapping_add(LANES * j)), *acc);
                 }
+            };
+            let mut nonzeros = a.index[p0..p1].iter().zip(&a.value[p0..p1]);
+            if V <= 7 {
+                while let Some((&index, &value)) = nonzeros.next() {
+                    step(&mut even, index, value);
+                    let Some((&index, &value)) = nonzeros.next() else { break };
+                    step(&mut odd, index, value);
+                }
+            } else {
+                // 8 vectors: two sets would not fit in the registers.
+                for (&index, &value) in nonzeros {
+                    step(&mut even, index, value);
+                }
             }
-            for (j, acc) in acc.iter().enumerate() {
-                _mm256_store_pd(out_row.wrapping_add(LANES * j), *acc);
+            for (j, (e, o)) in even.iter().zip(&odd).enumerate() {
+                _mm256_store_pd(out_row.wrapping_add(LANES * j), _mm256_add_pd(*e, *o));
             }
         }
     }
