@@ -212,6 +212,21 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
+/// `text` as a JSON string.
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// "1 thread", "2 threads".
 fn threads_text(n: impl std::fmt::Display) -> String {
     let n = n.to_string();
@@ -317,10 +332,10 @@ fn run() -> Result<(), Error> {
             load.split_whitespace().next().unwrap_or("?")
         );
     }
-    put("cpu", format!("{cpu:?}"));
+    put("cpu", json_string(&cpu));
     put("cores", cores.to_string());
     put("threads", threads.to_string());
-    put("kernel", format!("{:?}", kernel.name()));
+    put("kernel", json_string(kernel.name()));
 
     // The NumPy baseline: started first, checked against the kit's numbers.
     let mut numpy = if o.numpy {
