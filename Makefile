@@ -3,6 +3,8 @@ SHELL := /bin/bash
 VENV  ?= .venv
 PY    ?= $(VENV)/bin/python
 CARGO ?= cargo
+# extra arguments for the benchmark, e.g. make bench BENCH_ARGS="--sweep"
+BENCH_ARGS ?=
 # extra arguments for the notebook runner, e.g. make notebook-test NB_ARGS="--timeout 1200"
 NB_ARGS ?=
 # the notebook runs of `make test`: the project's notebooks (tests/notebooks/expect/*.json
@@ -21,7 +23,7 @@ help:
 	@echo "make notebook-test  only the notebooks (headless, checked against tests/notebooks/expect)"
 	@echo "make notebook-outputs  run the walkthrough notebooks and store their outputs in them"
 	@echo "make ex4            the whole exercise in the terminal"
-	@echo "make bench          speed figures"
+	@echo "make bench          speed figures, each against NumPy measured in the same run (BENCH_ARGS=--sweep: + lambda study)"
 	@echo "make clean-notebook-builds  remove build folders of killed notebook kernels (.evcxr/.tmp*)"
 
 setup:
@@ -51,8 +53,10 @@ notebook-outputs: setup
 clean-notebook-builds:
 	rm -rf .evcxr/.tmp*
 
-bench:
-	$(CARGO) run --release -p nn-core --example bench
+# the NumPy baseline runs from .venv (setup), interleaved with the Rust figures; more options:
+# make bench BENCH_ARGS="--sweep --rounds 40 --json out/bench.json" (see nn-core/examples/bench.rs)
+bench: setup
+	$(CARGO) run --release -p nn-core --example bench -- $(BENCH_ARGS)
 
 ex4:
 	$(CARGO) run --release -p nn-core --example ex4

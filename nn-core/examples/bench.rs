@@ -1,78 +1,209 @@
-//! Speed figures, printed as `name: value` lines.
+//! Speed figures with their baseline measured in the same run: `make bench`.
 //!
 //! ```text
-//! cargo run --release -p nn-core --example bench [-- --data FILE] [--sweep] [--crossover]
+//! cargo run --release -p nn-core --example bench -- [--rounds N] [--per-round N] [--train-rounds N]
+//!     [--threads N] [--sweep] [--no-numpy] [--python PATH] [--json FILE]
 //! ```
 //!
-//! - `cost_grad_ms`: median time of one cost + gradient evaluation of the
-//!   400-25-10 network on the 5000 x 400 digits, as training runs it: the
-//!   objective prepared once per run (`CostFunction::prepare`: X without its
-//!   zeros, blocks of examples on every core, AVX2 kernels). The one-time
-//!   preparation is `prepare_ms`.
-//! - Baselines measured in the same run, interleaved with it (the machine may
-//!   be busy, so every figure is a median over rounds that alternate between
-//!   the variants, and each ratio compares figures of the same run):
-//!   `cost_grad_dense_ms` is `cost_and_gradient` (vectorized, dense, the
-//!   readable version in cost.rs and the previous training path);
-//!   `cost_grad_naive_ms` a textbook version that builds [1 X] and [1 a2]
-//!   every call (what a direct port of the course's code does);
-//!   `cost_grad_loop_ms` the course's per-example loop.
-//! - `fmincg_50_s`: median time of 50 fmincg iterations with lambda = 1 from
-//!   the same start, with the prepared objective (preparation included, as in
-//!   `train`), and `fmincg_50_dense_s` with the previous dense objective.
-//! - `--sweep`: notebook 04's sweep (8 lambdas x 100 iterations) with
-//!   `lambda_sweep` against the same trainings two at a time on all cores each.
-//! - `--crossover`: sparse vs dense evaluation on copies of X with more and
-//!   more of its zeros filled in, which is how `SPARSE_MAX_DENSITY` was chosen
-//!   (there is no crossover: the sparse engine wins even at density 1.0).
+//! `--threads N` runs every variant on N threads (FastCost, the lecture code's
+//! matrixmultiply, NumPy's OpenBLAS through threadpoolctl); by default each uses all the
+//! cores, as the kit does. On a busy machine `--threads 1` gives steadier ratios: a
+//! multi-threaded evaluation waits for its slowest thread.
+//!
+//! The machine may be busy (other builds, other programs), so absolute times move from run
+//! to run; ratios between figures of the same run move much less. So every figure here
+//! comes with its baseline, measured in the same run, in rounds that alternate between the
+//! variants (a change of load hits them alike), and each figure is the median and the
+//! minimum over its samples.
+//!
+//! - `numpy_ms`: the baseline, the seeds' vectorized NumPy cost + gradient
+//!   (`tools/numpy_baseline.py`), run in a Python process this program starts from the
+//!   kit's `.venv` (`make setup`) and drives over a pipe, so its rounds interleave with the
+//!   Rust ones. OpenBLAS picks its own kernel there (`OPENBLAS_CORETYPE` and
+//!   `OPENBLAS_L2_SIZE` are removed from that one process's environment); the kernel and
+//!   thread count are printed, as threadpoolctl reports them. Its J must equal the
+//!   kit's to 1e-9 (and its gradient too), or the run fails.
+//! - `cost_grad_ms`: one cost + gradient of the 400-25-10 network on the 5000 x 400
+//!   digits with [`FastCost`], as training runs it (X prepared once), with the kernel
+//!   `Kernel::detect` picks (`NN_CORE_KERNEL` may force one); `cost_grad_<kernel>_ms`
+//!   the same with each other kernel the processor runs (A/B in the same run).
+//! - `lecture_ms`: the lecture's vectorized Rust, `nn_cost_function` (ndarray, dense).
+//! - `fmincg_50_s`: `train` with the course's settings (50 fmincg iterations, lambda = 1,
+//!   preparation included), against the same training with the lecture's code
+//!   (`Engine::Lecture`) and NumPy's: the course's fmincg.m in NumPy from the same start,
+//!   on the NumPy cost + gradient (`fmincg_50_numpy_s`).
+//! - `sweep_8x400_s` (`--sweep`, slow): `compare_lambdas`, 8 lambdas x 400 iterations on
+//!   the training digits, scored on the held-out ones.
+//!
+//! Ratios read "times NumPy": a figure's median over NumPy's median in this run (0.40
+//! times NumPy = 2.5 times as fast). The lambda study has no NumPy counterpart here; its
+//! NumPy figure is an estimate (its number of evaluations times `numpy_ms`), marked so.
 
-use std::time::{Duration, Instant};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::Instant;
 
-use ndarray::{s, Array2};
-use nn_core::cost::{cost_and_gradient, nn_cost_function_loop, CostFunction, PreparedCostFunction, SPARSE_MAX_DENSITY};
+use nn_core::engine::{FastCost, Kernel};
+use nn_core::lecture::network::unroll;
+use nn_core::train::{compare_lambdas, train, Engine, TrainConfig};
 use nn_core::optim::fmincg;
-use nn_core::{sigmoid, Dataset, Init, Network};
+use nn_core::{bundled, nn_cost_function, Network};
 
-/// Median and minimum of some durations.
-fn stats(mut v: Vec<Duration>) -> (Duration, Duration) {
-    v.sort();
-    (v[v.len() / 2], v[0])
+type Error = Box<dyn std::error::Error>;
+
+/// Median and minimum of some samples (in seconds).
+#[derive(Clone, Copy, Debug)]
+struct Stats {
+    median: f64,
+    min: f64,
+    n: usize,
 }
 
-/// Times each closure `rounds` times, alternating between them so that a
-/// change of machine load hits every variant alike. Returns (median, min) each.
-fn time_interleaved(rounds: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<(Duration, Duration)> {
-    for f in fs.iter_mut() {
-        f(); // warm-up
-    }
-    let mut samples = vec![Vec::with_capacity(rounds); fs.len()];
-    for _ in 0..rounds {
-        for (f, out) in fs.iter_mut().zip(&mut samples) {
-            let t = Instant::now();
-            f();
-            out.push(t.elapsed());
+fn stats(v: &[f64]) -> Stats {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    let n = v.len();
+    let median = if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) };
+    Stats { median, min: v[0], n }
+}
+
+fn seconds(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64()
+}
+
+/// The NumPy baseline: a Python process speaking `tools/numpy_baseline.py --serve`.
+struct NumPy {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+    /// The `info` line: a JSON object (printed as it is).
+    info: String,
+    cost: f64,
+    grad: Vec<f64>,
+}
+
+impl NumPy {
+    fn start(python: &str, digits: &str, weights: &str, threads: Option<usize>) -> Result<NumPy, Error> {
+        let script = bundled::kit_dir().join("tools/numpy_baseline.py");
+        let mut command = Command::new(python);
+        command.arg(&script).args(["--serve", "--digits", digits, "--weights", weights, "--lambda", "1"]);
+        if let Some(t) = threads {
+            command.args(["--threads", &t.to_string()]);
+        }
+        let mut child = command
+            // OpenBLAS chooses its kernel for this processor (see the module documentation).
+            .env_remove("OPENBLAS_CORETYPE")
+            .env_remove("OPENBLAS_L2_SIZE")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("cannot start {python} {}: {e}", script.display()))?;
+        let input = child.stdin.take().expect("piped");
+        let output = BufReader::new(child.stdout.take().expect("piped"));
+        let mut numpy = NumPy { child, input, output, info: String::new(), cost: f64::NAN, grad: Vec::new() };
+        loop {
+            let line = numpy.line()?;
+            let (word, rest) = line.split_once(' ').unwrap_or((line.as_str(), ""));
+            match word {
+                "info" => numpy.info = rest.to_string(),
+                "cost" => numpy.cost = rest.trim().parse()?,
+                "grad" => numpy.grad = rest.split_whitespace().map(str::parse).collect::<Result<_, _>>()?,
+                "ready" => return Ok(numpy),
+                _ => return Err(format!("NumPy baseline: unexpected line {line:?}").into()),
+            }
         }
     }
-    samples.into_iter().map(stats).collect()
+
+    fn line(&mut self) -> Result<String, Error> {
+        let mut line = String::new();
+        if self.output.read_line(&mut line)? == 0 {
+            return Err("the NumPy baseline process ended early (its error is above)".into());
+        }
+        Ok(line.trim_end().to_string())
+    }
+
+    /// Seconds of each of `n` evaluations (timed inside Python, without the pipe).
+    fn time(&mut self, n: usize) -> Result<Vec<f64>, Error> {
+        writeln!(self.input, "time {n}")?;
+        self.input.flush()?;
+        let line = self.line()?;
+        let rest = line.strip_prefix("times ").ok_or_else(|| format!("NumPy baseline: unexpected line {line:?}"))?;
+        Ok(rest.split_whitespace().map(str::parse).collect::<Result<_, _>>()?)
+    }
+
+    /// `iterations` fmincg iterations from `start`: (seconds, evaluations, final cost).
+    fn train(&mut self, iterations: usize, start: &[f64]) -> Result<(f64, usize, f64), Error> {
+        let path = std::env::temp_dir().join(format!("nn-ex4-bench-start-{}.txt", std::process::id()));
+        let text: String = start.iter().map(|v| format!("{v:e}\n")).collect();
+        std::fs::write(&path, text)?;
+        writeln!(self.input, "train {iterations} {}", path.display())?;
+        self.input.flush()?;
+        let line = self.line();
+        let _ = std::fs::remove_file(&path);
+        let line = line?;
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["trained", secs, evals, cost] => Ok((secs.parse()?, evals.parse()?, cost.parse()?)),
+            _ => Err(format!("NumPy baseline: unexpected line {line:?}").into()),
+        }
+    }
+
+    /// A field of the `info` JSON object, crudely (no JSON parser in nn-core's dependencies).
+    fn field(&self, key: &str) -> String {
+        let pat = format!("\"{key}\": ");
+        self.info
+            .find(&pat)
+            .map(|i| {
+                let rest = &self.info[i + pat.len()..];
+                let end = rest.find([',', '}']).unwrap_or(rest.len());
+                rest[..end].trim_matches('"').to_string()
+            })
+            .unwrap_or_else(|| "?".into())
+    }
 }
 
-/// The direct port: bias columns prepended, one-hot Y, naive logs.
-fn naive_cost_grad(net: &Network, x: &Array2<f64>, y: &Array2<f64>, lambda: f64) -> (f64, Array2<f64>, Array2<f64>) {
-    let m = x.nrows() as f64;
-    let (t1, t2) = (net.theta1(), net.theta2());
-    let mut a1 = Array2::ones((x.nrows(), x.ncols() + 1));
-    a1.slice_mut(s![.., 1..]).assign(x);
-    let z2 = a1.dot(&t1.t());
-    let mut a2 = Array2::ones((x.nrows(), t1.nrows() + 1));
-    a2.slice_mut(s![.., 1..]).assign(&sigmoid(&z2));
-    let h = sigmoid(&a2.dot(&t2.t()));
-    let j = (-y * &h.mapv(f64::ln) - (1.0 - y) * &h.mapv(|v| (1.0 - v).ln())).sum() / m
-        + lambda / (2.0 * m) * (t1.slice(s![.., 1..]).mapv(|v| v * v).sum() + t2.slice(s![.., 1..]).mapv(|v| v * v).sum());
-    let d3 = &h - y;
-    let d2 = d3.dot(&t2.slice(s![.., 1..])) * sigmoid(&z2).mapv(|g| g * (1.0 - g));
-    let g1 = d2.t().dot(&a1) / m;
-    let g2 = d3.t().dot(&a2) / m;
-    (j, g1, g2)
+impl Drop for NumPy {
+    fn drop(&mut self) {
+        let _ = writeln!(self.input, "quit");
+        let _ = self.input.flush();
+        // It ends at once, unless it is stuck writing to us (an error on our side): then kill it.
+        for _ in 0..50 {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The processor as /proc/cpuinfo names it, with its family/model (a virtual machine may
+/// show only "AMD EPYC") and the SIMD extensions that matter here.
+fn cpu_model() -> String {
+    let Ok(info) = std::fs::read_to_string("/proc/cpuinfo") else {
+        return std::env::consts::ARCH.to_string();
+    };
+    let field = |name: &str| {
+        info.lines()
+            .find(|l| l.split(':').next().is_some_and(|k| k.trim() == name))
+            .and_then(|l| l.split_once(':'))
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let flags = field("flags");
+    let simd: Vec<&str> = ["avx2", "fma", "avx512f"].into_iter().filter(|f| flags.split_whitespace().any(|g| g == *f)).collect();
+    format!(
+        "{} (family {}, model {}, stepping {}; {})",
+        field("model name"),
+        field("cpu family"),
+        field("model"),
+        field("stepping"),
+        if simd.is_empty() { "no AVX2".to_string() } else { simd.join(" ") }
+    )
 }
 
 fn load_average() -> String {
@@ -81,146 +212,364 @@ fn load_average() -> String {
         .unwrap_or_else(|_| "unknown".into())
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
+/// `text` as a JSON string.
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
-/// Sparse vs dense evaluation as the zeros of X are filled in (deterministically).
-fn crossover(net: &Network, data: &Dataset, sizes: &[usize]) {
-    for target in [0.5f64, 0.6, 0.7, 0.8, 0.9, 1.0] {
-        let mut x = data.x.clone();
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        for v in x.iter_mut().filter(|v| **v == 0.0) {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
-            // Fill a zero with probability p so that the density reaches `target`.
-            let p = ((target - 0.482) / (1.0 - 0.482)).clamp(0.0, 1.0);
-            if u < p {
-                *v = 0.01 * (u - 0.5);
+/// "1 thread", "2 threads".
+fn threads_text(n: impl std::fmt::Display) -> String {
+    let n = n.to_string();
+    format!("{n} thread{}", if n == "1" { "" } else { "s" })
+}
+
+/// Command-line options.
+struct Options {
+    rounds: usize,
+    per_round: usize,
+    train_rounds: usize,
+    sweep: bool,
+    numpy: bool,
+    python: String,
+    json: Option<String>,
+    /// Threads for every variant (`None`: each its default, all the cores).
+    threads: Option<usize>,
+}
+
+fn options() -> Result<Options, Error> {
+    let default_python = bundled::kit_dir().join(".venv/bin/python").display().to_string();
+    let mut o = Options {
+        rounds: 20,
+        per_round: 3,
+        train_rounds: 3,
+        sweep: false,
+        numpy: true,
+        python: std::env::var("NN_BENCH_PYTHON").unwrap_or(default_python),
+        json: None,
+        threads: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--rounds" => o.rounds = value()?.parse()?,
+            "--per-round" => o.per_round = value()?.parse()?,
+            "--train-rounds" => o.train_rounds = value()?.parse()?,
+            "--sweep" => o.sweep = true,
+            "--no-numpy" => o.numpy = false,
+            "--python" => o.python = value()?,
+            "--json" => o.json = Some(value()?),
+            "--threads" => o.threads = Some(value()?.parse::<usize>()?.max(1)),
+            "--help" | "-h" => {
+                println!("usage: bench [--rounds N (20)] [--per-round N (3)] [--train-rounds N (3)] [--threads N] [--sweep] [--no-numpy] [--python PATH] [--json FILE]");
+                std::process::exit(0);
+            }
+            _ => return Err(format!("unknown argument {a:?} (try --help)").into()),
+        }
+    }
+    o.rounds = o.rounds.max(1);
+    o.per_round = o.per_round.max(1);
+    o.train_rounds = o.train_rounds.max(1);
+    Ok(o)
+}
+
+/// Largest absolute difference of two vectors of the same length.
+fn max_diff(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "same number of parameters");
+    a.iter().zip(b).fold(0.0f64, |w, (x, y)| w.max((x - y).abs()))
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("bench: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Error> {
+    let o = options()?;
+    if let Some(t) = o.threads {
+        // Read once, at matrixmultiply's first product (none has run yet).
+        std::env::set_var("MATMUL_NUM_THREADS", t.to_string());
+    }
+    let mut json: Vec<(String, String)> = Vec::new();
+    let mut put = |k: &str, v: String| json.push((k.to_string(), v));
+
+    let data = bundled::digits()?;
+    let net = bundled::weights()?;
+    let sizes = net.layer_sizes();
+    let (digits_path, weights_path) = (bundled::digits_path(), bundled::weights_path());
+    let cpu = cpu_model();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let threads = o.threads.unwrap_or(cores);
+    let kernel = Kernel::detect();
+    println!("cpu: {cpu} ({cores} cores available to this process)");
+    println!(
+        "kernel: {kernel} (available: {}{})",
+        Kernel::available().iter().map(|k| k.name()).collect::<Vec<_>>().join(", "),
+        std::env::var("NN_CORE_KERNEL").map(|v| format!("; NN_CORE_KERNEL={v}")).unwrap_or_default()
+    );
+    println!(
+        "threads: FastCost {threads}, lecture code (matrixmultiply) {}",
+        std::env::var("MATMUL_NUM_THREADS").map(|v| format!("MATMUL_NUM_THREADS={v}")).unwrap_or_else(|_| "one per physical core".into())
+    );
+    println!("data: {} ({} x {}), network: {} {:?}, lambda 1", bundled::kit_path(&digits_path), data.len(), data.num_features(), bundled::kit_path(&weights_path), sizes);
+    let load = load_average();
+    println!("load_average_before: {load}");
+    if load.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > cores as f64) && o.threads.is_none() {
+        println!(
+            "warning: the machine is busy (load {} on {cores} cores): a multi-threaded evaluation waits for its slowest thread, so medians on all cores swing widely; `--threads 1` gives steadier ratios",
+            load.split_whitespace().next().unwrap_or("?")
+        );
+    }
+    put("cpu", json_string(&cpu));
+    put("cores", cores.to_string());
+    put("threads", threads.to_string());
+    put("kernel", json_string(kernel.name()));
+
+    // The NumPy baseline: started first, checked against the kit's numbers.
+    let mut numpy = if o.numpy {
+        let np = NumPy::start(&o.python, &digits_path.display().to_string(), &weights_path.display().to_string(), o.threads).map_err(|e| {
+            format!("{e}\n(the NumPy baseline needs the kit's .venv: run `make setup`, or pass --python PATH, or --no-numpy)")
+        })?;
+        let inherited: Vec<String> = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
+            .iter()
+            .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v}")))
+            .collect();
+        println!(
+            "numpy: NumPy {}, {} {} kernel {} on {} ({}){}",
+            np.field("numpy"),
+            np.field("blas"),
+            np.field("blas_version"),
+            np.field("blas_kernel"),
+            threads_text(np.field("blas_threads")),
+            np.field("blas_threading_layer"),
+            if inherited.is_empty() {
+                String::new()
+            } else {
+                format!("; {} unset for it", inherited.join(" "))
+            }
+        );
+        put("numpy_info", np.info.clone());
+        Some(np)
+    } else {
+        None
+    };
+
+    // The same numbers from the three codes.
+    let fast = FastCost::new(&data, &sizes, 1.0)?.with_threads(threads);
+    let (j_fast, g_fast) = fast.cost_and_gradient(&net)?;
+    let (j_lecture, g1, g2) = nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), 1.0)?;
+    let (g_fast, g_lecture) = (unroll(&g_fast).to_vec(), unroll(&[g1, g2]).to_vec());
+    println!("cost: {j_fast:.12} (FastCost), lecture code differs by {:.1e} (gradient {:.1e})", (j_fast - j_lecture).abs(), max_diff(&g_fast, &g_lecture));
+    let mut failed = Vec::new();
+    if let Some(np) = &numpy {
+        let (dj, dg) = ((np.cost - j_fast).abs(), max_diff(&np.grad, &g_fast));
+        let ok = dj <= 1e-9 && dg <= 1e-9;
+        println!("numpy_check: J {:.12}, differs from the kit's by {dj:.1e} (gradient {dg:.1e}): {}", np.cost, if ok { "ok (<= 1e-9)" } else { "MISMATCH" });
+        put("numpy_cost", format!("{:e}", np.cost));
+        put("numpy_cost_diff", format!("{dj:e}"));
+        if !ok {
+            failed.push("NumPy's J or gradient differs from the kit's by more than 1e-9");
+        }
+    }
+    put("cost", format!("{j_fast:e}"));
+
+    // Cost + gradient: every variant in every round, the order turning round by round.
+    let others: Vec<Kernel> = Kernel::available().into_iter().filter(|&k| k != kernel).collect();
+    let variants: Vec<(String, FastCost)> = std::iter::once(("cost_grad_ms".to_string(), fast.clone()))
+        .chain(others.iter().map(|&k| (format!("cost_grad_{k}_ms"), fast.clone().with_kernel(k).expect("available"))))
+        .collect();
+    let n_rust = variants.len() + 1; // + the lecture code
+    let slots = n_rust + usize::from(numpy.is_some());
+    // rounds[slot][r]: the samples of variant `slot` in round r (round 0 only warms up).
+    let mut rounds: Vec<Vec<Vec<f64>>> = vec![Vec::new(); slots];
+    let start = Instant::now();
+    for round in 0..=o.rounds {
+        for i in 0..slots {
+            let slot = (i + round) % slots;
+            let times: Vec<f64> = if slot < variants.len() {
+                let f = &variants[slot].1;
+                (0..o.per_round).map(|_| seconds(|| drop(f.cost_and_gradient(&net).unwrap()))).collect()
+            } else if slot == variants.len() {
+                (0..o.per_round)
+                    .map(|_| seconds(|| drop(nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), 1.0).unwrap())))
+                    .collect()
+            } else {
+                numpy.as_mut().expect("numpy slot").time(o.per_round)?
+            };
+            if round > 0 {
+                rounds[slot].push(times);
             }
         }
-        let f = CostFunction { sizes, x: x.view(), y: data.y.view(), lambda: 1.0 };
-        let sparse = PreparedCostFunction::sparse(f);
-        let dense = PreparedCostFunction::dense(f);
-        let t = time_interleaved(
-            15,
-            &mut [&mut || drop(sparse.cost_and_gradient(net).unwrap()), &mut || drop(dense.cost_and_gradient(net).unwrap())],
-        );
-        println!(
-            "crossover_density_{:.2}: sparse {:.3} ms, dense {:.3} ms, dense/sparse {:.2}",
-            sparse.density().unwrap(),
-            ms(t[0].0),
-            ms(t[1].0),
-            ms(t[1].0) / ms(t[0].0)
-        );
     }
-}
+    let s: Vec<Stats> = rounds.iter().map(|r| stats(&r.concat())).collect();
+    let np = numpy.as_ref().map(|_| n_rust);
+    println!(
+        "-- cost + gradient: {} rounds x {} evaluations per variant, interleaved ({:.1} s); ms per evaluation, median and min",
+        o.rounds,
+        o.per_round,
+        start.elapsed().as_secs_f64()
+    );
+    println!("   ratios: times the baseline's median, its min, and the median over rounds of the round's ratio of medians");
+    // `a` against `b`: ratio of medians, of minimums, and the median of the per-round ratios
+    // (each round's variants ran within a second of each other, under the same load).
+    let compare = |a: usize, b: usize| -> (f64, f64, f64) {
+        let paired: Vec<f64> = rounds[a].iter().zip(&rounds[b]).map(|(x, y)| stats(x).median / stats(y).median).collect();
+        (s[a].median / s[b].median, s[a].min / s[b].min, stats(&paired).median)
+    };
+    let line = |name: &str, i: usize, base: Option<(usize, &str)>, put: &mut dyn FnMut(&str, String)| {
+        let (med, min) = (s[i].median * 1e3, s[i].min * 1e3);
+        let mut text = format!("{name}: {med:.3} (min {min:.3})");
+        let mut fields = format!("\"median\": {med:.4}, \"min\": {min:.4}, \"samples\": {}", s[i].n);
+        for (b, what) in np.map(|b| (b, "NumPy")).into_iter().chain(base) {
+            let (rm, rn, rp) = compare(i, b);
+            text += &format!("  ({rm:.2} times {what}; min {rn:.2}; paired {rp:.2})");
+            let key = what.to_lowercase().replace([' ', '-'], "_");
+            fields += &format!(", \"times_{key}\": {rm:.4}, \"times_{key}_min\": {rn:.4}, \"times_{key}_paired\": {rp:.4}");
+        }
+        println!("{text}");
+        put(name, format!("{{{fields}}}"));
+    };
+    for (i, (name, _)) in variants.iter().enumerate() {
+        line(name, i, if i > 0 { Some((0, kernel.name())) } else { None }, &mut put);
+    }
+    line("lecture_ms", variants.len(), Some((0, "cost_grad")), &mut put);
+    if numpy.is_some() {
+        let (med, min) = (s[n_rust].median * 1e3, s[n_rust].min * 1e3);
+        println!("numpy_ms: {med:.3} (min {min:.3})  (the baseline)");
+        put("numpy_ms", format!("{{\"median\": {med:.4}, \"min\": {min:.4}, \"samples\": {}}}", s[n_rust].n));
+    }
 
-/// Notebook 04's sweep (8 lambdas, 100 fmincg iterations each): `lambda_sweep`
-/// (X prepared once, one training per core on one thread each) against the
-/// same trainings run two at a time with `train`, each spreading every
-/// evaluation over all the cores.
-fn sweep(data: &Dataset, sizes: &[usize]) {
-    let lambdas = [0.0, 0.01, 0.1, 1.0, 3.0, 10.0, 30.0, 100.0];
-    let config = nn_core::train::TrainConfig::new(sizes).iterations(100).seed(0);
-    let t = time_interleaved(
-        2,
-        &mut [
-            &mut || drop(nn_core::train::lambda_sweep(&config, data, &lambdas).unwrap()),
-            &mut || {
-                let next = std::sync::atomic::AtomicUsize::new(0);
-                std::thread::scope(|scope| {
-                    for _ in 0..2 {
-                        scope.spawn(|| loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                            if i >= lambdas.len() {
-                                break;
-                            }
-                            drop(nn_core::train::train(&config.clone().lambda(lambdas[i]), data).unwrap());
-                        });
+    // Training: the course's run (50 fmincg iterations, lambda 1, the same random start)
+    // with FastCost, with the lecture's code, and NumPy's fmincg, in rotating order.
+    let config = TrainConfig::new(&sizes).iterations(50).lambda(1.0).seed(0);
+    let lecture_config = config.clone().engine(Engine::Lecture);
+    let start_params = Network::random(&sizes, config.init, config.seed)?.unroll();
+    let mut train_s: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    let (mut evals, mut final_cost) = ([0usize; 3], [f64::NAN; 3]);
+    let variants = if numpy.is_some() { 3 } else { 2 };
+    for round in 0..o.train_rounds {
+        for i in 0..variants {
+            let v = (i + round) % variants;
+            let t = Instant::now();
+            let (e, c) = match v {
+                0 => match o.threads {
+                    None => {
+                        let h = train(&config, &data)?.history;
+                        (h.evaluations, h.final_cost())
                     }
-                });
-            },
-        ],
-    );
-    println!("lambda_sweep_8x100_s: {:.3}", t[0].0.as_secs_f64());
-    println!("lambda_sweep_8x100_all_cores_each_s: {:.3}", t[1].0.as_secs_f64());
-    println!("lambda_sweep_speedup: {:.2}", t[1].0.as_secs_f64() / t[0].0.as_secs_f64());
-}
-
-fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().collect();
-    let path = args
-        .iter()
-        .position(|a| a == "--data")
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or_else(|| nn_core::bundled::digits_path().display().to_string());
-    let data = Dataset::load(&path)?;
-    let sizes = [data.num_features(), 25, data.num_labels];
-    let net = Network::random(&sizes, Init::default(), 0)?;
-    println!("data: {path} ({} x {})", data.len(), data.num_features());
-    println!("threads: {}", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    println!("load_average_before: {}", load_average());
-
-    let objective = CostFunction { sizes: &sizes, x: data.x.view(), y: data.y.view(), lambda: 1.0 };
-    let t = Instant::now();
-    let prepared = objective.prepare();
-    let prepare = t.elapsed();
-    println!("sparse: {} (density {:.3}, sparse at most {SPARSE_MAX_DENSITY})", prepared.is_sparse(), prepared.density().unwrap_or(1.0));
-
-    let y1 = data.one_hot();
-    let t = time_interleaved(
-        100,
-        &mut [
-            &mut || drop(prepared.cost_and_gradient(&net).unwrap()),
-            &mut || drop(cost_and_gradient(&net, data.x.view(), data.y.view(), 1.0).unwrap()),
-            &mut || drop(naive_cost_grad(&net, &data.x, &y1, 1.0)),
-        ],
-    );
-    let ((fast, fast_min), (dense, dense_min), (naive, _)) = (t[0], t[1], t[2]);
-    let looped = stats((0..3).map(|_| {
-        let t = Instant::now();
-        drop(nn_cost_function_loop(&net, &data.x, &data.y, 1.0).unwrap());
-        t.elapsed()
-    }).collect()).0;
-    println!("prepare_ms: {:.3}", ms(prepare));
-    println!("cost_grad_ms: {:.3}", ms(fast));
-    println!("cost_grad_min_ms: {:.3}", ms(fast_min));
-    println!("cost_grad_dense_ms: {:.3}", ms(dense));
-    println!("cost_grad_dense_min_ms: {:.3}", ms(dense_min));
-    println!("cost_grad_naive_ms: {:.3}", ms(naive));
-    println!("cost_grad_loop_ms: {:.3}", ms(looped));
-    println!("speedup_vs_dense: {:.2}", ms(dense) / ms(fast));
-    println!("speedup_vs_naive: {:.2}", ms(naive) / ms(fast));
-    println!("speedup_vs_loop: {:.1}", ms(looped) / ms(fast));
-
-    let mut evals = (0, 0);
-    let t = time_interleaved(
-        5,
-        &mut [
-            &mut || {
-                let (_, h) = fmincg(objective.prepare(), net.unroll(), 50, |_, _| {}).unwrap();
-                evals.0 = h.evaluations;
-            },
-            &mut || {
-                let (_, h) = fmincg(objective, net.unroll(), 50, |_, _| {}).unwrap();
-                evals.1 = h.evaluations;
-            },
-        ],
-    );
-    let ((train, train_min), (train_dense, _)) = (t[0], t[1]);
-    println!("fmincg_50_s: {:.3}", train.as_secs_f64());
-    println!("fmincg_50_min_s: {:.3}", train_min.as_secs_f64());
-    println!("fmincg_50_dense_s: {:.3}", train_dense.as_secs_f64());
-    println!("fmincg_speedup_vs_dense: {:.2}", train_dense.as_secs_f64() / train.as_secs_f64());
-    println!("fmincg_50_evaluations: {} (dense: {})", evals.0, evals.1);
-    println!("fmincg_50_ms_per_evaluation: {:.3}", ms(train) / evals.0 as f64);
-    if args.iter().any(|a| a == "--sweep") {
-        sweep(&data, &sizes);
+                    // What `train` does, with the objective on `threads` threads.
+                    Some(threads) => {
+                        let h = fmincg(FastCost::new(&data, &sizes, 1.0)?.with_threads(threads), start_params.clone(), 50, |_| Ok(nn_core::optim::Next::Continue))?.1;
+                        (h.evaluations, h.final_cost())
+                    }
+                },
+                1 => {
+                    let h = train(&lecture_config, &data)?.history;
+                    (h.evaluations, h.final_cost())
+                }
+                _ => {
+                    let (secs, e, c) = numpy.as_mut().expect("numpy").train(50, start_params.as_slice().expect("contiguous"))?;
+                    train_s[2].push(secs); // timed inside Python
+                    (e, c)
+                }
+            };
+            if v < 2 {
+                train_s[v].push(t.elapsed().as_secs_f64());
+            }
+            (evals[v], final_cost[v]) = (e, c);
+        }
     }
-    if args.iter().any(|a| a == "--crossover") {
-        crossover(&net, &data, &sizes);
+    let ts: Vec<Option<Stats>> = train_s.iter().map(|v| (!v.is_empty()).then(|| stats(v))).collect();
+    let (tf, tl) = (ts[0].expect("fast"), ts[1].expect("lecture"));
+    let tn = ts[2];
+    println!(
+        "-- training: {} rounds of `train` (FastCost{}), `train` with Engine::Lecture{}, in rotating order; seconds, median and min",
+        o.train_rounds,
+        o.threads.map(|t| format!(" on {}", threads_text(t))).unwrap_or_default(),
+        if tn.is_some() { " and NumPy's fmincg (tools/numpy_baseline.py)" } else { "" }
+    );
+    let vs = |st: Stats| -> String {
+        let mut text = String::new();
+        if let Some(n) = tn {
+            text += &format!("  ({:.2} times NumPy; min {:.2})", st.median / n.median, st.min / n.min);
+        }
+        text
+    };
+    println!("fmincg_50_s: {:.3} (min {:.3}){}  ({:.2} times the lecture engine)", tf.median, tf.min, vs(tf), tf.median / tl.median);
+    println!("fmincg_50_lecture_s: {:.3} (min {:.3}){}", tl.median, tl.min, vs(tl));
+    if let Some(n) = tn {
+        println!("fmincg_50_numpy_s: {:.3} (min {:.3})  (the baseline)", n.median, n.min);
+    }
+    println!(
+        "fmincg_50_evaluations: {} (lecture engine {}{}); final cost {:.10} (lecture engine {:.10}{})",
+        evals[0],
+        evals[1],
+        if tn.is_some() { format!(", NumPy {}", evals[2]) } else { String::new() },
+        final_cost[0],
+        final_cost[1],
+        if tn.is_some() { format!(", NumPy {:.10}", final_cost[2]) } else { String::new() }
+    );
+    for (name, st) in [("fmincg_50_s", Some(tf)), ("fmincg_50_lecture_s", Some(tl)), ("fmincg_50_numpy_s", tn)] {
+        if let Some(st) = st {
+            put(name, format!("{{\"median\": {:.4}, \"min\": {:.4}, \"samples\": {}}}", st.median, st.min, st.n));
+        }
+    }
+    put("fmincg_50_evaluations", evals[0].to_string());
+    let (evals_fast, evals_numpy) = (evals[0], evals[2]);
+
+    if o.sweep {
+        let held_out = bundled::digits_test()?;
+        let lambdas = [0.0, 0.01, 0.1, 1.0, 3.0, 10.0, 30.0, 100.0];
+        let sweep_config = TrainConfig::new(&sizes).iterations(400).seed(0);
+        let t = Instant::now();
+        let study = compare_lambdas(&sweep_config, &data, &held_out, &lambdas)?;
+        let secs = t.elapsed().as_secs_f64();
+        let evals: usize = study.results.iter().map(|r| r.trained.history.evaluations).sum();
+        // Per evaluation against the training section's figures (same run): NumPy's
+        // fmincg (an estimate: NumPy has no lambda study here) and FastCost's own fmincg.
+        let per_eval = secs / evals as f64;
+        let fast_per_eval = tf.median / evals_fast as f64;
+        println!("-- lambda study: compare_lambdas, 8 lambdas x 400 iterations, one run (one training per core, X prepared once)");
+        println!(
+            "sweep_8x400_s: {secs:.3} ({evals} evaluations, {:.3} ms each){}  ({:.2} times fmincg_50_s per evaluation)",
+            per_eval * 1e3,
+            tn.map(|n| {
+                let numpy_per_eval = n.median / evals_numpy as f64;
+                format!(
+                    "  ({:.2} times NumPy, estimated: {evals} evaluations x {:.3} ms, fmincg_50_numpy_s per evaluation, = {:.1} s)",
+                    per_eval / numpy_per_eval,
+                    numpy_per_eval * 1e3,
+                    evals as f64 * numpy_per_eval
+                )
+            })
+            .unwrap_or_default(),
+            per_eval / fast_per_eval
+        );
+        put("sweep_8x400_s", format!("{secs:.4}"));
+        put("sweep_8x400_evaluations", evals.to_string());
     }
     println!("load_average_after: {}", load_average());
+
+    if let Some(path) = &o.json {
+        let body: Vec<String> = json.iter().map(|(k, v)| format!("  \"{k}\": {v}")).collect();
+        std::fs::write(path, format!("{{\n{}\n}}\n", body.join(",\n")))?;
+        println!("json: {path}");
+    }
+    drop(numpy);
+    if !failed.is_empty() {
+        return Err(failed.join("; ").into());
+    }
     Ok(())
 }

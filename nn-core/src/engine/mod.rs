@@ -3,8 +3,8 @@
 //!
 //! Training evaluates the cost hundreds of times on the same data, so [`FastCost`]
 //! prepares X once: without its zeros (digit images are about half background), in blocks
-//! spread over the processor's cores, with AVX2 kernels where the processor has them
-//! ([`kernels`] explains how). `lecture/cost.rs` is the code to read; this is the code that
+//! spread over the processor's cores, with AVX2 or AVX-512 kernels where the processor has
+//! them ([`Kernel`]; the source of `engine/kernels.rs` explains how). `lecture/cost.rs` is the code to read; this is the code that
 //! makes 50 `fmincg` iterations take a fraction of a second.
 //!
 //! ```
@@ -19,11 +19,13 @@
 
 mod kernels;
 
+pub use self::kernels::Kernel;
+
 use std::sync::Arc;
 
 use ndarray::{s, Array1, Array2, ArrayView2};
 
-use self::kernels::{Kernel, SparseInput};
+use self::kernels::SparseInput;
 use crate::error::{NnError, Result};
 use crate::lecture::cost::{check_finite, check_problem, nn_cost_function_deep};
 use crate::lecture::network::{unroll, Network};
@@ -40,6 +42,8 @@ pub struct FastCost<'a> {
     sparse: Arc<SparseInput>,
     /// Most threads one evaluation uses (`None`: all the cores).
     threads: Option<usize>,
+    /// The inner loops ([`Kernel::detect`] unless [`Self::with_kernel`] says otherwise).
+    kernel: Kernel,
 }
 
 impl<'a> FastCost<'a> {
@@ -56,6 +60,7 @@ impl<'a> FastCost<'a> {
             lambda,
             sparse: Arc::new(SparseInput::new(data.x().view())),
             threads: None,
+            kernel: Kernel::detect(),
         })
     }
 
@@ -73,6 +78,24 @@ impl<'a> FastCost<'a> {
         self
     }
 
+    /// Runs `kernel`'s inner loops (the numbers are the same to 1e-12; the speed is
+    /// not). An error if this processor cannot run it ([`Kernel::available`]).
+    pub fn with_kernel(mut self, kernel: Kernel) -> Result<FastCost<'a>> {
+        if !kernel.is_supported() {
+            return Err(NnError::InvalidArgument {
+                name: "kernel",
+                reason: format!("this processor cannot run the {kernel} kernel"),
+            });
+        }
+        self.kernel = kernel;
+        Ok(self)
+    }
+
+    /// The kernel this objective runs.
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+
     /// Fraction of the entries of X that are not exactly zero.
     pub fn density(&self) -> f64 {
         self.sparse.density()
@@ -80,7 +103,7 @@ impl<'a> FastCost<'a> {
 
     /// J and one gradient per Theta for `network` (the numbers of [`nn_cost_function_deep`]).
     pub fn cost_and_gradient(&self, network: &Network) -> Result<(f64, Vec<Array2<f64>>)> {
-        self.cost_and_gradient_with(network, Kernel::detect())
+        self.cost_and_gradient_with(network, self.kernel)
     }
 
     fn cost_and_gradient_with(&self, network: &Network, kernel: Kernel) -> Result<(f64, Vec<Array2<f64>>)> {
@@ -165,11 +188,7 @@ mod tests {
     }
 
     fn kernels() -> Vec<Kernel> {
-        let mut k = vec![Kernel::Portable];
-        if Kernel::detect() != Kernel::Portable {
-            k.push(Kernel::detect());
-        }
-        k
+        Kernel::available()
     }
 
     #[test]
@@ -208,6 +227,32 @@ mod tests {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn kernels_are_named_chosen_and_give_the_same_numbers() {
+        for &k in Kernel::ALL {
+            assert_eq!(Kernel::from_name(k.name()), Some(k));
+            assert_eq!(Kernel::from_name(&k.name().to_uppercase()), Some(k));
+        }
+        assert_eq!(Kernel::from_name("sse9"), None);
+        assert_eq!(Kernel::available()[0], Kernel::Portable);
+        assert!(Kernel::available().contains(&Kernel::best()) && Kernel::available().contains(&Kernel::detect()));
+        let sizes = [40, 25, 10];
+        let (net, data) = random_problem(&sizes, 300, 0.5, 3);
+        let want = nn_cost_function_deep(&net, data.x(), data.y(), 1.0).unwrap();
+        let fast = FastCost::new(&data, &sizes, 1.0).unwrap();
+        assert_eq!(fast.kernel(), Kernel::detect());
+        for &k in Kernel::ALL {
+            match fast.clone().with_kernel(k) {
+                Ok(f) => {
+                    assert!(k.is_supported());
+                    assert_eq!(f.kernel(), k);
+                    assert_close(k.name(), &f.cost_and_gradient(&net).unwrap(), &want);
+                }
+                Err(e) => assert!(!k.is_supported() && e.to_string().contains(k.name()), "{e}"),
             }
         }
     }
