@@ -78,7 +78,9 @@ impl TrainingSnapshots {
 /// use nn_core::prelude::*;
 /// let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * 3 + j) % 5) as f64);
 /// let data = Dataset::new(x, ndarray::Array1::from_shape_fn(20, |i| 1 + i % 2), 2).unwrap();
-/// let run = viz::train_in_snapshots(&TrainConfig::new(&[4, 3, 2]).iterations(12), &data, 4).unwrap();
+/// // Gradient descent runs every iteration (fmincg may stop early on a toy problem).
+/// let config = TrainConfig::new(&[4, 3, 2]).iterations(12).optimizer(Optimizer::GradientDescent { learning_rate: 0.5 });
+/// let run = viz::train_in_snapshots(&config, &data, 4).unwrap();
 /// let its: Vec<usize> = run.snapshots.iter().map(|s| s.iteration).collect();
 /// assert_eq!(its, [0, 4, 8, 12]);
 /// assert_eq!(run.costs.len(), 13);
