@@ -688,7 +688,8 @@ pub fn gradient_check(report: &GradCheckReport) -> Result<Figure> {
         })
         .collect();
     let legend_w = legend_width(&items);
-    let (w, h) = (1000 + legend_w, legend_height(&items).max(480));
+    // At most 900 px wide, so that it stays legible where a notebook is shown 900 px wide.
+    let (w, h) = (900u32.saturating_sub(legend_w).max(560) + legend_w, legend_height(&items).max(440));
     let verdict = if report.passed() {
         "below 1e-9: backpropagation is correct"
     } else {

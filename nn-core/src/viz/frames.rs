@@ -162,7 +162,7 @@ pub(crate) fn units_canvas(network: &Network, scale: f64) -> Result<Canvas> {
 pub(crate) fn gray_legend(scale: f64, w: usize) -> Canvas {
     let size = 13.0f32;
     let lh = line_height(size).ceil() as usize;
-    let label = "hidden-unit weight (one gray scale for every frame)";
+    let label = "hidden-unit weight (one gray scale for all pictures)";
     let bar_h = 12usize;
     let mut c = Canvas::new(w, bar_h + 2 * lh + 6, WHITE);
     let (x0, bw) = (8usize, w.saturating_sub(16).max(1));

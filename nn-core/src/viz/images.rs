@@ -277,7 +277,7 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
         grids.push(grid);
         let mut lines = vec![
             (format!("λ = {}", fmt_lambda(e.lambda)), 18.0f32, TEXT),
-            (format!("final cost J = {:.4}", e.final_cost), 14.0, TEXT),
+            (format!("objective (J + penalty) {:.4}", e.final_cost), 14.0, TEXT),
             (format!("training accuracy {}", fmt_percent(e.train_accuracy)), 14.0, TEXT),
         ];
         if let Some(h) = e.held_out_accuracy {

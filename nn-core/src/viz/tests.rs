@@ -575,3 +575,16 @@ fn number_formats() {
     assert_eq!(fmt_sci(0.04213), "0.0421");
     assert_eq!(fmt_sci(5.4e10), "5.4e10");
 }
+
+#[test]
+fn gradient_check_pictures_fit_900_pixels() {
+    // Notebooks are read about 900 px wide: wider pictures get shrunk and their text with them.
+    for sizes in [&[3, 5, 3][..], &[4, 5, 4, 3, 3]] {
+        let report = check_gradients(&crate::nn_cost_function_deep, sizes, 1.0).unwrap();
+        let fig = gradient_check(&report).unwrap();
+        assert!(fig.width() <= 900, "{sizes:?}: {} px wide", fig.width());
+        if sizes.len() == 3 {
+            assert!(gradient_check_map(&report).unwrap().width() <= 900, "the course's 3-5-3 map");
+        }
+    }
+}
