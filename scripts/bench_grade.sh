@@ -26,4 +26,7 @@ run() {  # name, class, grades
 run cold "$work/class-a" "$work/grades-a"
 run warm "$work/class-b" "$work/grades-b"
 run cached "$work/class-b" "$work/grades-b"
+if grep -q "grader error\|not graded" "$work"/grades-*/gradebook.csv; then
+  echo "bench-grade: the grader failed on some students" >&2; exit 1
+fi
 cut -d, -f1,7,8 "$work/grades-b/gradebook.csv" | column -s, -t | sed 's/^/  /'

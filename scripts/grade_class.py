@@ -596,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
             todo.append(s)
     log(f"{len(subs) - len(todo)} reused or unreadable, {len(todo)} to grade")
 
-    build_dir = args.build_dir
+    build_dir = args.build_dir.resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
     catalogue: list[dict] = []
     with open(build_dir / "lock", "w") as lock:
@@ -642,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
                     notes.append("compile error in " + ", ".join(sorted(s.stubbed)))
                 if notes:
                     r["status"] = "; ".join(notes + ([] if r["status"] == "ok" else [r["status"]]))
-            if not r.get("cached") and not r["status"].startswith("not graded"):
+            if not r.get("cached") and not r["status"].startswith(("not graded", "grader error")):
                 write_atomic(cache_dir / f"{s.key}.json", json.dumps({k: v for k, v in r.items() if k != "cached"}))
 
         # Outputs
