@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DRIVER_VERSION = "1"
+DRIVER_VERSION = "2"
 PARTS = [  # (name in the table, points, student function)
     ("Feedforward and cost", 30, "nn_cost_function"),
     ("Regularized cost", 15, "nn_cost_function"),
@@ -64,6 +64,32 @@ SIGNATURES = {
 }
 # What the notebook's imports cell brings into scope (the student's code may rely on it).
 PRELUDE = "use nn_grader::prelude::*;\n#[allow(unused_imports)]\nuse nn_core::{bundled, viz, Network};\n"
+
+
+# Problems the catalogue (nn_grader::mistakes) has no entry for, spotted by the driver:
+# name -> what to re-teach.
+OTHER_PROBLEMS = {
+    "delta with the bias column": "delta2 keeps the bias unit's error: drop its first column before "
+                                  "Theta1_grad = delta2' * a1 (Theta1_grad gets one row too many)",
+    "hard-coded sizes": "nn_cost_function uses the digits' sizes (400, 25, 10, 5000) as numbers: take them from "
+                        "x.nrows(), theta1.nrows(), theta2.nrows(), so that any network works (the grader "
+                        "uses 3-5-3 and other small ones)",
+}
+HARD_CODED = re.compile(r"\b(400|401|5000)\b|[(\[,]\s*(10|25|26)\s*[,)\]]")
+
+
+def other_problems(sub: Submission, report: dict | None) -> list[str]:
+    if not report:
+        return []
+    found = []
+    messages = [p["message"] for p in report["parts"]]
+    if any("one row too many" in m for m in messages):
+        found.append("delta with the bias column")
+    code = re.sub(r"//[^\n]*", "", sub.cells.get("nn_cost_function", ""))
+    cost_failed = any(p["score"] < p["max"] and p["function"] == "nn_cost_function" for p in report["parts"])
+    if cost_failed and HARD_CODED.search(code):
+        found.append("hard-coded sizes")
+    return found
 
 
 def log(msg: str) -> None:
@@ -468,6 +494,8 @@ def feedback_html(student: str, result: dict, catalogue: dict) -> str:
                     hints.append(hint)
         else:
             rows.append(f"<tr class=fail><td>{e(name)}</td><td class=num>0 / {points}</td><td>not graded</td></tr>")
+    for name in result.get("other", []):
+        hints.append(f"<li><b>{e(name)}</b>: {e(OTHER_PROBLEMS[name])}</li>")
     total = sum(p["score"] for p in scores.values())
     init = (report or {}).get("init")
     init_line = f"<p>Random initialization (not scored): {e(init['message'])}</p>" if init else ""
@@ -516,6 +544,7 @@ def summarize(results: dict[str, dict], catalogue: list[dict]) -> tuple[str, str
         for p in (r.get("report") or {}).get("parts", []):
             if p.get("mistake"):
                 hit.setdefault(p["mistake"]["id"], set()).add(student)
+    others = {name: sum(1 for r in results.values() if name in r.get("other", [])) for name in OTHER_PROBLEMS}
     statuses: dict[str, int] = {}
     for r in results.values():
         key = re.sub(r" \(.*", "", r["status"])
@@ -533,6 +562,10 @@ def summarize(results: dict[str, dict], catalogue: list[dict]) -> tuple[str, str
              "| mistake | students | what to re-teach |\n| --- | --- | --- |\n")
     for m in sorted(catalogue, key=lambda m: -len(hit.get(m["id"], ()))):
         md.write(f"| {m['name']} | {len(hit.get(m['id'], ()))} | {m['description'].replace('|', '/')} |\n")
+    md.write("\n## Other problems spotted\n\nNot in the grader's catalogue; found by the class grader.\n\n"
+             "| problem | students | what to re-teach |\n| --- | --- | --- |\n")
+    for name, what in OTHER_PROBLEMS.items():
+        md.write(f"| {name} | {others[name]} | {what} |\n")
     md.write("\n## Status\n\n| status | students |\n| --- | --- |\n")
     for k, v in sorted(statuses.items(), key=lambda kv: (kv[0] != "ok", -kv[1])):
         md.write(f"| {k} | {v} |\n")
@@ -540,6 +573,7 @@ def summarize(results: dict[str, dict], catalogue: list[dict]) -> tuple[str, str
     tsv += [f"{name} ({points})\t{earned[name]}\t{n}\tpart" for name, points, _ in PARTS]
     tsv += [f"{m['name']}\t{len(hit.get(m['id'], ()))}\t{n}\tmistake"
             for m in sorted(catalogue, key=lambda m: -len(hit.get(m["id"], ())))]
+    tsv += [f"{name}\t{count}\t{n}\tmistake" for name, count in sorted(others.items(), key=lambda kv: -kv[1])]
     return md.getvalue(), "\n".join(tsv) + "\n"
 
 
@@ -633,6 +667,7 @@ def main(argv: list[str] | None = None) -> int:
         for s in subs:
             r = results[s.student]
             if not r.get("cached"):
+                r["other"] = other_problems(s, r.get("report"))
                 notes = []
                 if s.missing:
                     r["missing"] = s.missing

@@ -71,6 +71,15 @@ MISTAKES = {
     "sg-of-z": [("sigmoid_gradient", lambda t: sub(t, "&g * &(1.0 - &g)", "z * &(1.0 - z)"))],
     "sg-matrix-product": [("sigmoid_gradient", lambda t: sub(t, "&g * &(1.0 - &g)", "g.dot(&(1.0 - &g))"))],
     "output-error-sign": [("nn_cost_function", lambda t: sub(t, "let delta3 = &h - &y_k;", "let delta3 = &y_k - &h;"))],
+    # Not in nn_grader's catalogue (the class grader spots them):
+    # (its regularization only runs for lambda > 0, where its shapes clash: a panic there)
+    "delta-with-bias": [("nn_cost_function", lambda t: sub(sub(sub(
+        t, "let delta2 = delta3.dot(&theta2.slice(s![.., 1..])) * (&g2 * &(1.0 - &g2));",
+        "let delta2 = delta3.dot(theta2) * &(&a2 * &(1.0 - &a2));"),
+        "    theta1_grad.slice_mut(", "    if lambda != 0.0 {\n    theta1_grad.slice_mut("),
+        "scaled_add(lambda / mf, &theta2.slice(s![.., 1..]));", "scaled_add(lambda / mf, &theta2.slice(s![.., 1..]));\n    }"))],
+    "hard-coded-sizes": [("nn_cost_function", lambda t: sub(
+        t, "let mut y_k = Array2::<f64>::zeros((m, num_labels));", "let mut y_k = Array2::<f64>::zeros((m, 10));"))],
     "transposed-theta": [("nn_cost_function", lambda t: sub(
         t, "let z2 = a1.dot(&theta1.t());", "let z2 = a1.dot(theta1);"))],
 }
@@ -99,7 +108,7 @@ HOSTILE = {
 }
 SPECIAL = {"reference", "stub", "invalid-json", "deleted-cell", "reordered", "untagged"}
 
-KINDS = (["reference"] * 2 + ["reordered", "untagged", "stub"] + list(MISTAKES) +
+KINDS = (["reference", "untagged", "stub"] + list(MISTAKES) +
          ["loop", "panic", "exit", "memory-hog", "writes-files", "compile-error", "syntax-error",
           "invalid-json", "deleted-cell"])
 assert len(KINDS) == 30, len(KINDS)

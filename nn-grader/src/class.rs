@@ -209,15 +209,16 @@ static FONT_BYTES: &[u8] = include_bytes!("../../nn-core/src/viz/font/DejaVuSans
 
 type Rgb = [u8; 3];
 
-struct Canvas {
+struct Canvas<'f> {
+    font: FontRef<'f>,
     w: usize,
     h: usize,
     px: Vec<u8>,
 }
 
-impl Canvas {
-    fn new(w: usize, h: usize) -> Canvas {
-        Canvas { w, h, px: vec![255; w * h * 3] }
+impl<'f> Canvas<'f> {
+    fn new(font: FontRef<'f>, w: usize, h: usize) -> Canvas<'f> {
+        Canvas { font, w, h, px: vec![255; w * h * 3] }
     }
     fn blend(&mut self, x: i64, y: i64, c: Rgb, alpha: f32) {
         if x < 0 || y < 0 || x as usize >= self.w || y as usize >= self.h {
@@ -225,8 +226,8 @@ impl Canvas {
         }
         let i = (y as usize * self.w + x as usize) * 3;
         let a = alpha.clamp(0.0, 1.0);
-        for k in 0..3 {
-            self.px[i + k] = (self.px[i + k] as f32 * (1.0 - a) + c[k] as f32 * a).round() as u8;
+        for (p, &ck) in self.px[i..i + 3].iter_mut().zip(&c) {
+            *p = (*p as f32 * (1.0 - a) + ck as f32 * a).round() as u8;
         }
     }
     fn fill_rect(&mut self, x: usize, y: usize, w: usize, h: usize, c: Rgb) {
@@ -237,7 +238,8 @@ impl Canvas {
         }
     }
     /// Text with its baseline at `baseline`; `right`: `x` is its right end. Returns the width.
-    fn text(&mut self, font: &FontRef<'_>, text: &str, x: f32, baseline: f32, size: f32, c: Rgb, right: bool) -> f32 {
+    fn text(&mut self, text: &str, x: f32, baseline: f32, size: f32, c: Rgb, right: bool) -> f32 {
+        let font = self.font.clone();
         let scaled = font.as_scaled(PxScale::from(size));
         let width: f32 = text.chars().map(|ch| scaled.h_advance(font.glyph_id(ch))).sum();
         let mut caret = if right { x - width } else { x };
@@ -262,15 +264,15 @@ pub fn bar_chart_png(title: &str, bars: &[Bar]) -> Result<Vec<u8>, String> {
     let sections = bars.windows(2).filter(|w| w[0].kind != w[1].kind).count();
     let width = label_w + bar_w + 90;
     let height = top + bars.len() * row_h + sections * 16 + 20;
-    let mut c = Canvas::new(width, height);
+    let mut c = Canvas::new(font.clone(), width, height);
     let text = [30, 30, 30];
-    c.text(&font, title, 16.0, 30.0, 18.0, text, false);
+    c.text(title, 16.0, 30.0, 18.0, text, false);
     // Gridlines at 0, 25, 50, 75, 100 %.
     let grid_bottom = height - 14;
     for q in 0..=4 {
         let x = label_w + bar_w * q / 4;
         c.fill_rect(x, top - 8, 1, grid_bottom - (top - 8), [225, 225, 225]);
-        c.text(&font, &format!("{}%", q * 25), x as f32 - 10.0, (top - 12) as f32, 11.0, [110, 110, 110], false);
+        c.text(&format!("{}%", q * 25), x as f32 - 10.0, (top - 12) as f32, 11.0, [110, 110, 110], false);
     }
     let mut y = top;
     for (i, bar) in bars.iter().enumerate() {
@@ -281,15 +283,25 @@ pub fn bar_chart_png(title: &str, bars: &[Bar]) -> Result<Vec<u8>, String> {
             BarKind::Part => [44, 160, 44],
             BarKind::Mistake => [214, 39, 40],
         };
-        let len = if bar.of == 0 { 0 } else { bar_w * bar.count.min(bar.of) / bar.of };
+        let len = (bar_w * bar.count.min(bar.of)).checked_div(bar.of).unwrap_or(0);
         c.fill_rect(label_w, y + 4, len.max(1), row_h - 8, color);
         let mut size = 13.0;
         let max_label = (label_w - 16) as f32;
-        while size > 8.0 && font.as_scaled(PxScale::from(size)).h_advance(font.glyph_id('n')) * bar.label.len() as f32 > max_label * 1.05 {
+        while size > 8.0
+            && font.as_scaled(PxScale::from(size)).h_advance(font.glyph_id('n')) * bar.label.len() as f32
+                > max_label * 1.05
+        {
             size -= 0.5;
         }
-        c.text(&font, &bar.label, (label_w - 8) as f32, (y + row_h - 8) as f32, size, text, true);
-        c.text(&font, &format!("{} / {}", bar.count, bar.of), (label_w + len + 6) as f32, (y + row_h - 8) as f32, 12.0, text, false);
+        c.text(&bar.label, (label_w - 8) as f32, (y + row_h - 8) as f32, size, text, true);
+        c.text(
+            &format!("{} / {}", bar.count, bar.of),
+            (label_w + len + 6) as f32,
+            (y + row_h - 8) as f32,
+            12.0,
+            text,
+            false,
+        );
         y += row_h;
     }
     let mut out = Vec::new();
