@@ -275,6 +275,9 @@ overflow-checks = false
 """
 
 
+CARGO_TIMEOUT = 1800  # seconds for one cargo build of the class (a cold one takes ~2 min)
+
+
 class Project:
     def __init__(self, build_dir: Path):
         self.dir = build_dir / "project"
@@ -312,8 +315,11 @@ class Project:
         """`cargo <command> --message-format=json`: success, compiler messages, stderr."""
         env = dict(os.environ, CARGO_TARGET_DIR=str(self.target), CARGO_TERM_COLOR="never")
         env.pop("RUSTFLAGS", None)
-        p = subprocess.run(["cargo", command, "--message-format=json", "--quiet"], cwd=self.dir, env=env,
-                           capture_output=True, text=True)
+        try:
+            p = subprocess.run(["cargo", command, "--message-format=json", "--quiet"], cwd=self.dir, env=env,
+                               capture_output=True, text=True, timeout=CARGO_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return False, [], f"cargo {command} took more than {CARGO_TIMEOUT} s"
         messages = []
         for line in p.stdout.splitlines():
             try:
@@ -325,25 +331,34 @@ class Project:
         return p.returncode == 0, messages, p.stderr
 
 
-def culprits(messages: list[dict], subs: list[Submission]) -> tuple[dict[str, list[tuple[int, str]]], list[str]]:
-    """Errors per student module: (line, rendered message); and errors no student file owns."""
-    by_module: dict[str, list[tuple[int, str]]] = {}
+def culprits(messages: list[dict], subs: list[Submission]) -> tuple[dict[str, list[tuple[list[int], str]]], list[str]]:
+    """Errors per student module, each with the lines it points at (primary spans first) and
+    its rendered text; and the errors that point into no student's file."""
+    by_module: dict[str, list[tuple[list[int], str]]] = {}
     orphans = []
     modules = {s.module for s in subs}
     for m in messages:
-        owner = None
-        for span in m.get("spans", []):
-            fname = span.get("file_name", "")
-            stem = Path(fname).stem
-            if "students" in Path(fname).parts and stem in modules:
-                owner = (stem, span.get("line_start", 0))
-                if span.get("is_primary"):
-                    break
-        if owner:
-            by_module.setdefault(owner[0], []).append((owner[1], m.get("rendered") or m.get("message", "")))
-        else:
-            orphans.append(m.get("rendered") or m.get("message", ""))
+        text = m.get("rendered") or m.get("message", "")
+        spans = [sp for sp in m.get("spans", [])
+                 if "students" in Path(sp.get("file_name", "")).parts and Path(sp["file_name"]).stem in modules]
+        if not spans:
+            orphans.append(text)
+            continue
+        spans.sort(key=lambda sp: not sp.get("is_primary"))
+        module = Path(spans[0]["file_name"]).stem
+        lines = [sp.get("line_start", 0) for sp in spans if Path(sp["file_name"]).stem == module]
+        by_module.setdefault(module, []).append((lines, text))
     return by_module, orphans
+
+
+def cells_of(lines: list[int], ranges: dict[str, tuple[int, int]]) -> list[str]:
+    """The cells an error is in: its first line's (the primary span), else any of its lines'
+    (an unclosed `{` is reported at the end of the file, and shown where it was opened)."""
+    for group in (lines[:1], lines):
+        found = [name for name, (a, b) in ranges.items() if any(a <= line <= b for line in group)]
+        if found:
+            return found[:1] if group is lines else found
+    return []
 
 
 def build_class(project: Project, subs: list[Submission]) -> tuple[list[Submission], str]:
@@ -371,20 +386,32 @@ def build_class(project: Project, subs: list[Submission]) -> tuple[list[Submissi
         for s in [s for s in included if s.module in by_module]:
             errors = by_module[s.module]
             _, ranges = module_source(s)
-            cells = {name for name, (a, b) in ranges.items() for line, _ in errors
-                     if a <= line <= b and name not in s.missing and name not in s.stubbed}
-            outside = [e for line, e in errors if not any(a <= line <= b for a, b in ranges.values())]
-            if cells and not outside and round_ < 6:
+            placed = [(cells_of(lines, ranges), text) for lines, text in errors]
+            cells = {name for names, _ in placed for name in names if name not in s.missing and name not in s.stubbed}
+            if cells and all(names for names, _ in placed) and round_ < 6:
                 for name in cells:
-                    s.stubbed[name] = "\n".join(e for line, e in errors
-                                                if ranges[name][0] <= line <= ranges[name][1])
+                    s.stubbed[name] = relabel("\n".join(text for names, text in placed if name in names), s)
             else:
-                s.compile_error = "\n\n".join(e for _, e in errors)
+                s.compile_error = relabel("\n\n".join(text for _, text in errors), s)
                 included.remove(s)
         log(f"compile errors: round {round_ + 1}, rebuilding without them")
     project.write(included)
     ok, _, stderr = project.cargo("build")
     return (included, "") if ok else ([], "the class project does not build: " + stderr[-2000:])
+
+
+def relabel(message: str, sub: Submission) -> str:
+    """The compiler's `src/students/<module>.rs:LINE:COL` as `<function>'s cell, line N:COL`."""
+    _, ranges = module_source(sub)
+
+    def where(m: re.Match) -> str:
+        line = int(m.group(1))
+        for name, (a, b) in ranges.items():
+            if a <= line <= b:
+                return f"{name}'s cell, line {line - a + 1}:{m.group(2)}"
+        return f"your code, line {line}:{m.group(2)}"
+
+    return re.sub(rf"src/students/{re.escape(sub.module)}\.rs:(\d+):(\d+)", where, message)[:6000]
 
 
 def check_alone(project: Project, sub: Submission) -> bool:
@@ -425,8 +452,9 @@ def status_of(report: dict) -> str:
     return "; ".join(out) or "ok"
 
 
-def run_student(project: Project, sub: Submission, time_limit: float, memory_mb: int) -> dict:
-    wall = 8 * time_limit + 30
+def run_student(project: Project, sub: Submission, time_limit: float, memory_mb: int,
+                wall: float | None = None) -> dict:
+    wall = wall or 8 * time_limit + 30
     with tempfile.TemporaryDirectory(prefix="nn-ex4-grade-") as work:
         out = Path(work) / "out" / "report.json"
         out.parent.mkdir()
@@ -458,6 +486,23 @@ def run_student(project: Project, sub: Submission, time_limit: float, memory_mb:
             why = "process exited" if proc.returncode >= 0 else f"killed by signal {-proc.returncode}"
             return {"report": None, "status": f"{why} ({tail})" if tail else why, "seconds": seconds}
     return {"report": report, "status": status_of(report), "seconds": seconds}
+
+
+def finish(sub: Submission, r: dict, cache_dir: Path) -> dict:
+    """A fresh result completed (missing cells, stubbed cells, other problems) and cached."""
+    r["other"] = other_problems(sub, r.get("report"))
+    notes = []
+    if sub.missing:
+        r["missing"] = sub.missing
+        notes.append("missing cell: " + ", ".join(sub.missing))
+    if sub.stubbed:
+        r["stubbed"] = sub.stubbed
+        notes.append("compile error in " + ", ".join(sorted(sub.stubbed)))
+    if notes:
+        r["status"] = "; ".join(notes + ([] if r["status"] == "ok" else [r["status"]]))
+    if not r["status"].startswith(("not graded", "grader error")):
+        write_atomic(cache_dir / f"{sub.key}.json", json.dumps(r))
+    return r
 
 
 def result_for_unbuilt(sub: Submission) -> dict:
@@ -585,6 +630,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("grades", type=Path)
     ap.add_argument("--time-limit", type=float, default=5.0, help="seconds per part of one student (default 5)")
     ap.add_argument("--memory-limit", type=int, default=2048, help="MB per part of one student (default 2048)")
+    ap.add_argument("--student-time-limit", type=float, default=None,
+                    help="wall-clock seconds for one student's whole grading (default 8 x time limit + 30)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="students graded at once")
     ap.add_argument("--no-cache", action="store_true", help="grade every submission again")
     ap.add_argument("--build-dir", type=Path, default=REPO / "target" / "grade-class",
@@ -606,7 +653,7 @@ def main(argv: list[str] | None = None) -> int:
         assert s.module not in used
         used.add(s.module)
         extract(s)
-        h = hashlib.sha256(f"{version}\n{args.time_limit}\n{args.memory_limit}\n".encode())
+        h = hashlib.sha256(f"{version}\n{args.time_limit}\n{args.memory_limit}\n{args.student_time_limit}\n".encode())
         if s.unreadable:
             h.update(b"unreadable\0" + s.path.read_bytes() if s.path.exists() else b"")
         for name in FUNCTIONS:
@@ -625,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError:
                 pass
         if s.unreadable:
-            results[s.student] = result_for_unbuilt(s)
+            results[s.student] = finish(s, result_for_unbuilt(s), cache_dir)
         else:
             todo.append(s)
     log(f"{len(subs) - len(todo)} reused or unreadable, {len(todo)} to grade")
@@ -643,42 +690,27 @@ def main(argv: list[str] | None = None) -> int:
             print(f"grade: {failure}", file=sys.stderr)
         for s in todo:
             if s not in built and not failure:
-                results[s.student] = result_for_unbuilt(s)
+                results[s.student] = finish(s, result_for_unbuilt(s), cache_dir)
             elif failure:
                 results[s.student] = {"report": None, "status": "not graded: the grader did not build"}
         t = time.monotonic()
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = {pool.submit(run_student, project, s, args.time_limit, args.memory_limit): s
+            futures = {pool.submit(run_student, project, s, args.time_limit, args.memory_limit,
+                                   args.student_time_limit): s
                        for s in built} if not failure else {}
             for fut in concurrent.futures.as_completed(futures):
                 s = futures[fut]
                 try:
                     r = fut.result()
                 except Exception as e:  # never lose a student's row
-                    r = {"report": None, "status": f"grader error ({type(e).__name__})"}
-                results[s.student] = r
+                    r = {"report": None, "status": f"grader error ({type(e).__name__}: {e})"}
+                results[s.student] = finish(s, r, cache_dir)  # cached at once: an interrupted batch resumes
         if built and not failure:
             log(f"ran {len(built)} students in {time.monotonic() - t:.1f} s ({args.jobs} at once)")
         if project.binary.exists():
             p = subprocess.run([str(project.binary), "catalogue"], capture_output=True, text=True)
             if p.returncode == 0:
                 catalogue = json.loads(p.stdout)
-
-        for s in subs:
-            r = results[s.student]
-            if not r.get("cached"):
-                r["other"] = other_problems(s, r.get("report"))
-                notes = []
-                if s.missing:
-                    r["missing"] = s.missing
-                    notes.append("missing cell: " + ", ".join(s.missing))
-                if s.stubbed:
-                    r["stubbed"] = s.stubbed
-                    notes.append("compile error in " + ", ".join(sorted(s.stubbed)))
-                if notes:
-                    r["status"] = "; ".join(notes + ([] if r["status"] == "ok" else [r["status"]]))
-            if not r.get("cached") and not r["status"].startswith(("not graded", "grader error")):
-                write_atomic(cache_dir / f"{s.key}.json", json.dumps({k: v for k, v in r.items() if k != "cached"}))
 
         # Outputs
         buf = io.StringIO()

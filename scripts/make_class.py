@@ -103,14 +103,16 @@ HOSTILE = {
         "    let _ = std::fs::write(\"gradebook.csv\", \"hacked\");\n    let _ = std::fs::write(\"../gradebook.csv\", \"hacked\");\n    let g = sigmoid(z);\n"))],
     # A type error in one cell: that cell is graded as not written, the others count.
     "compile-error": [("nn_cost_function", lambda t: sub(t, "let m = x.nrows();", "let m: String = x.nrows();"))],
-    # A syntax error that runs past the cell (unclosed brace): the whole student fails to build.
+    # An unclosed brace: reported at the end of the file, where the cell that opened it is found.
     "syntax-error": [("rand_initialize_weights", lambda t: t.rstrip().rstrip("}") + "\n")],
+    # The function renamed: the grader cannot call it, the whole submission does not build.
+    "renamed-function": [("sigmoid_gradient", lambda t: sub(t, "fn sigmoid_gradient(", "fn sigmoid_grad("))],
 }
 SPECIAL = {"reference", "stub", "invalid-json", "deleted-cell", "reordered", "untagged"}
 
-KINDS = (["reference", "untagged", "stub"] + list(MISTAKES) +
+KINDS = (["reference", "stub"] + list(MISTAKES) +
          ["loop", "panic", "exit", "memory-hog", "writes-files", "compile-error", "syntax-error",
-          "invalid-json", "deleted-cell"])
+          "renamed-function", "invalid-json", "deleted-cell"])
 assert len(KINDS) == 30, len(KINDS)
 
 
