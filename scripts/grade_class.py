@@ -2,7 +2,8 @@
 """Grade a whole class of ex4 notebooks: `make grade SUBMISSIONS=dir GRADES=dir`.
 
     python3 scripts/grade_class.py SUBMISSIONS GRADES [--time-limit S] [--memory-limit MB]
-                                   [--jobs N] [--no-cache] [--build-dir DIR]
+                                   [--student-time-limit S] [--assignment NAME] [--jobs N]
+                                   [--no-cache] [--build-dir DIR]
 
 SUBMISSIONS holds `<student>.ipynb` files, or nbgrader's `submitted/<student>/<assignment>/*.ipynb`
 (SUBMISSIONS may be the nbgrader course folder or its `submitted/` folder). GRADES gets
@@ -137,12 +138,15 @@ class Submission:
     compile_error: str = ""  # whole student left out of the build: the compiler's message
 
 
-def find_submissions(root: Path) -> list[Submission]:
-    """`<student>.ipynb` files, or nbgrader's submitted/<student>/<assignment>/*.ipynb."""
+def find_submissions(root: Path, assignment: str = "*") -> list[Submission]:
+    """`<student>.ipynb` files, or nbgrader's submitted/<student>/<assignment>/*.ipynb (the
+    notebook with `ex4` in its name first, when a student has several)."""
     subs: dict[str, Submission] = {}
     submitted = root / "submitted" if (root / "submitted").is_dir() else root
     for student_dir in sorted(p for p in submitted.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        notebooks = sorted(student_dir.glob("*/*.ipynb")) + sorted(student_dir.glob("*.ipynb"))
+        notebooks = sorted(student_dir.glob(f"{assignment}/*.ipynb"))
+        if assignment == "*":
+            notebooks += sorted(student_dir.glob("*.ipynb"))
         notebooks = [n for n in notebooks if ".ipynb_checkpoints" not in n.parts]
         if notebooks:
             preferred = [n for n in notebooks if "ex4" in n.name] or notebooks
@@ -628,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("submissions", type=Path)
     ap.add_argument("grades", type=Path)
+    ap.add_argument("--assignment", default="*", help="nbgrader layout: the assignment folder to grade")
     ap.add_argument("--time-limit", type=float, default=5.0, help="seconds per part of one student (default 5)")
     ap.add_argument("--memory-limit", type=int, default=2048, help="MB per part of one student (default 2048)")
     ap.add_argument("--student-time-limit", type=float, default=None,
@@ -646,7 +651,7 @@ def main(argv: list[str] | None = None) -> int:
     cache_dir.mkdir(parents=True, exist_ok=True)
     version = grader_version()
 
-    subs = find_submissions(args.submissions)
+    subs = find_submissions(args.submissions, args.assignment)
     used = set()
     for s in subs:
         s.module = module_name(s.student)

@@ -142,3 +142,14 @@ def test_nbgrader_layout_and_extraction(tmp_path):
     for name in ("reference", "reordered", "untagged"):
         assert by[name].missing == [] and set(by[name].cells) == set(gc.FUNCTIONS), name
         assert by[name].cells == by["reference"].cells
+
+
+def test_a_student_past_the_whole_student_limit_is_stopped(tmp_path):
+    assert load("make_class").main([str(tmp_path / "class"), "--students", "loop,reference"]) == 0
+    p = subprocess.run([sys.executable, str(REPO / "scripts/grade_class.py"), str(tmp_path / "class"),
+                        str(tmp_path / "grades"), "--time-limit", "5", "--student-time-limit", "2"],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    r = rows(tmp_path / "grades")
+    assert r["loop"][1:] == ["0", "0", "0", "0", "0", "0", "timed out (whole student, 2 s)"]
+    assert r["reference"][-2:] == ["100", "ok"]
