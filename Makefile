@@ -13,7 +13,7 @@ NB_ARGS ?=
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NB_SPECS := --expect-dir tests/notebooks/expect --expect-dir tests/notebooks/fixtures
 
-.PHONY: help setup warm notebooks test rust-test python-test notebook-test notebook-outputs clean-notebook-builds bench ex4
+.PHONY: help setup warm notebooks test rust-test python-test notebook-test notebook-outputs clean-notebook-builds bench ex4 grade bench-grade
 
 help:
 	@echo "make setup          .venv with JupyterLab + test tools, evcxr_jupyter, the rust kernel"
@@ -24,6 +24,8 @@ help:
 	@echo "make notebook-outputs  run the walkthrough notebooks and store their outputs in them"
 	@echo "make ex4            the whole exercise in the terminal"
 	@echo "make bench          speed figures, each against NumPy measured in the same run (BENCH_ARGS=--sweep: + lambda study)"
+	@echo "make grade SUBMISSIONS=dir GRADES=dir  grade a class: gradebook.csv, feedback/, summary.md + .png"
+	@echo "make bench-grade    time grading a made-up class of 30 (cold and warm build)"
 	@echo "make clean-notebook-builds  remove build folders of killed notebook kernels (.evcxr/.tmp*)"
 
 setup:
@@ -60,3 +62,17 @@ bench: setup
 
 ex4:
 	$(CARGO) run --release -p nn-core --example ex4
+
+# Grading a class: every notebook of SUBMISSIONS (<student>.ipynb, or nbgrader's
+# submitted/<student>/<assignment>/*.ipynb) -> GRADES/gradebook.csv, feedback/, summary.md/.png
+SUBMISSIONS ?=
+GRADES ?= grades
+GRADE_ARGS ?=
+grade:
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=folder [GRADES=folder] [GRADE_ARGS='--time-limit 10']"; exit 2; }
+	python3 scripts/grade_class.py "$(SUBMISSIONS)" "$(GRADES)" $(GRADE_ARGS)
+
+# Grading speed: a made-up class of 30 (scripts/make_class.py), graded cold (empty build
+# folder) and warm (built, no cached grades), then re-run (every grade from the cache).
+bench-grade:
+	bash scripts/bench_grade.sh

@@ -45,6 +45,7 @@
 //! | [`explain`] | a panic message turned into advice |
 //! | [`isolate`] | running student code in a child process, with limits |
 //! | [`wire`] | the bytes a result crosses back from the child in |
+//! | [`class`] | grading a whole class (`make grade`): report JSON, the class chart |
 //!
 //! ```
 //! use nn_grader::prelude::*;
@@ -73,6 +74,7 @@ use ndarray::Array2;
 use ndarray_rand::rand::rngs::StdRng;
 
 pub mod cases;
+pub mod class;
 pub mod explain;
 pub mod isolate;
 pub mod mistakes;

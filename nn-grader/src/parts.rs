@@ -119,8 +119,14 @@ fn call_failed(part: Part, case: &Case, lambda: f64, call: &Call<CostValue>) -> 
     }
 }
 
-/// "Feedforward and cost" or "Regularized cost": J on every case.
-pub fn grade_cost_part(part: Part, runs: &CostRuns) -> PartResult {
+/// Grades `part` case by case, on the calls of its lambda: the first failure, or a pass.
+/// A call that gave no value fails the part; `check` gets each value with its case's index,
+/// the case and the lambda, and returns the failure it finds.
+fn grade_each_case(
+    part: Part,
+    runs: &CostRuns,
+    mut check: impl FnMut(usize, &Case, f64, &CostValue) -> Option<PartResult>,
+) -> PartResult {
     let calls = match if part.regularized() { &runs.regularized } else { &runs.lambda0 } {
         Ok(calls) => calls,
         Err(failure) => return PartResult::fail(part, failure.message("nn_cost_function"), None),
@@ -130,50 +136,65 @@ pub fn grade_cost_part(part: Part, runs: &CostRuns) -> PartResult {
         if let Some(failed) = call_failed(part, case, lambda, call) {
             return failed;
         }
-        let Ok(Ok((j, _, _))) = call else { unreachable!("a value") };
-        let j = *j;
+        let Ok(Ok(value)) = call else { unreachable!("a value") };
+        if let Some(failed) = check(i, case, lambda, value) {
+            return failed;
+        }
+    }
+    PartResult::pass(part)
+}
+
+/// The student's value at lambda = 0 on case `i`, when there is one (for the hint that only
+/// the regularization is right).
+fn lambda0_value(runs: &CostRuns, i: usize) -> Option<&CostValue> {
+    match runs.lambda0.as_ref().ok()?.get(i)? {
+        Ok(Ok(value)) => Some(value),
+        _ => None,
+    }
+}
+
+/// "Feedforward and cost" or "Regularized cost": J on every case.
+pub fn grade_cost_part(part: Part, runs: &CostRuns) -> PartResult {
+    grade_each_case(part, runs, |i, case, lambda, &(j, _, _)| {
         let want = case.reference(lambda).0;
         if !j.is_finite() {
-            return PartResult::fail(
+            return Some(PartResult::fail(
                 part,
                 format!(
                     "J is {j} on {}: a log of 0 or of a negative number? h = g(z3) must be strictly between 0 and 1",
                     label(case, lambda)
                 ),
                 None,
-            );
+            ));
         }
         if close(j, want) {
-            continue;
+            return None;
         }
         if j == 0.0 {
-            return PartResult::fail(
+            return Some(PartResult::fail(
                 part,
                 format!("J is 0 on {}: the cost is not computed yet", label(case, lambda)),
                 None,
-            );
+            ));
         }
         for mistake in candidates(part, case) {
             if let Ok((mj, _, _)) = mistake.cost(&case.theta1, &case.theta2, &case.x, &case.y, lambda) {
                 if close(j, mj) {
-                    return PartResult::fail(part, recognized(mistake, case, lambda), Some(mistake));
+                    return Some(PartResult::fail(part, recognized(mistake, case, lambda), Some(mistake)));
                 }
             }
         }
         let mut msg = format!("J = {j:.6} but expected {want:.6} on {}", label(case, lambda));
-        if part.regularized() {
-            if let Ok(calls0) = &runs.lambda0 {
-                if let Some(Ok(Ok((j0, _, _)))) = calls0.get(i) {
-                    let reg_term = want - case.reference(0.0).0;
-                    if close(j - j0, reg_term) {
-                        msg.push_str(" — your regularization term is right; the unregularized cost is not (see Feedforward and cost)");
-                    }
-                }
+        if let Some((j0, _, _)) = lambda0_value(runs, i).filter(|_| part.regularized()) {
+            let reg_term = want - case.reference(0.0).0;
+            if close(j - j0, reg_term) {
+                msg.push_str(
+                    " — your regularization term is right; the unregularized cost is not (see Feedforward and cost)",
+                );
             }
         }
-        return PartResult::fail(part, msg, None);
-    }
-    PartResult::pass(part)
+        Some(PartResult::fail(part, msg, None))
+    })
 }
 
 fn check_grad_shape(part: Part, name: &str, grad: &Array2<f64>, theta: &Array2<f64>, at: &str) -> Option<PartResult> {
@@ -203,42 +224,33 @@ fn check_grad_shape(part: Part, name: &str, grad: &Array2<f64>, theta: &Array2<f
 
 /// "Backpropagation" or "Regularized gradient": both gradients on every case.
 pub fn grade_gradient_part(part: Part, runs: &CostRuns) -> PartResult {
-    let calls = match if part.regularized() { &runs.regularized } else { &runs.lambda0 } {
-        Ok(calls) => calls,
-        Err(failure) => return PartResult::fail(part, failure.message("nn_cost_function"), None),
-    };
-    for (i, (case, call)) in runs.cases.iter().zip(calls).enumerate() {
-        let lambda = if part.regularized() { case.lambda } else { 0.0 };
+    grade_each_case(part, runs, |i, case, lambda, (_, g1, g2)| {
         let at = label(case, lambda);
-        if let Some(failed) = call_failed(part, case, lambda, call) {
-            return failed;
-        }
-        let Ok(Ok((_, g1, g2))) = call else { unreachable!("a value") };
         let (t1, t2) = (&case.theta1, &case.theta2);
         if let Some(bad) = check_grad_shape(part, "Theta1_grad", g1, t1, &at)
             .or_else(|| check_grad_shape(part, "Theta2_grad", g2, t2, &at))
         {
-            return bad;
+            return Some(bad);
         }
         if g1.iter().chain(g2.iter()).any(|v| !v.is_finite()) {
-            return PartResult::fail(part, format!("the gradient has NaN or infinite entries on {at}"), None);
+            return Some(PartResult::fail(part, format!("the gradient has NaN or infinite entries on {at}"), None));
         }
         let (_, w1, w2) = case.reference(lambda);
         let (ok1, ok2) = (close_mat(g1, &w1), close_mat(g2, &w2));
         if ok1 && ok2 {
-            continue;
+            return None;
         }
         if g1.iter().chain(g2.iter()).all(|&v| v == 0.0) {
-            return PartResult::fail(
+            return Some(PartResult::fail(
                 part,
                 format!("the gradients are all zero on {at}: backpropagation is not written yet"),
                 None,
-            );
+            ));
         }
         for mistake in candidates(part, case) {
             if let Ok((_, m1, m2)) = mistake.cost(t1, t2, &case.x, &case.y, lambda) {
                 if close_mat(g1, &m1) && close_mat(g2, &m2) {
-                    return PartResult::fail(part, recognized(mistake, case, lambda), Some(mistake));
+                    return Some(PartResult::fail(part, recognized(mistake, case, lambda), Some(mistake)));
                 }
             }
         }
@@ -252,23 +264,20 @@ pub fn grade_gradient_part(part: Part, runs: &CostRuns) -> PartResult {
             _ => "both Theta1_grad and Theta2_grad are wrong",
         };
         let mut msg = format!("{which} on {at}; e.g. {name}({r}, {c}) = {gv:.6e}, expected {wv:.6e}");
-        if part.regularized() {
-            if let Ok(calls0) = &runs.lambda0 {
-                if let Some(Ok(Ok((_, z1, z2)))) = calls0.get(i) {
-                    let (_, r1, r2) = case.reference(0.0);
-                    if z1.dim() == g1.dim()
-                        && z2.dim() == g2.dim()
-                        && close_mat(&(g1 - z1), &(&w1 - &r1))
-                        && close_mat(&(g2 - z2), &(&w2 - &r2))
-                    {
-                        msg.push_str(" — your regularization term is right; the unregularized gradient is not (see Backpropagation)");
-                    }
-                }
+        if let Some((_, z1, z2)) = lambda0_value(runs, i).filter(|_| part.regularized()) {
+            let (_, r1, r2) = case.reference(0.0);
+            if z1.dim() == g1.dim()
+                && z2.dim() == g2.dim()
+                && close_mat(&(g1 - z1), &(&w1 - &r1))
+                && close_mat(&(g2 - z2), &(&w2 - &r2))
+            {
+                msg.push_str(
+                    " — your regularization term is right; the unregularized gradient is not (see Backpropagation)",
+                );
             }
         }
-        return PartResult::fail(part, msg, None);
-    }
-    PartResult::pass(part)
+        Some(PartResult::fail(part, msg, None))
+    })
 }
 
 /// "Sigmoid gradient": the course's values at `[-1 -0.5 0 0.5 1]`, a 3x4 matrix and a

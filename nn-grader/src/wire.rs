@@ -152,48 +152,23 @@ impl Wire for Array1<f64> {
     }
 }
 
-impl Wire for GradEntry {
-    fn put(&self, out: &mut Vec<u8>) {
-        for n in [self.index, self.layer, self.row, self.col] {
-            n.put(out);
+/// `Wire` for a struct: its fields one after the other, in the order listed, which is the
+/// order of both `put` and `take` (written once, so the two cannot disagree).
+macro_rules! wire_struct {
+    ($ty:ident { $($field:ident),* $(,)? }) => {
+        impl Wire for $ty {
+            fn put(&self, out: &mut Vec<u8>) {
+                $(self.$field.put(out);)*
+            }
+            fn take(input: &mut &[u8]) -> Option<Self> {
+                Some($ty { $($field: Wire::take(input)?),* })
+            }
         }
-        self.numerical.put(out);
-        self.analytical.put(out);
-    }
-    fn take(input: &mut &[u8]) -> Option<Self> {
-        Some(GradEntry {
-            index: usize::take(input)?,
-            layer: usize::take(input)?,
-            row: usize::take(input)?,
-            col: usize::take(input)?,
-            numerical: f64::take(input)?,
-            analytical: f64::take(input)?,
-        })
-    }
+    };
 }
 
-impl Wire for GradCheckReport {
-    fn put(&self, out: &mut Vec<u8>) {
-        self.sizes.put(out);
-        self.lambda.put(out);
-        self.numerical.put(out);
-        self.analytical.put(out);
-        self.relative_difference.put(out);
-        self.per_theta.put(out);
-        self.worst.put(out);
-    }
-    fn take(input: &mut &[u8]) -> Option<Self> {
-        Some(GradCheckReport {
-            sizes: Vec::take(input)?,
-            lambda: f64::take(input)?,
-            numerical: Array1::take(input)?,
-            analytical: Array1::take(input)?,
-            relative_difference: f64::take(input)?,
-            per_theta: Vec::take(input)?,
-            worst: Vec::take(input)?,
-        })
-    }
-}
+wire_struct!(GradEntry { index, layer, row, col, numerical, analytical });
+wire_struct!(GradCheckReport { sizes, lambda, numerical, analytical, relative_difference, per_theta, worst });
 
 #[cfg(test)]
 mod tests {
