@@ -37,8 +37,12 @@ def warm(path: Path) -> float:
     nb.cells = [nbformat.v4.new_code_cell(setup_cell(path)),
                 nbformat.v4.new_code_cell("use nn_core::prelude::*;\nlet _ = sigmoid(0.0);")]
     t0 = time.monotonic()
-    NotebookClient(nb, kernel_name="rust", timeout=1800, startup_timeout=120,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    # The kernel's own output (cargo's "Compiling ..." lines) goes to out/warm.log.
+    log_path = REPO / "out" / "warm.log"
+    log_path.parent.mkdir(exist_ok=True)
+    with open(log_path, "ab") as log:
+        NotebookClient(nb, kernel_name="rust", timeout=1800, startup_timeout=120,
+                       resources={"metadata": {"path": str(path.parent)}}).execute(stdout=log, stderr=log)
     return time.monotonic() - t0
 
 
