@@ -315,3 +315,68 @@ fn each_part_on_its_own_times_out_once() {
         assert_eq!(stderr, "");
     }
 }
+
+/// Children of `parent` (from /proc): the forked processes that run student code.
+fn children_of(parent: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // "pid (comm) state ppid ...": the fields after the last ')'.
+        let fields: Vec<&str> = stat.rsplit_once(')').map_or("", |(_, rest)| rest).split_whitespace().collect();
+        if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(parent) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Running, not a zombie or gone.
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.rsplit_once(')').map_or(false, |(_, rest)| !rest.trim_start().starts_with('Z')))
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_grader_killed_before_its_deadline_takes_the_students_loop_with_it() {
+    if std::env::var_os("NN_GRADER_ORPHAN_TEST").is_some() {
+        // In the child process: a looping sigmoid_gradient under a 60 s limit.
+        let looping = |_: &Array2<f64>| -> Array2<f64> {
+            loop {
+                std::hint::spin_loop();
+            }
+        };
+        let options = GradeOptions { time_limit: Duration::from_secs(60), memory_limit: 512 << 20 };
+        let _ = options.grade_sigmoid_gradient(&looping);
+        return;
+    }
+    let mut grader = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["a_grader_killed_before_its_deadline_takes_the_students_loop_with_it", "--exact"])
+        .env("NN_GRADER_ORPHAN_TEST", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait for the forked student process (a child of the test binary's test thread process).
+    let started = Instant::now();
+    let students = loop {
+        let found: Vec<u32> = children_of(grader.id()).into_iter().flat_map(|c| [vec![c], children_of(c)].concat()).collect();
+        if !found.is_empty() || started.elapsed() > Duration::from_secs(30) {
+            break found;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!students.is_empty(), "the grader never forked a student process");
+    grader.kill().unwrap();
+    grader.wait().unwrap();
+    let killed = Instant::now();
+    while students.iter().any(|&p| alive(p)) && killed.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left: Vec<u32> = students.into_iter().filter(|&p| alive(p)).collect();
+    for &p in &left {
+        unsafe { libc::kill(p as i32, libc::SIGKILL) };
+    }
+    assert!(left.is_empty(), "student processes {left:?} kept running after their grader was killed");
+}
