@@ -43,7 +43,7 @@ rust-test:
 	$(CARGO) test --workspace
 
 python-test: setup
-	$(PY) -m pytest -q -p no:cacheprovider tests
+	$(PY) -m pytest -q -rs -p no:cacheprovider tests
 
 notebook-test: setup
 	$(PY) tests/notebooks/run_notebooks.py $(NB_SPECS) $(NB_ARGS)
