@@ -18,7 +18,8 @@ Two ways to run it (from the kit's .venv, which has numpy, scipy and threadpoolc
 The benchmark starts this process with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed
 from its environment (an older OpenBLAS needed them on some machines; here they would pin
 a kernel that is not this processor's), so OpenBLAS picks its kernel itself; the
-`blas` line says which one it picked.
+`blas` line says which one it picked. `make bench BENCH_ARGS=--as-avx2` sets
+OPENBLAS_CORETYPE=Haswell instead: the AVX2 kernels an AVX2-only processor would run.
 """
 
 from __future__ import annotations

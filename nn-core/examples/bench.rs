@@ -2,8 +2,13 @@
 //!
 //! ```text
 //! cargo run --release -p nn-core --example bench -- [--rounds N] [--per-round N] [--train-rounds N]
-//!     [--threads N] [--sweep] [--no-numpy] [--python PATH] [--json FILE]
+//!     [--threads N] [--sweep] [--as-avx2] [--no-numpy] [--python PATH] [--json FILE]
 //! ```
+//!
+//! `--as-avx2` measures as on a processor without AVX-512: the kit runs its AVX2 kernel
+//! (`NN_CORE_KERNEL=avx2`) and NumPy's OpenBLAS its Haswell (AVX2) kernels
+//! (`OPENBLAS_CORETYPE=Haswell`), in the same run, so an AVX-512 machine also gives the
+//! ratio an AVX2-only one would.
 //!
 //! `--threads N` runs every variant on N threads (FastCost, the lecture code's
 //! matrixmultiply, NumPy's OpenBLAS through threadpoolctl); by default each uses all the
@@ -51,6 +56,10 @@ use nn_core::{bundled, nn_cost_function, Network};
 
 type Error = Box<dyn std::error::Error>;
 
+/// Pause between two variants' turns (not timed): longer than OpenBLAS spins its idle
+/// threads (2^28 cycles by default, under 0.1 s at 3 GHz).
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(150);
+
 /// Median and minimum of some samples (in seconds).
 #[derive(Clone, Copy, Debug)]
 struct Stats {
@@ -85,17 +94,21 @@ struct NumPy {
 }
 
 impl NumPy {
-    fn start(python: &str, digits: &str, weights: &str, threads: Option<usize>) -> Result<NumPy, Error> {
+    /// `coretype`: the OpenBLAS kernel to force (`None`: OpenBLAS picks its own).
+    fn start(python: &str, digits: &str, weights: &str, threads: Option<usize>, coretype: Option<&str>) -> Result<NumPy, Error> {
         let script = bundled::kit_dir().join("tools/numpy_baseline.py");
         let mut command = Command::new(python);
         command.arg(&script).args(["--serve", "--digits", digits, "--weights", weights, "--lambda", "1"]);
         if let Some(t) = threads {
             command.args(["--threads", &t.to_string()]);
         }
+        // OpenBLAS chooses its kernel for this processor (see the module documentation),
+        // unless `--as-avx2` forces its Haswell one.
+        command.env_remove("OPENBLAS_CORETYPE").env_remove("OPENBLAS_L2_SIZE");
+        if let Some(core) = coretype {
+            command.env("OPENBLAS_CORETYPE", core);
+        }
         let mut child = command
-            // OpenBLAS chooses its kernel for this processor (see the module documentation).
-            .env_remove("OPENBLAS_CORETYPE")
-            .env_remove("OPENBLAS_L2_SIZE")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -244,6 +257,8 @@ struct Options {
     json: Option<String>,
     /// Threads for every variant (`None`: each its default, all the cores).
     threads: Option<usize>,
+    /// Measure as on an AVX2-only processor (both the kit and OpenBLAS).
+    as_avx2: bool,
 }
 
 fn options() -> Result<Options, Error> {
@@ -257,6 +272,7 @@ fn options() -> Result<Options, Error> {
         python: std::env::var("NN_BENCH_PYTHON").unwrap_or(default_python),
         json: None,
         threads: None,
+        as_avx2: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -266,12 +282,13 @@ fn options() -> Result<Options, Error> {
             "--per-round" => o.per_round = value()?.parse()?,
             "--train-rounds" => o.train_rounds = value()?.parse()?,
             "--sweep" => o.sweep = true,
+            "--as-avx2" => o.as_avx2 = true,
             "--no-numpy" => o.numpy = false,
             "--python" => o.python = value()?,
             "--json" => o.json = Some(value()?),
             "--threads" => o.threads = Some(value()?.parse::<usize>()?.max(1)),
             "--help" | "-h" => {
-                println!("usage: bench [--rounds N (20)] [--per-round N (3)] [--train-rounds N (3)] [--threads N] [--sweep] [--no-numpy] [--python PATH] [--json FILE]");
+                println!("usage: bench [--rounds N (20)] [--per-round N (3)] [--train-rounds N (3)] [--threads N] [--sweep] [--as-avx2] [--no-numpy] [--python PATH] [--json FILE]");
                 std::process::exit(0);
             }
             _ => return Err(format!("unknown argument {a:?} (try --help)").into()),
@@ -301,6 +318,13 @@ fn run() -> Result<(), Error> {
     if let Some(t) = o.threads {
         // Read once, at matrixmultiply's first product (none has run yet).
         std::env::set_var("MATMUL_NUM_THREADS", t.to_string());
+    }
+    if o.as_avx2 {
+        if !Kernel::from_name("avx2").is_some_and(|k| k.is_supported()) {
+            return Err("--as-avx2: this processor has no AVX2 and FMA".into());
+        }
+        // Read once, at the first `Kernel::detect` (none has run yet).
+        std::env::set_var("NN_CORE_KERNEL", "avx2");
     }
     let mut json: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, v: String| json.push((k.to_string(), v));
@@ -336,14 +360,16 @@ fn run() -> Result<(), Error> {
     put("cores", cores.to_string());
     put("threads", threads.to_string());
     put("kernel", json_string(kernel.name()));
+    put("as_avx2", o.as_avx2.to_string());
 
     // The NumPy baseline: started first, checked against the kit's numbers.
     let mut numpy = if o.numpy {
-        let np = NumPy::start(&o.python, &digits_path.display().to_string(), &weights_path.display().to_string(), o.threads).map_err(|e| {
+        let np = NumPy::start(&o.python, &digits_path.display().to_string(), &weights_path.display().to_string(), o.threads, o.as_avx2.then_some("Haswell")).map_err(|e| {
             format!("{e}\n(the NumPy baseline needs the kit's .venv: run `make setup`, or pass --python PATH, or --no-numpy)")
         })?;
         let inherited: Vec<String> = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
             .iter()
+            .filter(|_| !o.as_avx2)
             .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v}")))
             .collect();
         println!(
@@ -354,7 +380,9 @@ fn run() -> Result<(), Error> {
             np.field("blas_kernel"),
             threads_text(np.field("blas_threads")),
             np.field("blas_threading_layer"),
-            if inherited.is_empty() {
+            if o.as_avx2 {
+                " (forced: OPENBLAS_CORETYPE=Haswell, --as-avx2)".to_string()
+            } else if inherited.is_empty() {
                 String::new()
             } else {
                 format!("; {} unset for it", inherited.join(" "))
@@ -386,7 +414,8 @@ fn run() -> Result<(), Error> {
     put("cost", format!("{j_fast:e}"));
 
     // Cost + gradient: every variant in every round, the order turning round by round.
-    let others: Vec<Kernel> = Kernel::available().into_iter().filter(|&k| k != kernel).collect();
+    // (`--as-avx2`: only the kernels an AVX2 processor has.)
+    let others: Vec<Kernel> = Kernel::available().into_iter().filter(|&k| k != kernel && !(o.as_avx2 && k.name() == "avx512")).collect();
     let variants: Vec<(String, FastCost)> = std::iter::once(("cost_grad_ms".to_string(), fast.clone()))
         .chain(others.iter().map(|&k| (format!("cost_grad_{k}_ms"), fast.clone().with_kernel(k).expect("available"))))
         .collect();
@@ -411,6 +440,10 @@ fn run() -> Result<(), Error> {
             if round > 0 {
                 rounds[slot].push(times);
             }
+            // Let the variant's idle threads go to sleep before the next one is timed:
+            // OpenBLAS's threads spin for a while after a product (matrixmultiply's yield),
+            // and on 2 cores they would take the next variant's cores.
+            std::thread::sleep(SETTLE);
         }
     }
     let s: Vec<Stats> = rounds.iter().map(|r| stats(&r.concat())).collect();

@@ -704,6 +704,33 @@ def unmet_need(run: Run) -> str | None:
     return None
 
 
+def write_timings(path: Path, results: list) -> None:
+    """Every run's kernel start and cell times, as JSON (tools/notebook_timings.py reads it)."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    body = {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "runs": [
+            {"label": r.run.label, "notebook": r.run.notebook, "ok": r.ok,
+             "kernel_start": round(r.startup, 3), "seconds": round(r.seconds, 3),
+             "cells": [{"index": c.index, "seconds": round(c.seconds, 3), "head": c.head}
+                       for c in r.cells]}
+            for r in results
+        ],
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(body, indent=1) + "\n")
+    tmp.replace(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("notebooks", nargs="*", help="notebook paths (default: all)")
@@ -719,6 +746,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=int, help="per-cell timeout in seconds (overrides specs)")
     ap.add_argument("--save-executed", type=Path, metavar="DIR",
                     help="also save every executed notebook (passing or not) into DIR")
+    ap.add_argument("--timings", type=Path, metavar="FILE",
+                    help="write every run's kernel start and per-cell seconds to FILE (JSON); "
+                         "tools/notebook_timings.py summarises and compares such files")
     ap.add_argument("--list", action="store_true", help="list the runs and exit")
     args = ap.parse_args(argv)
 
@@ -782,6 +812,11 @@ def main(argv: list[str] | None = None) -> int:
         status = "ok" if res.ok else "FAILED"
         print(f"{status:6} {run.label}: {res.seconds:.1f}s (kernel start {res.startup:.1f}s, "
               f"{len(res.cells)} cells; slowest: {slow_txt or '-'})", flush=True)
+        if res.cells:
+            secs = sorted(c.seconds for c in res.cells)
+            print(f"       top to bottom {res.startup + sum(secs):.1f}s: kernel start "
+                  f"{res.startup:.1f}s + cells {sum(secs):.1f}s (median cell "
+                  f"{secs[len(secs) // 2]:.2f}s)", flush=True)
         if run.expect == "fail" and res.ok:
             print(f"       failed as expected:\n{_indent(res.failure, 12)}", flush=True)
         for p in res.problems:
@@ -800,6 +835,9 @@ def main(argv: list[str] | None = None) -> int:
             written.add(run.notebook)
             print(f"       wrote outputs into {run.notebook}", flush=True)
 
+    if args.timings:
+        write_timings(args.timings, results)
+        print(f"timings: {_rel(args.timings)}")
     all_cells = [(r.run.label, c) for r in results for c in r.cells]
     if all_cells:
         print("slowest cells:")

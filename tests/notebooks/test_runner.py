@@ -190,3 +190,32 @@ def test_minimal_notebook_passes():
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out
     assert out.rstrip().endswith("notebooks: 1 passed, 0 failed"), out
+
+
+# ------------------------------------------------------------------ timings
+
+
+def test_timings_file_and_summary(tmp_path, capsys):
+    """--timings writes what tools/notebook_timings.py reads, and its summary adds up."""
+    sys.path.insert(0, str(rn.REPO / "tools"))
+    import notebook_timings as nt
+
+    def result(label, startup, secs):
+        cells = [rn.CellTime(i, s, f"cell {i}") for i, s in enumerate(secs)]
+        return rn.Result(run=rn.Run(notebook=label), ok=True, seconds=startup + sum(secs) + 1,
+                         startup=startup, cells=cells)
+
+    before, after = tmp_path / "before.json", tmp_path / "after.json"
+    rn.write_timings(before, [result("notebooks/a.ipynb", 3.0, [4.0, 2.5, 0.25, 0.75, 0.5])])
+    rn.write_timings(after, [result("notebooks/a.ipynb", 2.0, [4.0, 1.0, 0.25, 0.75, 0.5])])
+    data = json.loads(before.read_text())
+    assert [c["seconds"] for c in data["runs"][0]["cells"]] == [4.0, 2.5, 0.25, 0.75, 0.5]
+    assert not (tmp_path / "before.json.tmp").exists()
+
+    s = nt.summary(data["runs"][0])
+    assert s["top"] == pytest.approx(3.0 + 8.0)  # kernel start + every cell
+    assert (s["dep"], s["first"], s["median"], s["slow"], s["n"]) == (4.0, 2.5, 0.75, 3, 5)
+
+    assert nt.main([str(before), str(after)]) == 0
+    out = capsys.readouterr().out
+    assert "11.0s" in out and "8.5s" in out and "(0.77x top to bottom)" in out

@@ -19,7 +19,7 @@
 //! assert_eq!(back, net);
 //! ```
 
-use ndarray::{s, Array1, Array2, ArrayView2, Axis, ShapeBuilder};
+use ndarray::{Array1, Array2, ArrayView2, Axis, ShapeBuilder};
 use ndarray_rand::rand::rngs::StdRng;
 use ndarray_rand::rand::SeedableRng;
 use ndarray_rand::rand_distr::Uniform;
@@ -426,10 +426,14 @@ impl Feedforward {
 }
 
 /// `[1 A]`: a column of ones (the bias unit) before the columns of `a`.
+/// (Row by row into one buffer: X is copied once, not written twice.)
 pub(crate) fn with_bias(a: ArrayView2<f64>) -> Array2<f64> {
-    let mut out = Array2::ones((a.nrows(), a.ncols() + 1));
-    out.slice_mut(s![.., 1..]).assign(&a);
-    out
+    let mut out = Vec::with_capacity(a.nrows() * (a.ncols() + 1));
+    for row in a.rows() {
+        out.push(1.0);
+        out.extend(row.iter());
+    }
+    Array2::from_shape_vec((a.nrows(), a.ncols() + 1), out).expect("m rows of 1 + n values")
 }
 
 /// Forward propagation, returning every layer's z and a (bias columns included)

@@ -351,7 +351,13 @@ impl Curves for LambdaStudy {
 ///
 /// A [`LambdaStudy`] draws one curve per lambda: `viz::cost_curves(&study)`.
 pub fn cost_curves(runs: &(impl Curves + ?Sized)) -> Result<Figure> {
-    let curves = runs.curves();
+    draw_cost_curves(runs.curves())
+}
+
+/// The body of [`cost_curves`], not generic: compiled once in nn-core instead of in every
+/// notebook cell that calls `cost_curves` (a generic function's body is compiled where it
+/// is used; this one, with its plotting, took evcxr about 1.5 s per such cell).
+fn draw_cost_curves(curves: Vec<(String, &History)>) -> Result<Figure> {
     if curves.is_empty() {
         return Err(NnError::InvalidArgument {
             name: "curves",
