@@ -64,7 +64,9 @@ EVCXR=$(command -v evcxr_jupyter || true)
 if [ -z "$EVCXR" ] && [ -x "$CARGO_BIN/evcxr_jupyter" ]; then EVCXR=$CARGO_BIN/evcxr_jupyter; fi
 if [ -z "$EVCXR" ]; then
   echo "    not found: building it with cargo install --locked evcxr_jupyter@$EVCXR_VERSION"
-  echo "    (this takes about 6 minutes on 2 cores, once; later runs skip it)"
+  echo "    (this takes about 8 minutes on 2 cores, once; later runs skip it)"
+  # Default release settings on purpose: opt-level 1 builds it 14% faster, but the kernel
+  # then opens every notebook 2-3 s slower (its rust-analyzer runs slower); see the README.
   cargo install --locked evcxr_jupyter --version "$EVCXR_VERSION"
   EVCXR=$CARGO_BIN/evcxr_jupyter
 else
