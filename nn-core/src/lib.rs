@@ -60,6 +60,9 @@ pub mod prelude {
 }
 
 #[cfg(test)]
+mod test_support;
+
+#[cfg(test)]
 mod build_fingerprint {
     include!("../fingerprint.rs");
 

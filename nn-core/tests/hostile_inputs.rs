@@ -32,34 +32,9 @@ use nn_core::{viz, Dataset, Init, Network, NnError};
 // ---------------------------------------------------------------------------
 // Helpers
 
-/// A fresh empty folder under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-static DIRS: AtomicUsize = AtomicUsize::new(0);
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let n = DIRS.fetch_add(1, Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!("nn-hostile-{tag}-{}-{n}", std::process::id()));
-        let _ = fs::remove_dir_all(&p);
-        fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-    /// Every entry, hidden ones included, sorted.
-    fn entries(&self) -> Vec<String> {
-        let mut v: Vec<String> =
-            fs::read_dir(&self.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-        v.sort();
-        v
-    }
-}
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+#[path = "../src/test_support.rs"]
+mod test_support;
+use test_support::TempDir;
 
 /// SplitMix64: a tiny fixed-seed generator, so every run tries the same cases.
 struct Rng(u64);

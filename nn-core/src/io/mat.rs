@@ -507,38 +507,10 @@ pub(crate) fn class_name(class: u32) -> &'static str {
 mod tests {
     use super::*;
     use std::fs;
-    use std::path::PathBuf;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static TEMP_COUNTER: AtomicUsize = AtomicUsize::new(0);
     use ndarray::{array, Array2};
 
     use crate::lecture::network::Init;
-
-    /// A fresh empty folder under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
-    impl TempDir {
-        fn new(tag: &str) -> TempDir {
-            let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-            let p = std::env::temp_dir().join(format!("nn-core-mat-{tag}-{}-{n}", std::process::id()));
-            let _ = fs::remove_dir_all(&p);
-            fs::create_dir_all(&p).unwrap();
-            TempDir(p)
-        }
-        fn join(&self, name: &str) -> PathBuf {
-            self.0.join(name)
-        }
-        fn entries(&self) -> Vec<String> {
-            let mut v: Vec<String> =
-                fs::read_dir(&self.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-            v.sort();
-            v
-        }
-    }
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::test_support::TempDir;
 
     fn bits(a: &Array2<f64>) -> Vec<u64> {
         a.iter().map(|v| v.to_bits()).collect()

@@ -1,0 +1,43 @@
+//! Test helpers shared by the library's unit tests (`crate::test_support`) and its
+//! integration tests, which include this file with `#[path = "../src/test_support.rs"]`.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static DIRS: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh empty folder under the system temp dir, removed on drop (made writable first,
+/// for the tests that take its permissions away).
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// `nn-core-<tag>-<process>-<n>`, emptied if it was left behind.
+    pub fn new(tag: &str) -> TempDir {
+        let n = DIRS.fetch_add(1, Ordering::Relaxed);
+        let p = std::env::temp_dir().join(format!("nn-core-{tag}-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&p);
+        fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// Every entry, hidden ones included, sorted.
+    pub fn entries(&self) -> Vec<String> {
+        let mut v: Vec<String> =
+            fs::read_dir(&self.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::set_permissions(&self.0, fs::Permissions::from_mode(0o755));
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
