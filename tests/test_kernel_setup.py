@@ -16,6 +16,8 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
+
+import pytest
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,15 +40,18 @@ def test_build_settings_cover_dependencies_only():
     deps = dev["package"]["*"]
     assert deps["incremental"] is False
     assert deps["debug-assertions"] is False
+    assert deps["opt-level"] == 2, "the libraries stay at evcxr's default level whatever :opt says"
     workspace = tomllib.loads((REPO / "Cargo.toml").read_text())["workspace"]
     assert ".evcxr" in workspace.get("exclude", [])
 
 
-def test_cargo_applies_them_below_evcxr():
+@pytest.mark.parametrize("cell_opt", [2, 1])
+def test_cargo_applies_them_below_evcxr(cell_opt):
     """A crate made where evcxr makes its build folders, with evcxr's [profile.dev], depending
     on a local path crate (as a notebook depends on nn-core): cargo must build the library
     without incremental compilation and without debug assertions, and the crate itself (what
-    a cell is) with both."""
+    a cell is) with both. With `:opt 1` in a notebook (cell_opt 1) the cells change level, the
+    library does not (so the cache `make warm` filled still fits)."""
     cargo = shutil.which("cargo")
     assert cargo, "cargo is needed"
     with tempfile.TemporaryDirectory(dir=REPO / ".evcxr", prefix=".tmp-test-") as tmp:
@@ -54,7 +59,7 @@ def test_cargo_applies_them_below_evcxr():
         for name, manifest in [
             ("library", '[package]\nname = "library"\nversion = "0.1.0"\nedition = "2021"\n'),
             ("ctx", '[package]\nname = "ctx"\nversion = "1.0.0"\nedition = "2021"\n\n'
-                    '[profile.dev]\nopt-level = 2\ndebug-assertions = true\nincremental = true\n'
+                    f'[profile.dev]\nopt-level = {cell_opt}\ndebug-assertions = true\nincremental = true\n'
                     'overflow-checks = true\n\n[dependencies]\nlibrary = { path = "../library" }\n'),
         ]:
             (root / name / "src").mkdir(parents=True)
@@ -78,3 +83,5 @@ def test_cargo_applies_them_below_evcxr():
         assert "incremental=" not in library and "debug-assertions=on" not in library, library
         assert "overflow-checks=on" not in library, library
         assert "incremental=" in ctx and "debug-assertions=on" in ctx, ctx
+        assert "opt-level=2" in library, library
+        assert f"opt-level={cell_opt}" in ctx, ctx
