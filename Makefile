@@ -23,7 +23,7 @@ help:
 	@echo "make notebook-test  only the notebooks (headless, checked against tests/notebooks/expect)"
 	@echo "make notebook-outputs  run the walkthrough notebooks and store their outputs in them"
 	@echo "make ex4            the whole exercise in the terminal"
-	@echo "make bench          speed figures, each against NumPy measured in the same run (BENCH_ARGS=--sweep: + lambda study)"
+	@echo "make bench          speed figures, each against NumPy measured in the same run (BENCH_ARGS=--sweep: + lambda study; --as-avx2: as on an AVX2-only CPU)"
 	@echo "make grade SUBMISSIONS=dir GRADES=dir  grade a class: gradebook.csv, feedback/, summary.md + .png"
 	@echo "make bench-grade    time grading a made-up class of 30 (cold and warm build)"
 	@echo "make clean-notebook-builds  remove build folders of killed notebook kernels (.evcxr/.tmp*)"
