@@ -73,7 +73,7 @@ mod build_fingerprint {
         let now = sources_fingerprint(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path()).unwrap();
         assert_eq!(env!("NN_CORE_SOURCES_FINGERPRINT"), format!("{now:016x}"));
         // Any change to any file changes it.
-        let dir = std::env::temp_dir().join(format!("nn-core-fingerprint-{}", std::process::id()));
+        let dir = crate::test_support::TempDir::new("fingerprint");
         std::fs::create_dir_all(dir.join("sub")).unwrap();
         std::fs::write(dir.join("a.rs"), "fn a() {}").unwrap();
         std::fs::write(dir.join("sub/b.rs"), "fn b() {}").unwrap();
@@ -82,7 +82,6 @@ mod build_fingerprint {
         let after = sources_fingerprint(&dir).unwrap();
         std::fs::rename(dir.join("a.rs"), dir.join("c.rs")).unwrap();
         let renamed = sources_fingerprint(&dir).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
         assert!(before != after && after != renamed && before != renamed);
     }
 }

@@ -1,15 +1,18 @@
 //! Test helpers shared by the library's unit tests (`crate::test_support`) and its
-//! integration tests, which include this file with `#[path = "../src/test_support.rs"]`.
+//! integration tests, which include this file with `#[path]` (`tests/common/mod.rs`,
+//! `tests/hostile_inputs.rs`). Not every test crate uses every helper.
+#![allow(dead_code)]
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 static DIRS: AtomicUsize = AtomicUsize::new(0);
 
 /// A fresh empty folder under the system temp dir, removed on drop (made writable first,
-/// for the tests that take its permissions away).
+/// for the tests that take its permissions away). It derefs to its `Path`: `dir.join(..)`.
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
@@ -22,16 +25,19 @@ impl TempDir {
         TempDir(p)
     }
 
-    pub fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
     /// Every entry, hidden ones included, sorted.
     pub fn entries(&self) -> Vec<String> {
         let mut v: Vec<String> =
             fs::read_dir(&self.0).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         v.sort();
         v
+    }
+}
+
+impl Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
     }
 }
 

@@ -500,8 +500,7 @@ mod tests {
     #[test]
     fn checkpoints_restore_the_run_and_a_time_budget_stops_it() {
         let data = toy();
-        let dir = std::env::temp_dir().join(format!("nn-core-train-checkpoint-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::test_support::TempDir::new("train-checkpoint");
         let path = dir.join("run.mat");
         // Every 4 iterations: after 12 of 14 the file holds iteration 12; at the end, all 14.
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -530,7 +529,6 @@ mod tests {
         assert!(train(&TrainConfig::new(&[4, 5, 2]).checkpoint(&path, 0), &data).unwrap_err().to_string().contains("checkpoint"));
         let e = train(&TrainConfig::new(&[4, 5, 2]).checkpoint(dir.join("no/such/folder/run.mat"), 1), &data).unwrap_err();
         assert!(e.to_string().contains("run.mat"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! once) where neither is set up; everything else runs on a plain clone.
 
 mod common;
+use common::TempDir;
 
 use std::collections::HashSet;
 
@@ -166,8 +167,7 @@ fn images_are_stored_column_major() {
 fn bundled_files_are_exactly_what_the_writer_produces() {
     // Loading and saving again gives the committed bytes: the files are the
     // writer's deterministic output, unedited.
-    let dir = std::env::temp_dir().join(format!("nn-core-bundled-resave-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("bundled-resave");
     for path in [Source::Bundled.digits_path(), bundled::digits_test_path(), Source::Bundled.weights_path()] {
         let out = dir.join("again.mat");
         if path.ends_with("weights.mat") {
@@ -178,7 +178,6 @@ fn bundled_files_are_exactly_what_the_writer_produces() {
         let (a, b) = (std::fs::read(&path).unwrap(), std::fs::read(&out).unwrap());
         assert!(a == b, "{} differs from its re-save ({} vs {} bytes)", path.display(), a.len(), b.len());
     }
-    std::fs::remove_dir_all(&dir).unwrap();
     let total: u64 =
         std::fs::read_dir(bundled::data_dir()).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).sum();
     assert!(total < 16 << 20, "data/ holds {total} bytes; keep it under 16 MB");

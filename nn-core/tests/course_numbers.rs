@@ -7,6 +7,7 @@
 //! the course's originals on its own file are 0.287629 / 0.383770 / 0.576051.
 
 mod common;
+use common::TempDir;
 
 use nn_core::prelude::*;
 
@@ -109,10 +110,8 @@ fn fifty_fmincg_iterations_reach_about_95_percent() {
 #[test]
 fn save_and_load_round_trip_of_course_weights_is_exact() {
     let Some(net) = course_weights() else { return };
-    let dir = std::env::temp_dir().join(format!("nn-core-roundtrip-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = TempDir::new("roundtrip");
     let path = dir.join("w.mat");
     net.save(&path).unwrap();
     assert_eq!(Network::load(&path).unwrap(), net);
-    std::fs::remove_dir_all(&dir).ok();
 }

@@ -503,8 +503,7 @@ mod tests {
 
     #[test]
     fn course_weights_come_from_the_variable_or_data() {
-        let dir = std::env::temp_dir().join(format!("nn-core-course-file-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::test_support::TempDir::new("course-file");
         let (present, absent) = (dir.join("ex4weights.mat"), dir.join("missing.mat"));
         std::fs::write(&present, b"x").unwrap();
         // Nothing set up: none, no error.
@@ -519,7 +518,6 @@ mod tests {
         // A variable naming a missing file is an error, not a skip.
         let e = course_weights_file_from(Some(absent.clone().into()), &present).unwrap_err().to_string();
         assert!(e.contains("NN_EX4_COURSE_WEIGHTS") && e.contains("missing.mat"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -108,8 +108,7 @@ mod tests {
 
     #[test]
     fn round_trip_is_exact_and_bad_files_are_named() {
-        let dir = std::env::temp_dir().join(format!("nn-core-checkpoint-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::test_support::TempDir::new("checkpoint");
         let path = dir.join("run.mat");
         let cp = Checkpoint {
             network: Network::random(&[4, 3, 2], Init::default(), 1).unwrap(),
@@ -132,6 +131,5 @@ mod tests {
         cp.network.save(&weights).unwrap();
         let e = Checkpoint::load(&weights).unwrap_err().to_string();
         assert!(e.contains("costs") && e.contains("w.mat"), "{e}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

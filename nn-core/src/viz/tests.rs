@@ -266,8 +266,7 @@ fn evcxr_display_string_is_well_formed() {
 
 #[test]
 fn saving_is_atomic_and_errors_name_the_path() {
-    let dir = std::env::temp_dir().join(format!("nn-core-viz-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::test_support::TempDir::new("viz-test");
     let pixel = display_data(&one_pixel(1, 1, 1.0)).unwrap();
     let chart = cost_curves(&[("training", &history(5, 3.0))]).unwrap();
 
@@ -281,8 +280,7 @@ fn saving_is_atomic_and_errors_name_the_path() {
     chart.save(dir.join("cost.png")).unwrap();
     assert_eq!(std::fs::read(dir.join("cost.png")).unwrap(), chart.png_bytes());
     // No temporary files left behind.
-    let names: Vec<String> =
-        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let names = dir.entries();
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");
 
     // A pixel picture has no SVG.
@@ -295,7 +293,6 @@ fn saving_is_atomic_and_errors_name_the_path() {
     assert!(e.to_string().contains("no-such-folder"), "{e}");
     // An unknown extension.
     assert!(pixel.save(dir.join("x.jpg")).unwrap_err().to_string().contains("x.jpg"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 // ---------------------------------------------------------------------------

@@ -445,8 +445,7 @@ fn png_header(w: u32, h: u32) -> Vec<u8> {
 
 #[test]
 fn bad_images_are_clear_errors_naming_the_file() {
-    let dir = std::env::temp_dir().join(format!("nn-digit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = crate::test_support::TempDir::new("digit");
     let write = |name: &str, bytes: &[u8]| {
         let p = dir.join(name);
         std::fs::write(&p, bytes).unwrap();
@@ -480,7 +479,6 @@ fn bad_images_are_clear_errors_naming_the_file() {
         assert!(e.contains(want), "{}: {e}", path.display());
     }
     assert!(decode_gray(b"GIF89a", std::path::Path::new("x.gif")).unwrap_err().to_string().contains("x.gif"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -12,6 +12,10 @@ use std::sync::Once;
 use nn_core::bundled;
 use nn_core::Network;
 
+#[path = "../../src/test_support.rs"]
+mod test_support;
+pub use test_support::TempDir;
+
 static SKIP_LINE: Once = Once::new();
 
 /// The course's 400-25-10 weights, or `None` (and the suite's skip line) when the
