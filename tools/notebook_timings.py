@@ -6,9 +6,10 @@
     python tools/notebook_timings.py out/before.json out/after.json     # before -> after
 
 Per notebook: "top to bottom" is what a student waits for with Run All on a warm cache
-(the kernel's start plus every code cell, not the runner's own sync cells); "first" is the
-first cell after the `:dep` cell (where the libraries are linked in); "median" the median
-cell; "cells > 0.5 s" how many take longer than half a second.
+(the kernel's start plus every code cell, not the runner's own sync cells); ":dep" is the
+first code cell (the libraries), "first" the one after it; "median" the median cell;
+"cells > 0.5 s" how many take longer than half a second. The runner prints the same
+summary after each run.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 
 def summary(run: dict) -> dict:
+    """Figures of one run as the runner's --timings file holds it."""
     cells = run["cells"]
     secs = sorted(c["seconds"] for c in cells)
     first = next((c["seconds"] for c in cells[1:2]), 0.0)

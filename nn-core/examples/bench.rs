@@ -369,7 +369,6 @@ fn run() -> Result<(), Error> {
         })?;
         let inherited: Vec<String> = ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]
             .iter()
-            .filter(|_| !o.as_avx2)
             .filter_map(|k| std::env::var(k).ok().map(|v| format!("{k}={v}")))
             .collect();
         println!(

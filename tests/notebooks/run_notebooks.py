@@ -704,6 +704,14 @@ def unmet_need(run: Run) -> str | None:
     return None
 
 
+def timings_entry(r: Result) -> dict:
+    """One run's kernel start and cell times, as --timings writes them."""
+    return {"label": r.run.label, "notebook": r.run.notebook, "ok": r.ok,
+            "kernel_start": round(r.startup, 3), "seconds": round(r.seconds, 3),
+            "cells": [{"index": c.index, "seconds": round(c.seconds, 3), "head": c.head}
+                      for c in r.cells]}
+
+
 def write_timings(path: Path, results: list) -> None:
     """Every run's kernel start and cell times, as JSON (tools/notebook_timings.py reads it)."""
     cpu = "unknown"
@@ -714,17 +722,7 @@ def write_timings(path: Path, results: list) -> None:
                 break
     except OSError:
         pass
-    body = {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "runs": [
-            {"label": r.run.label, "notebook": r.run.notebook, "ok": r.ok,
-             "kernel_start": round(r.startup, 3), "seconds": round(r.seconds, 3),
-             "cells": [{"index": c.index, "seconds": round(c.seconds, 3), "head": c.head}
-                       for c in r.cells]}
-            for r in results
-        ],
-    }
+    body = {"cpu": cpu, "cores": os.cpu_count(), "runs": [timings_entry(r) for r in results]}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(body, indent=1) + "\n")
@@ -751,6 +749,8 @@ def main(argv: list[str] | None = None) -> int:
                          "tools/notebook_timings.py summarises and compares such files")
     ap.add_argument("--list", action="store_true", help="list the runs and exit")
     args = ap.parse_args(argv)
+    sys.path.insert(0, str(REPO / "tools"))
+    from notebook_timings import summary as timing_summary
 
     try:
         runs = load_runs(args.expect_dir or [EXPECT_DIR], discover=not args.notebooks)
@@ -813,10 +813,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{status:6} {run.label}: {res.seconds:.1f}s (kernel start {res.startup:.1f}s, "
               f"{len(res.cells)} cells; slowest: {slow_txt or '-'})", flush=True)
         if res.cells:
-            secs = sorted(c.seconds for c in res.cells)
-            print(f"       top to bottom {res.startup + sum(secs):.1f}s: kernel start "
-                  f"{res.startup:.1f}s + cells {sum(secs):.1f}s (median cell "
-                  f"{secs[len(secs) // 2]:.2f}s)", flush=True)
+            t = timing_summary(timings_entry(res))
+            print(f"       top to bottom {t['top']:.1f}s: kernel start {t['start']:.1f}s + cells "
+                  f"{t['top'] - t['start']:.1f}s (median cell {t['median']:.2f}s)", flush=True)
         if run.expect == "fail" and res.ok:
             print(f"       failed as expected:\n{_indent(res.failure, 12)}", flush=True)
         for p in res.problems:
