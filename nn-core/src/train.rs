@@ -360,7 +360,7 @@ pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dat
     };
     let prepare_time = start.elapsed();
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut slots: Vec<Option<Result<Trained>>> = (0..lambdas.len()).map(|_| None).collect();
+    let mut slots: Vec<Option<Result<LambdaResult>>> = (0..lambdas.len()).map(|_| None).collect();
     let shared = Mutex::new(&mut slots);
     std::thread::scope(|scope| {
         for _ in 0..workers {
@@ -370,28 +370,35 @@ pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dat
                     break;
                 }
                 let run = quiet.clone().lambda(lambdas[i]);
-                let outcome = match &prepared {
+                let trained = match &prepared {
                     Some(fast) => fast.with_lambda(lambdas[i]).and_then(|objective| optimize(&run, objective, prepare_time)),
                     None => train(&run, train_set),
                 };
+                // Scored here too, so that the eight scorings also run side by side.
+                let outcome = trained.and_then(|trained| score(lambdas[i], trained, train_set, held_out));
                 shared.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
             });
         }
     });
     let mut results = Vec::with_capacity(lambdas.len());
     for (slot, &lambda) in slots.into_iter().zip(lambdas) {
-        let trained = slot.unwrap_or_else(|| Err(NnError::InvalidArgument { name: "lambda study", reason: format!("lambda {lambda} was not trained") }))?;
-        let net = &trained.network;
-        results.push(LambdaResult {
-            lambda,
-            train_accuracy: net.accuracy(train_set)?,
-            test_accuracy: net.accuracy(held_out)?,
-            train_cost: nn_cost_function_deep(net, train_set.x(), train_set.y(), 0.0)?.0,
-            test_cost: nn_cost_function_deep(net, held_out.x(), held_out.y(), 0.0)?.0,
-            trained,
-        });
+        results.push(slot.unwrap_or_else(|| Err(NnError::InvalidArgument { name: "lambda study", reason: format!("lambda {lambda} was not trained") }))?);
     }
     Ok(LambdaStudy { results })
+}
+
+/// One row of a lambda study: the trained network's accuracy and unregularized cost J
+/// on the training and held-out sets.
+fn score(lambda: f64, trained: Trained, train_set: &Dataset, held_out: &Dataset) -> Result<LambdaResult> {
+    let net = &trained.network;
+    Ok(LambdaResult {
+        lambda,
+        train_accuracy: net.accuracy(train_set)?,
+        test_accuracy: net.accuracy(held_out)?,
+        train_cost: nn_cost_function_deep(net, train_set.x(), train_set.y(), 0.0)?.0,
+        test_cost: nn_cost_function_deep(net, held_out.x(), held_out.y(), 0.0)?.0,
+        trained,
+    })
 }
 
 impl LambdaStudy {

@@ -47,7 +47,6 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, ShapeBuilder};
 
 /// Rows of X per block (at most 256: a row's position in its block is a `u8`).
@@ -785,12 +784,11 @@ mod avx512 {
 /// One group's share: the cost terms and `Delta(l)` summed over its rows.
 struct Partial {
     cost: f64,
-    /// `Delta(l)` with the bias column; for l = 1 only the bias column (an
-    /// s2 x 1 matrix), the rest is accumulated transposed in `first_t`.
-    deltas: Vec<Array2<f64>>,
-    /// `Delta(1)'` without the bias column (n x s2, padded rows): the layout
-    /// the backward kernel writes.
-    first_t: Padded,
+    /// The bias column of each `Delta(l)` (the sums of `delta(l+1)` over the rows).
+    bias: Vec<Vec<f64>>,
+    /// The rest of each `Delta(l)`, transposed (`a(l)' delta(l+1)`: s_l x s_(l+1), padded
+    /// rows): the layout both kernels write.
+    rest_t: Vec<Padded>,
     /// Room for the exponentials of one output row.
     scratch: Vec<f64>,
 }
@@ -798,8 +796,114 @@ struct Partial {
 /// The network's weights in the layout the engine wants.
 struct Weights<'a> {
     thetas: &'a [Array2<f64>],
-    /// `Theta1'` without the bias column (n x s2, padded rows).
-    first_t: Padded,
+    /// `Theta(l)'` without the bias column (s_l x s_(l+1), padded rows): the forward pass.
+    rest_t: Vec<Padded>,
+    /// `Theta(l)` without the bias column (s_(l+1) x s_l, padded rows): the backward pass
+    /// through the hidden layers (not needed for l = 1, whose delta is not propagated).
+    rest: Vec<Padded>,
+}
+
+impl Weights<'_> {
+    fn new(thetas: &[Array2<f64>]) -> Weights<'_> {
+        let padded = |m: ArrayView2<f64>| {
+            let mut p = Padded::zeros(m.nrows(), m.ncols());
+            p.view_mut(m.nrows(), m.ncols()).assign(&m);
+            p
+        };
+        let rest_t = thetas.iter().map(|t| padded(t.slice(s![.., 1..]).t())).collect();
+        let rest = thetas
+            .iter()
+            .enumerate()
+            .map(|(l, t)| if l == 0 { Padded::zeros(0, 0) } else { padded(t.slice(s![.., 1..])) })
+            .collect();
+        Weights { thetas, rest_t, rest }
+    }
+}
+
+/// `out[r, ..] += Σ_k a[r, k] b[k, ..]` for a small dense `a` (any strides), with `b` and
+/// `out` row-major of row length `stride` (a multiple of 4): the layers after the first
+/// (25 x 10 for the course's network), where a general matrix product spends more time
+/// copying its operands than multiplying them. The loop of [`portable_panel`] with every
+/// entry of a row of `a` instead of its nonzeros.
+fn dense_times_dense(kernel: Kernel, a: ArrayView2<f64>, b: &[f64], out: &mut [f64], stride: usize) {
+    assert!(stride.is_multiple_of(LANES), "rows are padded to whole SIMD vectors");
+    assert!(b.len() >= a.ncols() * stride, "b has a row for every column of a");
+    assert!(out.len() >= a.nrows() * stride, "out has a row for every row of a");
+    for c0 in (0..stride).step_by(8 * LANES) {
+        match (stride - c0) / LANES {
+            1 => dense_panel::<1>(kernel, a, b, out, stride, c0),
+            2 => dense_panel::<2>(kernel, a, b, out, stride, c0),
+            3 => dense_panel::<3>(kernel, a, b, out, stride, c0),
+            4 => dense_panel::<4>(kernel, a, b, out, stride, c0),
+            5 => dense_panel::<5>(kernel, a, b, out, stride, c0),
+            6 => dense_panel::<6>(kernel, a, b, out, stride, c0),
+            7 => dense_panel::<7>(kernel, a, b, out, stride, c0),
+            _ => dense_panel::<8>(kernel, a, b, out, stride, c0),
+        }
+    }
+}
+
+/// Columns `c0..c0 + 4 V` of [`dense_times_dense`] (bounds checked by the caller).
+fn dense_panel<const V: usize>(kernel: Kernel, a: ArrayView2<f64>, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
+    match kernel {
+        Kernel::Portable => dense_loop::<V, false>(a, b, out, stride, c0),
+        // SAFETY: these kernels are only used after `is_x86_feature_detected!` confirmed
+        // AVX2 and FMA (`Kernel::is_supported`); the loop itself is safe Rust.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2Fma | Kernel::Avx512 => unsafe { dense_loop_fma::<V>(a, b, out, stride, c0) },
+    }
+}
+
+/// [`dense_loop`] compiled for AVX2 and FMA (the multiply-adds fused).
+///
+/// # Safety
+/// The processor must support AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn dense_loop_fma<const V: usize>(a: ArrayView2<f64>, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
+    dense_loop::<V, true>(a, b, out, stride, c0)
+}
+
+/// The accumulators of output rows (4 V doubles each) stay in registers while the rows'
+/// entries of `a` go by, one multiply-add of a row of `b` each. A multiply-add waits
+/// about 4 cycles for the previous one into the same accumulator, so narrow panels
+/// (the course's 10 outputs: 3 vectors) take several rows at a time to keep the
+/// processor busy; every sum is still added in the order of k.
+#[inline(always)]
+fn dense_loop<const V: usize, const FUSED: bool>(a: ArrayView2<f64>, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
+    let rows = a.nrows();
+    let mut r = 0;
+    if V <= 4 {
+        while r + 4 <= rows {
+            dense_rows::<V, 4, FUSED>(a, b, out, stride, c0, r);
+            r += 4;
+        }
+    }
+    while r < rows {
+        dense_rows::<V, 1, FUSED>(a, b, out, stride, c0, r);
+        r += 1;
+    }
+}
+
+/// Rows `r0..r0 + R` of [`dense_loop`].
+#[inline(always)]
+fn dense_rows<const V: usize, const R: usize, const FUSED: bool>(a: ArrayView2<f64>, b: &[f64], out: &mut [f64], stride: usize, c0: usize, r0: usize) {
+    let mut acc = [[[0.0; LANES]; V]; R];
+    for (i, acc) in acc.iter_mut().enumerate() {
+        acc.as_flattened_mut().copy_from_slice(&out[(r0 + i) * stride + c0..][..LANES * V]);
+    }
+    for k in 0..a.ncols() {
+        let b_row = &b[k * stride + c0..][..LANES * V];
+        for (i, acc) in acc.iter_mut().enumerate() {
+            let v = a[[r0 + i, k]];
+            for (acc, &w) in acc.as_flattened_mut().iter_mut().zip(b_row) {
+                *acc = if FUSED { v.mul_add(w, *acc) } else { *acc + v * w };
+            }
+        }
+    }
+    for (i, acc) in acc.iter().enumerate() {
+        out[(r0 + i) * stride + c0..][..LANES * V].copy_from_slice(acc.as_flattened());
+    }
 }
 
 /// Cost terms of the output layer, and `delta(L) = h - y` in place of `z`.
@@ -876,11 +980,10 @@ fn sigmoid_in_place(kernel: Kernel, z: &mut [f64]) {
     }
 }
 
-/// Adds the column sums of `delta` to the bias column of `big_delta`.
-fn add_bias_column(big_delta: &mut Array2<f64>, delta: ArrayView2<f64>) {
-    let mut bias = big_delta.column_mut(0);
+/// Adds the column sums of `delta` to `bias` (the bias column of a `Delta(l)`).
+fn add_bias_column(bias: &mut [f64], delta: ArrayView2<f64>) {
     for row in delta.rows() {
-        bias += &row;
+        bias.iter_mut().zip(row).for_each(|(b, d)| *b += d);
     }
 }
 
@@ -899,7 +1002,7 @@ fn block_pass(kernel: Kernel, w: &Weights, x: &SparseInput, block: &Block, y: Ar
     first.view_mut(rows, hidden).assign(&thetas[0].column(0).broadcast((rows, hidden)).expect("bias row"));
     for (s, strip) in block.strips.iter().enumerate() {
         let c0 = s * x.strip_cols;
-        let weights = w.first_t.rows_slice(c0, c0 + strip.cols);
+        let weights = w.rest_t[0].rows_slice(c0, c0 + strip.cols);
         sparse_times_dense(kernel, strip, weights, first.data_mut(), stride);
     }
 
@@ -909,31 +1012,39 @@ fn block_pass(kernel: Kernel, w: &Weights, x: &SparseInput, block: &Block, y: Ar
         for row in first.data_mut().chunks_exact_mut(stride) {
             sigmoid_in_place(kernel, &mut row[..hidden]);
         }
-        // Hidden layers 3.. and the output, dense, on this block only.
-        let mut acts: Vec<Array2<f64>> = Vec::with_capacity(layers - 1);
-        for (l, theta) in thetas.iter().enumerate().skip(1) {
-            let input = acts.last().map(|a| a.view()).unwrap_or_else(|| first.view(rows, hidden));
-            let mut z = Array2::from_shape_fn((rows, theta.nrows()), |(_, j)| theta[[j, 0]]);
-            general_mat_mul(1.0, &input, &theta.slice(s![.., 1..]).t(), 1.0, &mut z);
+        // The other layers, dense, on this block only: z(l+1) = b(l) + a(l) Theta(l)'
+        // (without its bias column), in padded rows like a(2).
+        let mut acts: Vec<Padded> = Vec::with_capacity(layers - 1);
+        for l in 1..layers {
+            let (n_in, n_out) = (thetas[l - 1].nrows(), thetas[l].nrows());
+            let mut z = Padded::zeros(rows, n_out);
+            z.view_mut(rows, n_out).assign(&thetas[l].column(0).broadcast((rows, n_out)).expect("bias row"));
+            let input = acts.last().unwrap_or(&first).view(rows, n_in);
+            let z_stride = z.stride;
+            dense_times_dense(kernel, input, w.rest_t[l].data(), z.data_mut(), z_stride);
             if l + 1 < layers {
-                sigmoid_in_place(kernel, z.as_slice_mut().expect("a new array is contiguous"));
+                for row in z.data_mut().chunks_exact_mut(z_stride) {
+                    sigmoid_in_place(kernel, &mut row[..n_out]);
+                }
             }
             acts.push(z);
         }
         let mut delta = acts.pop().expect("output layer");
-        acc.cost += output_layer(kernel, delta.view_mut(), y, &mut acc.scratch);
+        acc.cost += output_layer(kernel, delta.view_mut(rows, thetas[layers - 1].nrows()), y, &mut acc.scratch);
 
-        // Backward through the dense layers: Delta(l) += delta(l+1)' a(l).
+        // Backward through the dense layers: Delta(l) += delta(l+1)' a(l), kept transposed.
         for l in (1..layers).rev() {
-            let input = if l == 1 { first.view(rows, hidden) } else { acts[l - 2].view() };
-            let big = &mut acc.deltas[l];
-            add_bias_column(big, delta.view());
-            general_mat_mul(1.0, &delta.t(), &input, 1.0, &mut big.slice_mut(s![.., 1..]));
-            // delta(l) = (delta(l+1) W(l)) .* a (1 - a)
-            let mut back = delta.dot(&thetas[l].slice(s![.., 1..]));
-            back.zip_mut_with(&input, |d, &a| *d *= a * (1.0 - a));
+            let (n_in, n_out) = (thetas[l - 1].nrows(), thetas[l].nrows());
+            let input = if l == 1 { &first } else { &acts[l - 2] };
+            add_bias_column(&mut acc.bias[l], delta.view(rows, n_out));
+            dense_times_dense(kernel, input.view(rows, n_in).t(), delta.data(), acc.rest_t[l].data_mut(), delta.stride);
+            // delta(l) = (delta(l+1) Theta(l)) .* a (1 - a), without the bias column
+            let mut back = Padded::zeros(rows, n_in);
+            let back_stride = back.stride;
+            dense_times_dense(kernel, delta.view(rows, n_out), w.rest[l].data(), back.data_mut(), back_stride);
+            back.view_mut(rows, n_in).zip_mut_with(&input.view(rows, n_in), |d, &a| *d *= a * (1.0 - a));
             if l == 1 {
-                first.view_mut(rows, hidden).assign(&back);
+                first = back;
             } else {
                 delta = back;
             }
@@ -942,8 +1053,8 @@ fn block_pass(kernel: Kernel, w: &Weights, x: &SparseInput, block: &Block, y: Ar
 
     // Delta(1) += delta(2)' X: the bias column from the row sums, the rest by
     // the sparse kernel, column by column of X (into Delta(1)').
-    add_bias_column(&mut acc.deltas[0], first.view(rows, hidden));
-    sparse_times_dense(kernel, &block.columns, first.data(), acc.first_t.data_mut(), stride);
+    add_bias_column(&mut acc.bias[0], first.view(rows, hidden));
+    sparse_times_dense(kernel, &block.columns, first.data(), acc.rest_t[0].data_mut(), stride);
 }
 
 /// The sum over all rows of the cost terms, and the unscaled `Delta(l)` (the
@@ -962,21 +1073,14 @@ pub(crate) fn cost_and_deltas(
 ) -> (f64, Vec<Array2<f64>>) {
     assert_eq!(thetas[0].ncols(), x.cols + 1, "Theta1 fits X");
     assert_eq!(y.len(), x.rows, "one label per row");
-    let hidden = thetas[0].nrows();
-    let mut first_t = Padded::zeros(x.cols, hidden);
-    first_t.view_mut(x.cols, hidden).assign(&thetas[0].slice(s![.., 1..]).t());
-    let weights = Weights { thetas, first_t };
+    let weights = Weights::new(thetas);
 
     // One group's partial sums, its blocks in order.
     let group = |g: usize| {
         let mut acc = Partial {
             cost: 0.0,
-            deltas: thetas
-                .iter()
-                .enumerate()
-                .map(|(l, t)| Array2::zeros(if l == 0 { (hidden, 1) } else { t.dim() }))
-                .collect(),
-            first_t: Padded::zeros(x.cols, hidden),
+            bias: thetas.iter().map(|t| vec![0.0; t.nrows()]).collect(),
+            rest_t: thetas.iter().map(|t| Padded::zeros(t.ncols() - 1, t.nrows())).collect(),
             scratch: Vec::new(),
         };
         let blocks = g * GROUP_BLOCKS..((g + 1) * GROUP_BLOCKS).min(x.blocks.len());
@@ -1020,18 +1124,23 @@ pub(crate) fn cost_and_deltas(
     let mut total = partials.next().expect("at least one group");
     for p in partials {
         total.cost += p.cost;
-        for (a, b) in total.deltas.iter_mut().zip(&p.deltas) {
-            *a += b;
+        for (a, b) in total.bias.iter_mut().zip(&p.bias) {
+            a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
         }
-        for (a, b) in total.first_t.data_mut().iter_mut().zip(p.first_t.data()) {
-            *a += b;
+        for (a, b) in total.rest_t.iter_mut().zip(&p.rest_t) {
+            a.data_mut().iter_mut().zip(b.data()).for_each(|(a, b)| *a += b);
         }
     }
-    let mut deltas = total.deltas;
-    let mut first = Array2::zeros(thetas[0].dim());
-    first.column_mut(0).assign(&deltas[0].column(0));
-    first.slice_mut(s![.., 1..]).assign(&total.first_t.view(x.cols, hidden).t());
-    deltas[0] = first;
+    let deltas = thetas
+        .iter()
+        .enumerate()
+        .map(|(l, t)| {
+            let mut delta = Array2::zeros(t.dim());
+            delta.column_mut(0).assign(&ArrayView1::from(&total.bias[l]));
+            delta.slice_mut(s![.., 1..]).assign(&total.rest_t[l].view(t.ncols() - 1, t.nrows()).t());
+            delta
+        })
+        .collect();
     (total.cost, deltas)
 }
 

@@ -155,7 +155,9 @@ pub fn nn_cost_function_deep(
     let mut grads = vec![Array2::zeros((0, 0)); thetas.len()];
     let mut delta = ff.h() - &y_k; // delta(L)
     for l in (0..thetas.len()).rev() {
-        let mut grad = delta.t().dot(&ff.a[l]) / m;
+        // Delta(l) = delta(l+1)' a(l), computed as (a(l)' delta(l+1))': the same sums in
+        // the same order, and ndarray's product then shares the work among the cores.
+        let mut grad = ff.a[l].t().dot(&delta).reversed_axes() / m;
         grad.slice_mut(s![.., 1..]).scaled_add(lambda / m, &thetas[l].slice(s![.., 1..]));
         grads[l] = grad;
         if l > 0 {
