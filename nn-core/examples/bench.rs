@@ -19,7 +19,11 @@
 //! to run; ratios between figures of the same run move much less. So every figure here
 //! comes with its baseline, measured in the same run, in rounds that alternate between the
 //! variants (a change of load hits them alike), and each figure is the median and the
-//! minimum over its samples.
+//! minimum over its samples. Each variant runs 20 evaluations in a row per round, as
+//! training runs them back to back: after the pause between variants (their idle threads
+//! go to sleep), the first evaluations of a run also pay for waking the other core, which
+//! on a virtual machine took up to a few milliseconds (with 3 per round, the kit's median
+//! was twice its steady figure).
 //!
 //! - `numpy_ms`: the baseline, the seeds' vectorized NumPy cost + gradient
 //!   (`tools/numpy_baseline.py`), run in a Python process this program starts from the
@@ -264,8 +268,8 @@ struct Options {
 fn options() -> Result<Options, Error> {
     let default_python = bundled::kit_dir().join(".venv/bin/python").display().to_string();
     let mut o = Options {
-        rounds: 20,
-        per_round: 3,
+        rounds: 8,
+        per_round: 20,
         train_rounds: 3,
         sweep: false,
         numpy: true,
@@ -288,7 +292,7 @@ fn options() -> Result<Options, Error> {
             "--json" => o.json = Some(value()?),
             "--threads" => o.threads = Some(value()?.parse::<usize>()?.max(1)),
             "--help" | "-h" => {
-                println!("usage: bench [--rounds N (20)] [--per-round N (3)] [--train-rounds N (3)] [--threads N] [--sweep] [--as-avx2] [--no-numpy] [--python PATH] [--json FILE]");
+                println!("usage: bench [--rounds N (8)] [--per-round N (20)] [--train-rounds N (3)] [--threads N] [--sweep] [--as-avx2] [--no-numpy] [--python PATH] [--json FILE]");
                 std::process::exit(0);
             }
             _ => return Err(format!("unknown argument {a:?} (try --help)").into()),

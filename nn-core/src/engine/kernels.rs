@@ -14,7 +14,8 @@
 //!    takes the next group not yet taken, runs the whole forward and backward
 //!    pass on its blocks and keeps the group's partial sums apart; the partial
 //!    sums are added at the end in group order, so the result is the same on
-//!    every run and with any number of threads.
+//!    every run and with any number of threads. The threads besides the caller's
+//!    are kept from one evaluation to the next (`engine/pool.rs`).
 //! 2. **Skip the zeros of X.** Half of every digit image is background, stored
 //!    as exact zeros, and a zero adds nothing to `X Theta1'` nor to
 //!    `delta(2)' X`. X is stored once per training run ([`SparseInput`]) as its
@@ -40,12 +41,15 @@
 //!    computes 4 at a time (the textbook range reduction and polynomial,
 //!    within a few units in the last place of the scalar `exp`).
 //!
-//! The hidden layers (25 x 10 here) are small; they use ndarray's products on
-//! each block. The results equal the lecture's `nn_cost_function_deep` up to floating-point
+//! The layers after the first (25 x 10 here) are small; on each block they use
+//! [`dense_times_dense`], the loop of the sparse products over every entry. The results equal the lecture's `nn_cost_function_deep` up to floating-point
 //! rounding (the sums are added in another order, and the exponentials may
 //! differ in the last bits); the tests check 1e-12.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use super::pool::Pool;
 
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, ShapeBuilder};
 
@@ -1097,24 +1101,26 @@ pub(crate) fn cost_and_deltas(
         // Each thread takes the next group not yet taken, so a thread slowed
         // down by another program on its core simply does fewer groups.
         let next = AtomicUsize::new(0);
-        let worker = || {
-            let mut done = Vec::new();
-            loop {
-                let g = next.fetch_add(1, Ordering::Relaxed);
-                if g >= groups {
-                    return done;
-                }
-                done.push((g, group(g)));
+        let done = Mutex::new(Vec::with_capacity(groups));
+        let work = || loop {
+            let g = next.fetch_add(1, Ordering::Relaxed);
+            if g >= groups {
+                return;
             }
+            let partial = group(g);
+            done.lock().unwrap_or_else(|p| p.into_inner()).push((g, partial));
         };
-        std::thread::scope(|scope| {
-            let others: Vec<_> = (1..threads).map(|_| scope.spawn(worker)).collect();
-            let mut all = worker();
-            for handle in others {
-                all.extend(handle.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
-            }
-            all
-        })
+        // The engine's helper threads when they are free and enough, else threads of our own.
+        let pool = Pool::global();
+        if threads - 1 > pool.helpers() || !pool.run(threads - 1, &work) {
+            std::thread::scope(|scope| {
+                for _ in 1..threads {
+                    scope.spawn(work);
+                }
+                work();
+            });
+        }
+        done.into_inner().unwrap_or_else(|p| p.into_inner())
     };
 
     // Add the partial sums in group order: the result does not depend on

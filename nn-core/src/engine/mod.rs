@@ -18,6 +18,7 @@
 //! ```
 
 mod kernels;
+mod pool;
 
 pub use self::kernels::Kernel;
 
