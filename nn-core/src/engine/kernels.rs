@@ -2,7 +2,7 @@
 //! [`crate::lecture::cost`], organised for speed.
 //!
 //! `lecture/cost.rs` is the version to read; this file computes the same sums in a
-//! different order, about 2.5 times faster on the course's 5000 digits on two
+//! different order, about 5 times faster on the course's 5000 digits on two
 //! cores (`cargo run --release -p nn-core --example bench`). The ideas:
 //!
 //! 1. **Examples are independent.** Feedforward and backpropagation of one
