@@ -391,6 +391,23 @@ impl Padded {
     }
 }
 
+/// `f::<V>(args)` for V = `vectors` vectors of 4 (at most 8: a panel's accumulators stay
+/// in registers), the width of the panel that starts at a column.
+macro_rules! by_width {
+    ($vectors:expr, $f:ident($($arg:expr),*)) => {
+        match $vectors {
+            1 => $f::<1>($($arg),*),
+            2 => $f::<2>($($arg),*),
+            3 => $f::<3>($($arg),*),
+            4 => $f::<4>($($arg),*),
+            5 => $f::<5>($($arg),*),
+            6 => $f::<6>($($arg),*),
+            7 => $f::<7>($($arg),*),
+            _ => $f::<8>($($arg),*),
+        }
+    };
+}
+
 /// `out[r, ..] += Σ value * b[index, ..]` over the nonzeros of each row r of `a`,
 /// with `b` and `out` row-major of row length `stride` (a multiple of 4),
 /// starting on 32-byte boundaries (as [`Padded`] rows do).
@@ -422,18 +439,10 @@ fn sparse_times_dense(kernel: Kernel, a: &Compressed, b: &[f64], out: &mut [f64]
     // Panels of up to 8 vectors of 4 (32 columns): the accumulators of one
     // output row then fit in the processor's 16 vector registers.
     for c0 in (0..stride).step_by(8 * LANES) {
-        match (stride - c0) / LANES {
-            1 => panel::<1>(kernel, a, b, out, stride, c0),
-            2 => panel::<2>(kernel, a, b, out, stride, c0),
-            3 => panel::<3>(kernel, a, b, out, stride, c0),
-            4 => panel::<4>(kernel, a, b, out, stride, c0),
-            5 => panel::<5>(kernel, a, b, out, stride, c0),
-            6 => panel::<6>(kernel, a, b, out, stride, c0),
-            7 => panel::<7>(kernel, a, b, out, stride, c0),
-            _ => panel::<8>(kernel, a, b, out, stride, c0),
-        }
+        by_width!((stride - c0) / LANES, panel(kernel, a, b, out, stride, c0));
     }
 }
+
 
 /// Columns `c0..c0 + 4 V` of [`sparse_times_dense`] (bounds checked by the caller).
 fn panel<const V: usize>(kernel: Kernel, a: &Compressed, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
@@ -834,16 +843,7 @@ fn dense_times_dense(kernel: Kernel, a: ArrayView2<f64>, b: &[f64], out: &mut [f
     assert!(b.len() >= a.ncols() * stride, "b has a row for every column of a");
     assert!(out.len() >= a.nrows() * stride, "out has a row for every row of a");
     for c0 in (0..stride).step_by(8 * LANES) {
-        match (stride - c0) / LANES {
-            1 => dense_panel::<1>(kernel, a, b, out, stride, c0),
-            2 => dense_panel::<2>(kernel, a, b, out, stride, c0),
-            3 => dense_panel::<3>(kernel, a, b, out, stride, c0),
-            4 => dense_panel::<4>(kernel, a, b, out, stride, c0),
-            5 => dense_panel::<5>(kernel, a, b, out, stride, c0),
-            6 => dense_panel::<6>(kernel, a, b, out, stride, c0),
-            7 => dense_panel::<7>(kernel, a, b, out, stride, c0),
-            _ => dense_panel::<8>(kernel, a, b, out, stride, c0),
-        }
+        by_width!((stride - c0) / LANES, dense_panel(kernel, a, b, out, stride, c0));
     }
 }
 
