@@ -16,9 +16,9 @@ import shutil
 import subprocess
 import tempfile
 import tomllib
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 VENV = Path(os.environ.get("VENV", REPO / ".venv"))

@@ -363,6 +363,23 @@ impl Padded {
         let offset = buf.as_ptr().align_offset(LANES * std::mem::size_of::<f64>()).min(LANES);
         Padded { buf, offset, rows, stride }
     }
+    /// A padded copy of `m`.
+    fn from_view(m: ArrayView2<f64>) -> Padded {
+        let mut p = Padded::zeros(m.nrows(), m.ncols());
+        p.view_mut(m.nrows(), m.ncols()).assign(&m);
+        p
+    }
+    /// `rows` rows, each the bias column of `theta` (where a layer's `z` starts).
+    fn bias_rows(rows: usize, theta: &Array2<f64>) -> Padded {
+        Padded::from_view(theta.column(0).broadcast((rows, theta.nrows())).expect("bias row"))
+    }
+    /// `g(z)` in place on the first `cols` entries of every row (the padding stays zero).
+    fn sigmoid_rows(&mut self, kernel: Kernel, cols: usize) {
+        let stride = self.stride;
+        for row in self.data_mut().chunks_exact_mut(stride) {
+            sigmoid_in_place(kernel, &mut row[..cols]);
+        }
+    }
     fn data(&self) -> &[f64] {
         &self.buf[self.offset..self.offset + self.rows * self.stride]
     }
@@ -442,7 +459,6 @@ fn sparse_times_dense(kernel: Kernel, a: &Compressed, b: &[f64], out: &mut [f64]
         by_width!((stride - c0) / LANES, panel(kernel, a, b, out, stride, c0));
     }
 }
-
 
 /// Columns `c0..c0 + 4 V` of [`sparse_times_dense`] (bounds checked by the caller).
 fn panel<const V: usize>(kernel: Kernel, a: &Compressed, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
@@ -818,16 +834,11 @@ struct Weights<'a> {
 
 impl Weights<'_> {
     fn new(thetas: &[Array2<f64>]) -> Weights<'_> {
-        let padded = |m: ArrayView2<f64>| {
-            let mut p = Padded::zeros(m.nrows(), m.ncols());
-            p.view_mut(m.nrows(), m.ncols()).assign(&m);
-            p
-        };
-        let rest_t = thetas.iter().map(|t| padded(t.slice(s![.., 1..]).t())).collect();
+        let rest_t = thetas.iter().map(|t| Padded::from_view(t.slice(s![.., 1..]).t())).collect();
         let rest = thetas
             .iter()
             .enumerate()
-            .map(|(l, t)| if l == 0 { Padded::zeros(0, 0) } else { padded(t.slice(s![.., 1..])) })
+            .map(|(l, t)| if l == 0 { Padded::zeros(0, 0) } else { Padded::from_view(t.slice(s![.., 1..])) })
             .collect();
         Weights { thetas, rest_t, rest }
     }
@@ -984,10 +995,15 @@ fn sigmoid_in_place(kernel: Kernel, z: &mut [f64]) {
     }
 }
 
+/// `a += b`, entry by entry.
+fn add_into<'b>(a: &mut [f64], b: impl IntoIterator<Item = &'b f64>) {
+    a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+}
+
 /// Adds the column sums of `delta` to `bias` (the bias column of a `Delta(l)`).
 fn add_bias_column(bias: &mut [f64], delta: ArrayView2<f64>) {
     for row in delta.rows() {
-        bias.iter_mut().zip(row).for_each(|(b, d)| *b += d);
+        add_into(bias, row);
     }
 }
 
@@ -1001,9 +1017,8 @@ fn block_pass(kernel: Kernel, w: &Weights, x: &SparseInput, block: &Block, y: Ar
 
     // Layer 1: z(2) = b1 + X Theta1', strip by strip, into a padded buffer
     // that later holds a(2) and then delta(2).
-    let mut first = Padded::zeros(rows, hidden);
+    let mut first = Padded::bias_rows(rows, &thetas[0]);
     let stride = first.stride;
-    first.view_mut(rows, hidden).assign(&thetas[0].column(0).broadcast((rows, hidden)).expect("bias row"));
     for (s, strip) in block.strips.iter().enumerate() {
         let c0 = s * x.strip_cols;
         let weights = w.rest_t[0].rows_slice(c0, c0 + strip.cols);
@@ -1013,23 +1028,18 @@ fn block_pass(kernel: Kernel, w: &Weights, x: &SparseInput, block: &Block, y: Ar
     if layers == 1 {
         acc.cost += output_layer(kernel, first.view_mut(rows, hidden), y, &mut acc.scratch);
     } else {
-        for row in first.data_mut().chunks_exact_mut(stride) {
-            sigmoid_in_place(kernel, &mut row[..hidden]);
-        }
+        first.sigmoid_rows(kernel, hidden);
         // The other layers, dense, on this block only: z(l+1) = b(l) + a(l) Theta(l)'
         // (without its bias column), in padded rows like a(2).
         let mut acts: Vec<Padded> = Vec::with_capacity(layers - 1);
         for l in 1..layers {
             let (n_in, n_out) = (thetas[l - 1].nrows(), thetas[l].nrows());
-            let mut z = Padded::zeros(rows, n_out);
-            z.view_mut(rows, n_out).assign(&thetas[l].column(0).broadcast((rows, n_out)).expect("bias row"));
+            let mut z = Padded::bias_rows(rows, &thetas[l]);
             let input = acts.last().unwrap_or(&first).view(rows, n_in);
             let z_stride = z.stride;
             dense_times_dense(kernel, input, w.rest_t[l].data(), z.data_mut(), z_stride);
             if l + 1 < layers {
-                for row in z.data_mut().chunks_exact_mut(z_stride) {
-                    sigmoid_in_place(kernel, &mut row[..n_out]);
-                }
+                z.sigmoid_rows(kernel, n_out);
             }
             acts.push(z);
         }
@@ -1131,10 +1141,10 @@ pub(crate) fn cost_and_deltas(
     for p in partials {
         total.cost += p.cost;
         for (a, b) in total.bias.iter_mut().zip(&p.bias) {
-            a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+            add_into(a, b);
         }
         for (a, b) in total.rest_t.iter_mut().zip(&p.rest_t) {
-            a.data_mut().iter_mut().zip(b.data()).for_each(|(a, b)| *a += b);
+            add_into(a.data_mut(), b.data());
         }
     }
     let deltas = thetas
@@ -1196,13 +1206,11 @@ mod tests {
             let dense = Array2::from_shape_vec((rows, cols), pseudo_random(rows * cols, 7 + cols as u64, 0.6)).unwrap();
             let a = Compressed::from_rows(rows, cols, |r| dense.row(r).into_iter().copied());
             assert_eq!(a.value.len(), dense.iter().filter(|v| **v != 0.0).count());
-            let mut b = Padded::zeros(cols, width);
-            b.view_mut(cols, width).assign(&Array2::from_shape_vec((cols, width), pseudo_random(cols * width, 3, 0.0)).unwrap());
+            let b = Padded::from_view(Array2::from_shape_vec((cols, width), pseudo_random(cols * width, 3, 0.0)).unwrap().view());
             let start = Array2::from_shape_vec((rows, width), pseudo_random(rows * width, 5, 0.0)).unwrap();
             let want = &start + &dense.dot(&b.view(cols, width));
             for kernel in Kernel::available() {
-                let mut out = Padded::zeros(rows, width);
-                out.view_mut(rows, width).assign(&start);
+                let mut out = Padded::from_view(start.view());
                 let stride = out.stride;
                 sparse_times_dense(kernel, &a, b.data(), out.data_mut(), stride);
                 let worst = (&out.view(rows, width) - &want).iter().fold(0.0f64, |w, e| w.max(e.abs()));
