@@ -89,3 +89,23 @@ def test_cargo_applies_them_below_evcxr(cell_opt):
             assert "opt-level=" not in ctx and "debug-assertions=off" not in ctx, ctx
         else:
             assert f"opt-level={cell_opt}" in ctx and "debug-assertions=on" in ctx, ctx
+
+
+def _setup_cell(notebook: Path) -> list[str]:
+    cells = json.loads(notebook.read_text())["cells"]
+    first = next(c for c in cells if c["cell_type"] == "code")
+    return "".join(first["source"]).splitlines()
+
+
+def test_walkthroughs_compile_their_cells_unoptimized_and_the_exercise_does_not():
+    """The walkthroughs' cells only call the library (kept at opt-level 2 above), so their
+    first cell sets `:opt 0`; the exercise notebook runs the student's own code and keeps
+    evcxr's default."""
+    walkthroughs = sorted((REPO / "notebooks").glob("0*.ipynb"))
+    assert len(walkthroughs) == 5
+    for nb in walkthroughs:
+        lines = _setup_cell(nb)
+        assert lines[0].startswith(":dep nn-core"), nb.name
+        assert ":opt 0" in lines, nb.name
+    for nb in (REPO / "notebooks" / "exercises").glob("*.ipynb"):
+        assert not any(l.startswith(":opt") for l in _setup_cell(nb)), nb.name
