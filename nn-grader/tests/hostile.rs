@@ -117,7 +117,8 @@ fn endless_recursion_overflows_the_stack() {
 #[test]
 fn a_huge_allocation_runs_out_of_memory() {
     let huge = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
-        let v = vec![0u8; 1 << 40];
+        // black_box: in a release build the optimizer would otherwise drop the allocation.
+        let v = std::hint::black_box(vec![0u8; std::hint::black_box(1 << 40)]);
         Ok((v[12345] as f64, Array2::zeros((1, 1)), Array2::zeros((1, 1))))
     };
     // With the default limits (2 GiB).

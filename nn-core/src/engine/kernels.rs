@@ -36,22 +36,22 @@
 //!    8 doubles per instruction (25 hidden units: 3 vectors of 8 and one of 4
 //!    instead of 7 of 4). Other processors run the portable loops. [`Kernel`]
 //!    says which runs; `NN_CORE_KERNEL=portable|avx2|avx512` forces one.
-//! 5. **One exponential per sigmoid, 4 at a time.** `g(z)` and the output
-//!    layer's logs all come from `e = exp(-|z|)`, which the AVX2 path
-//!    computes 4 at a time (the textbook range reduction and polynomial,
-//!    within a few units in the last place of the scalar `exp`).
+//! 5. **One exponential per sigmoid, 4 or 8 at a time.** `g(z)` and the output
+//!    layer's logs all come from `e = exp(-|z|)`, the lecture's vectorized
+//!    [`exp`](crate::lecture::elementwise::exp) (the same bits on every kernel).
 //!
 //! The layers after the first (25 x 10 here) are small; on each block they use
 //! [`dense_times_dense`], the loop of the sparse products over every entry. The results equal the lecture's `nn_cost_function_deep` up to floating-point
-//! rounding (the sums are added in another order, and the exponentials may
-//! differ in the last bits); the tests check 1e-12.
+//! rounding (the sums are added in another order; the exponentials are the lecture's
+//! own, but the sigmoid is formed from `exp(-|z|)`); the tests check 1e-12.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use super::pool::Pool;
+use crate::lecture::elementwise::{exp, map_in_place_with, Width};
 
-use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, Axis, ShapeBuilder};
+use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, ShapeBuilder};
 
 /// Rows of X per block (at most 256: a row's position in its block is a `u8`).
 const BLOCK_ROWS: usize = 128;
@@ -78,12 +78,22 @@ pub enum Kernel {
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
     /// x86-64 with AVX-512F (and AVX2, FMA): the sparse products with 8-double vectors,
-    /// two rows at a time in the 32 vector registers; the exponentials as [`Kernel::Avx2Fma`].
+    /// two rows at a time in the 32 vector registers; the exponentials 8 at a time.
     #[cfg(target_arch = "x86_64")]
     Avx512,
 }
 
 impl Kernel {
+    /// The vector width of its element-wise loops (exponentials, sigmoids).
+    fn width(self) -> Width {
+        match self {
+            Kernel::Portable => Width::Sse2,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma => Width::Avx2,
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx512 => Width::Avx512,
+        }
+    }
     /// The kernel `FastCost` uses: `NN_CORE_KERNEL` if set to a kernel this processor
     /// runs, else the fastest one it runs. Read once per process.
     pub fn detect() -> Kernel {
@@ -375,9 +385,11 @@ impl Padded {
     }
     /// `g(z)` in place on the first `cols` entries of every row (the padding stays zero).
     fn sigmoid_rows(&mut self, kernel: Kernel, cols: usize) {
+        // One pass over the whole block (whole vectors), then the padding back to zero.
+        sigmoid_in_place(kernel, self.data_mut());
         let stride = self.stride;
         for row in self.data_mut().chunks_exact_mut(stride) {
-            sigmoid_in_place(kernel, &mut row[..cols]);
+            row[cols..].fill(0.0);
         }
     }
     fn data(&self) -> &[f64] {
@@ -560,105 +572,6 @@ mod avx2 {
             }
         }
     }
-
-    /// `exp(t)` for 4 values `t <= 0` (or NaN), within a few units in the last
-    /// place of the exact value. Below -708 the result is 0 (the exact value is
-    /// under 1e-307, too small to matter next to the 1 it is added to).
-    ///
-    /// The textbook method: `t = n ln 2 + r` with n an integer and
-    /// |r| <= ln(2)/2 (ln 2 in two parts, so that `n ln 2` is exact), then
-    /// `exp(t) = 2^n exp(r)`, with `exp(r)` from its Taylor series to r^13
-    /// (the first term left out is below 1e-17) and `2^n` written straight
-    /// into the exponent bits of a double.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    fn exp_nonpositive(t: __m256d) -> __m256d {
-        // ln 2 = LN2_HI + LN2_LO, LN2_HI with its last 21 bits zero so that n LN2_HI is exact.
-        const LN2_HI: f64 = 0.693_147_180_369_123_8; // bits 0x3fe62e42fee00000
-        const LN2_LO: f64 = 1.908_214_929_270_587_7e-10; // bits 0x3dea39ef35793c76
-        const INVERSE_FACTORIALS: [f64; 14] = [
-            1.0,
-            1.0,
-            1.0 / 2.0,
-            1.0 / 6.0,
-            1.0 / 24.0,
-            1.0 / 120.0,
-            1.0 / 720.0,
-            1.0 / 5040.0,
-            1.0 / 40320.0,
-            1.0 / 362880.0,
-            1.0 / 3628800.0,
-            1.0 / 39916800.0,
-            1.0 / 479001600.0,
-            1.0 / 6227020800.0,
-        ];
-        // 1.5 * 2^52: adding it to an integer-valued double leaves the integer
-        // in the low bits of the sum's representation.
-        const SHIFTER: f64 = 6_755_399_441_055_744.0;
-        let n = _mm256_round_pd::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(_mm256_mul_pd(
-            t,
-            _mm256_set1_pd(std::f64::consts::LOG2_E),
-        ));
-        let r = _mm256_fmadd_pd(n, _mm256_set1_pd(-LN2_HI), t);
-        let r = _mm256_fmadd_pd(n, _mm256_set1_pd(-LN2_LO), r);
-        let mut p = _mm256_set1_pd(INVERSE_FACTORIALS[13]);
-        for &c in INVERSE_FACTORIALS[..13].iter().rev() {
-            p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c));
-        }
-        // 2^n for -1022 <= n <= 0: the biased exponent n + 1023 in bits 52..62.
-        let n_bits = _mm256_castpd_si256(_mm256_add_pd(n, _mm256_set1_pd(SHIFTER)));
-        let two_n = _mm256_castsi256_pd(_mm256_slli_epi64::<52>(_mm256_add_epi64(n_bits, _mm256_set1_epi64x(1023))));
-        let result = _mm256_mul_pd(p, two_n);
-        let tiny = _mm256_cmp_pd::<_CMP_LT_OQ>(t, _mm256_set1_pd(-708.0)); // false for NaN, which stays NaN
-        _mm256_blendv_pd(result, _mm256_setzero_pd(), tiny)
-    }
-
-    /// `-|z|` (sets the sign bit).
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    fn neg_abs(z: __m256d) -> __m256d {
-        _mm256_or_pd(z, _mm256_set1_pd(-0.0))
-    }
-
-    /// `e = exp(-|z|)`, 4 at a time (the last `len % 4` with the scalar `exp`).
-    ///
-    /// # Safety
-    /// The processor must support AVX2 and FMA; `e.len() == z.len()`.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn exp_neg_abs(z: &[f64], e: &mut [f64]) {
-        let mut zs = z.chunks_exact(LANES);
-        let mut es = e.chunks_exact_mut(LANES);
-        for (z, e) in (&mut zs).zip(&mut es) {
-            // SAFETY: both chunks hold exactly 4 doubles.
-            let v = unsafe { _mm256_loadu_pd(z.as_ptr()) };
-            unsafe { _mm256_storeu_pd(e.as_mut_ptr(), exp_nonpositive(neg_abs(v))) };
-        }
-        for (e, z) in es.into_remainder().iter_mut().zip(zs.remainder()) {
-            *e = (-z.abs()).exp();
-        }
-    }
-
-    /// `z = g(z) = 1 / (1 + exp(-z))` in place, 4 at a time, as `sigmoid_from`.
-    ///
-    /// # Safety
-    /// The processor must support AVX2 and FMA.
-    #[target_feature(enable = "avx2,fma")]
-    pub(super) unsafe fn sigmoid_in_place(z: &mut [f64]) {
-        let mut chunks = z.chunks_exact_mut(LANES);
-        let one = _mm256_set1_pd(1.0);
-        for chunk in &mut chunks {
-            // SAFETY: the chunk holds exactly 4 doubles.
-            let v = unsafe { _mm256_loadu_pd(chunk.as_ptr()) };
-            let e = exp_nonpositive(neg_abs(v));
-            let q = _mm256_div_pd(one, _mm256_add_pd(one, e)); // 1 / (1 + e)
-            let non_negative = _mm256_cmp_pd::<_CMP_GE_OQ>(v, _mm256_setzero_pd());
-            let g = _mm256_blendv_pd(_mm256_mul_pd(e, q), q, non_negative);
-            unsafe { _mm256_storeu_pd(chunk.as_mut_ptr(), g) };
-        }
-        for z in chunks.into_remainder() {
-            *z = super::sigmoid_from(*z, (-z.abs()).exp());
-        }
-    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -818,7 +731,7 @@ struct Partial {
     /// The rest of each `Delta(l)`, transposed (`a(l)' delta(l+1)`: s_l x s_(l+1), padded
     /// rows): the layout both kernels write.
     rest_t: Vec<Padded>,
-    /// Room for the exponentials of one output row.
+    /// Room for the exponentials of one block's output layer.
     scratch: Vec<f64>,
 }
 
@@ -931,14 +844,15 @@ fn dense_rows<const V: usize, const R: usize, const FUSED: bool>(a: ArrayView2<f
 /// and the K terms `log(1+e)` of an example are added as the logarithm of
 /// their product (each factor is in (1, 2]; with more than 500 outputs the
 /// product is cashed in before it could overflow).
-fn output_layer(kernel: Kernel, mut z: ArrayViewMut2<f64>, y: ArrayView1<usize>, e: &mut Vec<f64>) -> f64 {
+fn output_layer(kernel: Kernel, z: &mut Padded, k: usize, y: ArrayView1<usize>, e: &mut Vec<f64>) -> f64 {
+    // Every exponential of the block in one pass (padding included: whole vectors).
+    e.resize(z.data().len(), 0.0);
+    exp_neg_abs(kernel, z.data(), e);
+    let stride = z.stride;
     let mut cost = 0.0;
-    for (mut row, &label) in z.axis_iter_mut(Axis(0)).zip(y.iter()) {
-        let row = row.as_slice_mut().expect("rows are contiguous");
-        e.resize(row.len(), 0.0);
-        exp_neg_abs(kernel, row, e);
+    for ((row, e), &label) in z.data_mut().chunks_exact_mut(stride).zip(e.chunks_exact(stride)).zip(y.iter()) {
         let mut product = 1.0;
-        for (k, (z, &e)) in row.iter_mut().zip(e.iter()).enumerate() {
+        for (k, (z, &e)) in row[..k].iter_mut().zip(e).enumerate() {
             let is_label = k + 1 == label;
             product *= 1.0 + e;
             if product > 1e150 {
@@ -957,42 +871,23 @@ fn output_layer(kernel: Kernel, mut z: ArrayViewMut2<f64>, y: ArrayView1<usize>,
 /// (no overflow either way; equal to `1/(1+exp(-z))` up to rounding).
 #[inline]
 fn sigmoid_from(z: f64, e: f64) -> f64 {
+    let q = 1.0 / (1.0 + e); // one division for either side
     if z >= 0.0 {
-        1.0 / (1.0 + e)
+        q
     } else {
-        e / (1.0 + e)
+        e * q
     }
 }
 
 /// `e[i] = exp(-|z[i]|)`, the one exponential the sigmoid and the logs need.
 fn exp_neg_abs(kernel: Kernel, z: &[f64], e: &mut [f64]) {
-    assert_eq!(z.len(), e.len());
-    match kernel {
-        Kernel::Portable => {
-            for (e, z) in e.iter_mut().zip(z) {
-                *e = (-z.abs()).exp();
-            }
-        }
-        // SAFETY: a kernel reaches here only if the processor runs it (`Kernel::is_supported`,
-        // checked by `Kernel::detect` and `FastCost::with_kernel`).
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma | Kernel::Avx512 => unsafe { avx2::exp_neg_abs(z, e) },
-    }
+    e.copy_from_slice(z);
+    map_in_place_with(kernel.width(), e, |z| exp(-z.abs()));
 }
 
 /// `z = g(z)` in place.
 fn sigmoid_in_place(kernel: Kernel, z: &mut [f64]) {
-    match kernel {
-        Kernel::Portable => {
-            for z in z {
-                *z = sigmoid_from(*z, (-z.abs()).exp());
-            }
-        }
-        // SAFETY: a kernel reaches here only if the processor runs it (`Kernel::is_supported`,
-        // checked by `Kernel::detect` and `FastCost::with_kernel`).
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma | Kernel::Avx512 => unsafe { avx2::sigmoid_in_place(z) },
-    }
+    map_in_place_with(kernel.width(), z, |z| sigmoid_from(z, exp(-z.abs())));
 }
 
 /// `a += b`, entry by entry.
@@ -1026,7 +921,7 @@ fn block_pass(kernel: Kernel, w: &Weights, x: &SparseInput, block: &Block, y: Ar
     }
 
     if layers == 1 {
-        acc.cost += output_layer(kernel, first.view_mut(rows, hidden), y, &mut acc.scratch);
+        acc.cost += output_layer(kernel, &mut first, hidden, y, &mut acc.scratch);
     } else {
         first.sigmoid_rows(kernel, hidden);
         // The other layers, dense, on this block only: z(l+1) = b(l) + a(l) Theta(l)'
@@ -1044,7 +939,7 @@ fn block_pass(kernel: Kernel, w: &Weights, x: &SparseInput, block: &Block, y: Ar
             acts.push(z);
         }
         let mut delta = acts.pop().expect("output layer");
-        acc.cost += output_layer(kernel, delta.view_mut(rows, thetas[layers - 1].nrows()), y, &mut acc.scratch);
+        acc.cost += output_layer(kernel, &mut delta, thetas[layers - 1].nrows(), y, &mut acc.scratch);
 
         // Backward through the dense layers: Delta(l) += delta(l+1)' a(l), kept transposed.
         for l in (1..layers).rev() {

@@ -54,14 +54,14 @@ pub fn nn_cost_function(theta1: &Array2<f64>, theta2: &Array2<f64>, x: &Array2<f
     let y_k = one_hot(y, num_labels); //                m x 10:  row i is 1 at label y(i)
 
     // -y_k log(h) - (1 - y_k) log(1 - h), with the logs taken from z3 (finite when h is 0 or 1).
-    let log_terms = &y_k * &z3.mapv(neg_log_sigmoid) + (1.0 - &y_k) * z3.mapv(neg_log_one_minus_sigmoid);
+    let log_terms = &y_k * &neg_log_sigmoid(&z3) + (1.0 - &y_k) * neg_log_one_minus_sigmoid(&z3);
     let penalty = sum_of_squares(theta1.slice(s![.., 1..])) + sum_of_squares(theta2.slice(s![.., 1..]));
     let j = log_terms.sum() / m + lambda / (2.0 * m) * penalty;
 
     // Part 2: backpropagation.
     let delta3 = &h - &y_k; //                                                  m x 10
     let delta2 = delta3.dot(&theta2.slice(s![.., 1..])) * sigmoid_gradient(&z2); // m x 25
-    let mut theta1_grad = delta2.t().dot(&a1) / m; //                           25 x 401
+    let mut theta1_grad = a1.t().dot(&delta2).reversed_axes() / m; //          25 x 401: delta2' a1, as (a1' delta2)'
     let mut theta2_grad = delta3.t().dot(&a2) / m; //                           10 x 26
 
     // Part 3: regularization of the gradient, not of the bias column (column 0).
@@ -148,7 +148,7 @@ pub fn nn_cost_function_deep(
     let ff = feedforward(network, x)?;
     let y_k = one_hot(y, network.num_labels());
     let z_out = ff.z.last().expect("a network has at least one Theta");
-    let log_terms = &y_k * &z_out.mapv(neg_log_sigmoid) + (1.0 - &y_k) * z_out.mapv(neg_log_one_minus_sigmoid);
+    let log_terms = &y_k * &neg_log_sigmoid(z_out) + (1.0 - &y_k) * neg_log_one_minus_sigmoid(z_out);
     let penalty: f64 = thetas.iter().map(|t| sum_of_squares(t.slice(s![.., 1..]))).sum();
     let j = log_terms.sum() / m + lambda / (2.0 * m) * penalty;
 

@@ -431,7 +431,10 @@ pub(crate) fn with_bias(a: ArrayView2<f64>) -> Array2<f64> {
     let mut out = Vec::with_capacity(a.nrows() * (a.ncols() + 1));
     for row in a.rows() {
         out.push(1.0);
-        out.extend(row.iter());
+        match row.as_slice() {
+            Some(values) => out.extend_from_slice(values), // a row in memory order: one copy
+            None => out.extend(row.iter()),
+        }
     }
     Array2::from_shape_vec((a.nrows(), a.ncols() + 1), out).expect("m rows of 1 + n values")
 }

@@ -245,7 +245,7 @@ pub(crate) fn training_frame(
 }
 
 /// Hidden units and the cost curve through training, as a looping GIF, 880 pixels wide:
-/// one frame per network saved by [`train_in_snapshots`] (at most
+/// one frame per network saved by [`train_in_snapshots`](super::train_in_snapshots) (at most
 /// [`MAX_FRAMES`](super::MAX_FRAMES) = 21; on the digits 11 frames make about 220 KB, 21
 /// about 300 KB). Each frame shows the units on one gray scale for all frames, the cost
 /// curve up to that iteration, and (with `data`) the training accuracy.

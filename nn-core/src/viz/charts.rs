@@ -429,7 +429,7 @@ fn draw_cost_curves(curves: Vec<(String, &History)>) -> Result<Figure> {
 }
 
 /// Training and held-out accuracy (or, with [`Measure::Cost`], the unregularized cost J)
-/// against lambda for a [`LambdaStudy`], on a log lambda axis: see [`validation_curve_of`].
+/// against lambda for a [`LambdaStudy`], on a log lambda axis: see `validation_curve_of`.
 ///
 /// ```
 /// use nn_core::prelude::*;

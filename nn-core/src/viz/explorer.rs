@@ -407,7 +407,7 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
     )
 }
 
-/// A training as a slider: for each network saved by [`train_in_snapshots`] (see its note
+/// A training as a slider: for each network saved by [`train_in_snapshots`](super::train_in_snapshots) (see its note
 /// on fmincg), its hidden units (one gray scale for all frames) and the cost curve up to that
 /// iteration. With `data`, each frame also gives the training accuracy of its network.
 ///

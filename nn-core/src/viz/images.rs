@@ -331,7 +331,7 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
 
 /// The hidden units of every network of a [`LambdaStudy`] side by side, captioned with
 /// lambda, the final cost and both accuracies: the picture that shows larger lambda giving
-/// smoother detectors. See [`lambda_panel_of`] for the layout.
+/// smoother detectors. See `lambda_panel_of` for the layout.
 ///
 /// ```
 /// use nn_core::prelude::*;
