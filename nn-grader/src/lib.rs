@@ -38,7 +38,8 @@
 //!
 //! | module | what |
 //! | --- | --- |
-//! | [`report`] | the parts, their points, a part's result, the table |
+//! | [`part`] | the course's five parts and their points |
+//! | [`report`] | a part's result, the whole grade, the table |
 //! | [`cases`] | the problems the student's functions run on |
 //! | [`parts`] | scoring each part against the library, trying the classic mistakes |
 //! | [`mistakes`] | the catalogue of classic mistakes, one table |
@@ -79,6 +80,7 @@ pub mod explain;
 pub mod isolate;
 pub mod mistakes;
 mod notebook;
+pub mod part;
 pub mod parts;
 pub mod report;
 pub mod wire;

@@ -24,7 +24,7 @@ use std::fmt;
 use ndarray::{s, Array1, Array2};
 use nn_core::lecture::sigmoid::{neg_log_one_minus_sigmoid, neg_log_sigmoid, sigmoid};
 
-use crate::report::Part;
+use crate::part::Part;
 use crate::CostValue;
 
 /// The classic mistakes in `nn_cost_function` (and in the `sigmoid_gradient` it calls).

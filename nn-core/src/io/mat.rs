@@ -63,6 +63,9 @@ const HDF5_SIGNATURE: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
 /// MATLAB's `namelengthmax`.
 const MAX_NAME_LEN: usize = 63;
 
+/// The variable [`Dataset::save`] adds when K is not the course's 10.
+pub(crate) const NUM_LABELS_VAR: &str = "num_labels";
+
 /// How to re-save a file in the format this kit reads.
 pub(crate) const RESAVE_HINT: &str = "re-save it as a v7 MAT file: in MATLAB or Octave `save -v7 file.mat X y` \
      (or `save -v7 file.mat Theta1 Theta2`), in Python `scipy.io.savemat('file.mat', {...})`";
@@ -143,7 +146,7 @@ impl Dataset {
         let k = ndarray::arr2(&[[self.num_labels() as f64]]);
         let mut vars = vec![("X", self.x().view()), ("y", y.view())];
         if self.num_labels() != crate::lecture::data::NUM_LABELS {
-            vars.push((crate::io::read::NUM_LABELS_VAR, k.view()));
+            vars.push((NUM_LABELS_VAR, k.view()));
         }
         write_mat(path, &vars)
     }

@@ -23,7 +23,7 @@ use flate2::read::ZlibDecoder;
 use crate::error::{first_non_finite, shape_str, NnError, Result};
 use crate::io::mat::{
     class_name, element_at, endianness, header_problem, read_u32, MI_COMPRESSED, MI_INT32, MI_INT8, MI_MATRIX,
-    MI_UINT32, RESAVE_HINT,
+    MI_UINT32, NUM_LABELS_VAR, RESAVE_HINT,
 };
 use crate::lecture::data::{MAX_LABELS, NUM_LABELS};
 use crate::lecture::{Dataset, Network};
@@ -66,9 +66,6 @@ impl Dataset {
         dataset_from(&mat, path, num_labels)
     }
 }
-
-/// The variable [`Dataset::save`] adds when K is not the course's 10.
-pub(crate) const NUM_LABELS_VAR: &str = "num_labels";
 
 fn dataset_from(mat: &MatFile, path: &Path, num_labels: usize) -> Result<Dataset> {
     let x = matrix(mat, path, "X")?;

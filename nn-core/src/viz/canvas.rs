@@ -1,6 +1,7 @@
 //! An RGB pixel buffer with the few drawing operations the pixel pictures
 //! need, and text from the embedded font (no system fonts, no fontconfig).
 
+use std::collections::HashMap;
 use std::sync::{Once, OnceLock};
 
 use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
@@ -311,5 +312,57 @@ mod backend_impl {
             let size = style.size() as f32;
             Ok((text_width(text, size).ceil() as u32, super::line_height(size).ceil() as u32))
         }
+    }
+}
+
+/// Gray levels in the palette (hidden units and antialiased text).
+const GRAYS: usize = 32;
+/// The fixed palette: `GRAYS` grays, the ten series colours each mixed with white at four
+/// strengths, then a 5x5x5 colour cube for anything else; index 255 is kept for
+/// transparency.
+fn palette() -> Vec<Rgb> {
+    let mut p: Vec<Rgb> = (0..GRAYS).map(|i| {
+        let g = (i * 255 / (GRAYS - 1)) as u8;
+        [g, g, g]
+    }).collect();
+    for c in PALETTE {
+        for t in [0.25, 0.5, 0.75, 1.0] {
+            p.push([0, 1, 2].map(|k| (255.0 + (c[k] as f64 - 255.0) * t).round() as u8));
+        }
+    }
+    for r in 0..5 {
+        for g in 0..5 {
+            for b in 0..5 {
+                p.push([r * 63, g * 63, b * 63].map(|v: i32| v.min(255) as u8));
+            }
+        }
+    }
+    p.truncate(255);
+    p
+}
+
+/// Maps canvases to palette indices (nearest colour, remembered per RGB value).
+pub(crate) struct Quantizer {
+    pub palette: Vec<Rgb>,
+    cache: HashMap<Rgb, u8>,
+}
+
+impl Quantizer {
+    pub fn new() -> Quantizer {
+        Quantizer { palette: palette(), cache: HashMap::new() }
+    }
+
+    fn index(&mut self, c: Rgb) -> u8 {
+        if let Some(&i) = self.cache.get(&c) {
+            return i;
+        }
+        let d = |p: &Rgb| (0..3).map(|k| (p[k] as i32 - c[k] as i32).pow(2)).sum::<i32>();
+        let i = (0..self.palette.len()).min_by_key(|&i| d(&self.palette[i])).unwrap_or(0) as u8;
+        self.cache.insert(c, i);
+        i
+    }
+
+    pub fn indices(&mut self, canvas: &Canvas) -> Vec<u8> {
+        canvas.px.chunks_exact(3).map(|p| self.index([p[0], p[1], p[2]])).collect()
     }
 }

@@ -195,7 +195,7 @@ pub(crate) fn encode_png_compact(canvas: &Canvas) -> Result<Vec<u8>> {
             enc.set_color(png::ColorType::Indexed);
             idx.into_iter().map(|i| i as u8).collect()
         } else {
-            let mut q = super::animation::Quantizer::new();
+            let mut q = super::canvas::Quantizer::new();
             let data = q.indices(canvas);
             enc.set_palette(q.palette.iter().flatten().copied().collect::<Vec<u8>>());
             enc.set_color(png::ColorType::Indexed);

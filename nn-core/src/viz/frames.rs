@@ -1,10 +1,9 @@
 //! What the explorers and the training animation share: networks saved during a
-//! training ([`TrainingSnapshots`]), hidden units drawn on one gray scale for all
-//! frames, and a gray-scale legend.
+//! training ([`TrainingSnapshots`]), how many frames they may take, and how a cost is
+//! written under a frame. (The hidden units on one gray scale, and its legend, are
+//! pictures: `images.rs`.)
 
-use super::canvas::{line_height, text_width, Align, Canvas, TEXT, WHITE};
-use super::images::{grid_canvas_with, unit_images};
-use super::{fmt_num, fmt_sci};
+use super::fmt_sci;
 use crate::error::{NnError, Result};
 use crate::lecture::{Dataset, Network};
 use crate::train::{train, Progress, TrainConfig};
@@ -134,60 +133,6 @@ pub fn train_in_snapshots(config: &TrainConfig, data: &Dataset, frames: usize) -
         costs.push(crate::lecture::cost::nn_cost_function_deep(&current, data.x(), data.y(), quiet.lambda)?.0);
     }
     Ok(TrainingSnapshots { config: config.clone(), snapshots, costs })
-}
-
-/// The gray scale shared by several networks' hidden units: the 99.5th percentile of
-/// |weight| over all of their Theta1 entries but the bias column (so one outlier does
-/// not wash the rest out). Weights beyond it saturate to black or white.
-pub(crate) fn shared_scale(networks: &[&Network]) -> Result<f64> {
-    let mut all: Vec<f64> = Vec::new();
-    for n in networks {
-        all.extend(unit_images(n)?.iter().map(|w| w.abs()));
-    }
-    if all.is_empty() {
-        return Ok(1.0);
-    }
-    all.sort_by(|a, b| a.total_cmp(b));
-    let q = all[((all.len() - 1) as f64 * 0.995).round() as usize];
-    Ok(if q > 0.0 && q.is_finite() { q } else { all[all.len() - 1].max(1e-12) })
-}
-
-/// A network's hidden units at one screen pixel per weight, on the shared scale.
-pub(crate) fn units_canvas(network: &Network, scale: f64) -> Result<Canvas> {
-    grid_canvas_with(unit_images(network)?, "Theta1", Some(scale))
-}
-
-/// A horizontal gray ramp from -scale (black) to +scale (white) with its labels,
-/// `w` pixels wide.
-pub(crate) fn gray_legend(scale: f64, w: usize) -> Canvas {
-    let size = 13.0f32;
-    let lh = line_height(size).ceil() as usize;
-    let label = "hidden-unit weight (one gray scale for all pictures)";
-    let bar_h = 12usize;
-    let mut c = Canvas::new(w, bar_h + 2 * lh + 6, WHITE);
-    let (x0, bw) = (8usize, w.saturating_sub(16).max(1));
-    for i in 0..bw {
-        let g = (i as f64 / (bw - 1).max(1) as f64 * 255.0).round() as u8;
-        c.fill_rect((x0 + i) as i64, 0, 1, bar_h, [g, g, g]);
-    }
-    c.stroke_rect(x0 as i64, 0, bw, bar_h, 1, [120, 120, 120]);
-    let y = (bar_h + 2) as f32;
-    c.text(&format!("−{}", fmt_scale(scale)), x0 as f32, y, size, TEXT, Align::Left);
-    c.text("0", (x0 + bw / 2) as f32, y, size, TEXT, Align::Center);
-    c.text(&format!("+{}", fmt_scale(scale)), (x0 + bw) as f32, y, size, TEXT, Align::Right);
-    let ls = if text_width(label, size) > w as f32 { 11.0 } else { size };
-    c.text(label, (w / 2) as f32, y + lh as f32, ls, [90, 90, 90], Align::Center);
-    c
-}
-
-/// The shared scale with two significant digits: 0.57, 1.3, 0.0042.
-pub(crate) fn fmt_scale(v: f64) -> String {
-    if v > 0.0 && v.is_finite() {
-        let d = (1 - v.log10().floor() as i32).max(0) as usize;
-        format!("{v:.d$}")
-    } else {
-        fmt_num(v)
-    }
 }
 
 /// The cost as a short text: 0.3142, 1.2e-05.

@@ -1,11 +1,12 @@
 //! The pixel pictures: digit grids (the course's `displayData`), hidden
-//! units, the lambda panel, the predictions gallery and the confusion matrix.
+//! units (alone, or several networks' on one shared gray scale with its legend), the
+//! lambda panel, the predictions gallery and the confusion matrix.
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use super::canvas::{fit_size, line_height, text_width, Align, Canvas, Rgb, BLACK, GREEN, PALETTE, RED, TEXT, WHITE};
 use super::figure::Figure;
-use super::{fmt_lambda, fmt_percent};
+use super::{fmt_lambda, fmt_num, fmt_percent};
 use crate::lecture::data::label_to_digit;
 use crate::error::{count_mismatch, NnError, Result};
 use crate::lecture::network::{seeded_rng, Network};
@@ -251,7 +252,7 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
         });
     }
     let networks: Vec<&Network> = entries.iter().map(|e| e.network).collect();
-    let scale = super::frames::shared_scale(&networks)?;
+    let scale = shared_scale(&networks)?;
     let mut grids = Vec::with_capacity(entries.len());
     let mut captions = Vec::with_capacity(entries.len());
     for e in entries {
@@ -272,7 +273,7 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
             check_fraction("held_out_accuracy", h)?;
         }
         // One gray scale for every panel, so weights that shrink with lambda fade.
-        let grid = super::frames::units_canvas(e.network, scale)?;
+        let grid = units_canvas(e.network, scale)?;
         let grid = grid.scaled(auto_scale(grid.w, 240));
         grids.push(grid);
         let mut lines = vec![
@@ -309,7 +310,7 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
     let title_size = fit_size(title, 17.0, 14.0, (cell_w * per_row) as f32 - 2.0 * margin as f32);
     let title_h = (line_height(title_size) + 12.0).ceil() as usize;
     let width = (cell_w * per_row).max(text_width(title, title_size).ceil() as usize + 2 * margin);
-    let legend = super::frames::gray_legend(scale, width.min(520));
+    let legend = gray_legend(scale, width.min(520));
     let mut canvas = Canvas::new(width, title_h + rows * cell_h + legend.h + margin, WHITE);
     canvas.text(title, width as f32 / 2.0, 8.0, title_size, TEXT, Align::Center);
     canvas.blit(&legend, ((width - legend.w) / 2) as i64, (title_h + rows * cell_h) as i64);
@@ -654,4 +655,58 @@ pub fn confusion_matrix(predicted: &Array1<usize>, actual: &Array1<usize>) -> Re
     let fs = fit_size(foot, 12.0, 8.0, (width - 16) as f32);
     c.text(foot, width as f32 / 2.0, (top + grid + 12) as f32, fs, [90, 90, 90], Align::Center);
     Figure::from_canvas(&c, None)
+}
+
+/// The gray scale shared by several networks' hidden units: the 99.5th percentile of
+/// |weight| over all of their Theta1 entries but the bias column (so one outlier does
+/// not wash the rest out). Weights beyond it saturate to black or white.
+pub(crate) fn shared_scale(networks: &[&Network]) -> Result<f64> {
+    let mut all: Vec<f64> = Vec::new();
+    for n in networks {
+        all.extend(unit_images(n)?.iter().map(|w| w.abs()));
+    }
+    if all.is_empty() {
+        return Ok(1.0);
+    }
+    all.sort_by(|a, b| a.total_cmp(b));
+    let q = all[((all.len() - 1) as f64 * 0.995).round() as usize];
+    Ok(if q > 0.0 && q.is_finite() { q } else { all[all.len() - 1].max(1e-12) })
+}
+
+/// A network's hidden units at one screen pixel per weight, on the shared scale.
+pub(crate) fn units_canvas(network: &Network, scale: f64) -> Result<Canvas> {
+    grid_canvas_with(unit_images(network)?, "Theta1", Some(scale))
+}
+
+/// A horizontal gray ramp from -scale (black) to +scale (white) with its labels,
+/// `w` pixels wide.
+pub(crate) fn gray_legend(scale: f64, w: usize) -> Canvas {
+    let size = 13.0f32;
+    let lh = line_height(size).ceil() as usize;
+    let label = "hidden-unit weight (one gray scale for all pictures)";
+    let bar_h = 12usize;
+    let mut c = Canvas::new(w, bar_h + 2 * lh + 6, WHITE);
+    let (x0, bw) = (8usize, w.saturating_sub(16).max(1));
+    for i in 0..bw {
+        let g = (i as f64 / (bw - 1).max(1) as f64 * 255.0).round() as u8;
+        c.fill_rect((x0 + i) as i64, 0, 1, bar_h, [g, g, g]);
+    }
+    c.stroke_rect(x0 as i64, 0, bw, bar_h, 1, [120, 120, 120]);
+    let y = (bar_h + 2) as f32;
+    c.text(&format!("−{}", fmt_scale(scale)), x0 as f32, y, size, TEXT, Align::Left);
+    c.text("0", (x0 + bw / 2) as f32, y, size, TEXT, Align::Center);
+    c.text(&format!("+{}", fmt_scale(scale)), (x0 + bw) as f32, y, size, TEXT, Align::Right);
+    let ls = if text_width(label, size) > w as f32 { 11.0 } else { size };
+    c.text(label, (w / 2) as f32, y + lh as f32, ls, [90, 90, 90], Align::Center);
+    c
+}
+
+/// The shared scale with two significant digits: 0.57, 1.3, 0.0042.
+pub(crate) fn fmt_scale(v: f64) -> String {
+    if v > 0.0 && v.is_finite() {
+        let d = (1 - v.log10().floor() as i32).max(0) as usize;
+        format!("{v:.d$}")
+    } else {
+        fmt_num(v)
+    }
 }

@@ -452,8 +452,8 @@ fn every_figure_renders_for_2_layer_and_3_hidden_layer_networks() {
     let two = decode(&lambda_panel_of(&entries[..2]).unwrap());
     assert!(five.h > two.h, "five panels wrap to two rows");
     // Gradient checks of a 2-layer (one hidden layer) and a 3-hidden-layer network.
-    let r2 = check_nn_gradients(&crate::nn_cost_function, 0.0).unwrap();
-    let r4 = check_gradients(&crate::nn_cost_function_deep, &[4, 5, 4, 3, 3], 1.0).unwrap();
+    let r2 = check_nn_gradients(&crate::lecture::cost::nn_cost_function, 0.0).unwrap();
+    let r4 = check_gradients(&crate::lecture::cost::nn_cost_function_deep, &[4, 5, 4, 3, 3], 1.0).unwrap();
     for r in [&r2, &r4] {
         let fig = gradient_check(r).unwrap();
         assert!(fig.svg().unwrap().contains("Theta1"));
@@ -547,10 +547,10 @@ fn invalid_input_gives_clear_errors() {
     assert!(validation_curve_of(&[1.0], &[0.5, 0.4], &[0.5], Measure::Cost).is_err());
     assert!(validation_curve_of(&[-1.0], &[0.5], &[0.5], Measure::Cost).is_err());
     assert!(msg(validation_curve_of(&[1.0], &[95.0], &[90.0], Measure::Accuracy).unwrap_err()).contains("fractions"));
-    let mut report = check_nn_gradients(&crate::nn_cost_function, 0.0).unwrap();
+    let mut report = check_nn_gradients(&crate::lecture::cost::nn_cost_function, 0.0).unwrap();
     report.analytical = report.analytical.slice(ndarray::s![..5]).to_owned();
     assert!(gradient_check(&report).is_err());
-    let mut report = check_nn_gradients(&crate::nn_cost_function, 0.0).unwrap();
+    let mut report = check_nn_gradients(&crate::lecture::cost::nn_cost_function, 0.0).unwrap();
     report.sizes = vec![3, 5, 4];
     assert!(gradient_check(&report).is_err());
 }
@@ -577,7 +577,7 @@ fn number_formats() {
 fn gradient_check_pictures_fit_900_pixels() {
     // Notebooks are read about 900 px wide: wider pictures get shrunk and their text with them.
     for sizes in [&[3, 5, 3][..], &[4, 5, 4, 3, 3]] {
-        let report = check_gradients(&crate::nn_cost_function_deep, sizes, 1.0).unwrap();
+        let report = check_gradients(&crate::lecture::cost::nn_cost_function_deep, sizes, 1.0).unwrap();
         let fig = gradient_check(&report).unwrap();
         assert!(fig.width() <= 900, "{sizes:?}: {} px wide", fig.width());
         if sizes.len() == 3 {

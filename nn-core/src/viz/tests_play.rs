@@ -142,7 +142,7 @@ fn shared_scale_makes_stronger_regularization_fainter() {
     let data = toy();
     let study = compare_lambdas(&TrainConfig::new(&[16, 9, 2]).iterations(30).seed(1), &data, &data, &[0.0, 100.0]).unwrap();
     let nets: Vec<&Network> = study.results.iter().map(|r| &r.trained.network).collect();
-    let scale = frames::shared_scale(&nets).unwrap();
+    let scale = images::shared_scale(&nets).unwrap();
     // Contrast = mean distance from mid-gray over the units' pixels.
     // (over the units' pixels: 4x4 images with 1-pixel padding repeat every 5 pixels)
     let contrast = |c: &Canvas| {
@@ -152,8 +152,8 @@ fn shared_scale_makes_stronger_regularization_fainter() {
             .collect();
         v.iter().sum::<f64>() / v.len() as f64
     };
-    let weak = frames::units_canvas(nets[0], scale).unwrap();
-    let strong = frames::units_canvas(nets[1], scale).unwrap();
+    let weak = images::units_canvas(nets[0], scale).unwrap();
+    let strong = images::units_canvas(nets[1], scale).unwrap();
     assert!(contrast(&strong) < 0.6 * contrast(&weak), "{} vs {}", contrast(&strong), contrast(&weak));
 }
 
@@ -208,7 +208,7 @@ fn explorers_and_animation_on_the_digits_stay_small() {
     if std::env::var("NN_VIZ_OUT").is_ok() {
         // One frame as a PNG, to look at.
         let nets: Vec<&Network> = run.snapshots.iter().map(|s| &s.network).collect();
-        let scale = frames::shared_scale(&nets).unwrap();
+        let scale = images::shared_scale(&nets).unwrap();
         let s = &run.snapshots[8];
         let c = animation::training_frame(&s.network, scale, &run.costs, s.iteration, 40, "1", Some(0.9)).unwrap();
         keep("training-gif-frame-8.png", Figure::from_canvas(&c, None).unwrap().png_bytes());
@@ -255,7 +255,7 @@ fn bias_regularized(
     x: &Array2<f64>,
     y: &Array1<usize>,
     lambda: f64,
-) -> crate::Result<(f64, Array2<f64>, Array2<f64>)> {
+) -> crate::error::Result<(f64, Array2<f64>, Array2<f64>)> {
     let (j, g1, mut g2) = nn_cost_function(t1, t2, x, y, lambda)?;
     let m = x.nrows() as f64;
     let col = t2.slice(s![.., 0]).mapv(|v| v * lambda / m);
