@@ -87,7 +87,7 @@ impl Kernel {
     /// The vector width of its element-wise loops (exponentials, sigmoids).
     fn width(self) -> Width {
         match self {
-            Kernel::Portable => Width::Sse2,
+            Kernel::Portable => Width::Baseline,
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2Fma => Width::Avx2,
             #[cfg(target_arch = "x86_64")]
