@@ -41,9 +41,10 @@
 //!    [`exp`](crate::lecture::elementwise::exp) (the same bits on every kernel).
 //!
 //! The layers after the first (25 x 10 here) are small; on each block they use
-//! [`dense_times_dense`], the loop of the sparse products over every entry. The results equal the lecture's `nn_cost_function_deep` up to floating-point
-//! rounding (the sums are added in another order; the exponentials are the lecture's
-//! own, but the sigmoid is formed from `exp(-|z|)`); the tests check 1e-12.
+//! [`dense_times_dense`], the loop of the sparse products over every entry. The results
+//! equal the lecture's `nn_cost_function_deep` up to floating-point rounding (the sums
+//! are added in another order; the exponentials are the lecture's own, but the sigmoid is
+//! formed from `exp(-|z|)`); the tests check 1e-12.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -94,6 +95,7 @@ impl Kernel {
             Kernel::Avx512 => Width::Avx512,
         }
     }
+
     /// The kernel `FastCost` uses: `NN_CORE_KERNEL` if set to a kernel this processor
     /// runs, else the fastest one it runs. Read once per process.
     pub fn detect() -> Kernel {

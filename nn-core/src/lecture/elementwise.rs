@@ -7,10 +7,10 @@
 //! a time. The two functions here are the textbook methods, written without branches or
 //! library calls, so that a loop over them runs 2, 4 or 8 numbers per instruction.
 //! [`map_in_place`] compiles that loop three times (the target's baseline, e.g. SSE2 on
-//! x86-64; AVX2; AVX-512) and picks, at run time, the widest one the processor runs. There is no fused multiply-add in the
-//! arithmetic (Rust never fuses `a * b + c` on its own), so all three give the same
-//! bits: tested below, as is the accuracy against the standard library (a few units in
-//! the last place).
+//! x86-64; AVX2; AVX-512) and picks, at run time, the widest one the processor runs.
+//! There is no fused multiply-add in the arithmetic (Rust never fuses `a * b + c` on its
+//! own), so all three give the same bits: tested below, as is the accuracy against the
+//! standard library (a few units in the last place).
 //!
 //! ```
 //! use nn_core::lecture::elementwise::{exp, map_in_place};
@@ -20,6 +20,9 @@
 //! assert!((v[1] - std::f64::consts::E).abs() <= 2.0 * f64::EPSILON * v[1]);
 //! assert_eq!(v[3], 0.0);
 //! ```
+
+/// 1.5 * 2^52: adding it to a double rounds it to an integer, kept in the sum's low bits.
+const SHIFTER: f64 = 6_755_399_441_055_744.0;
 
 /// `e^t` for any `t`: infinity above ~709.78, 0 below ~-745, NaN for NaN.
 ///
@@ -32,8 +35,6 @@ pub fn exp(t: f64) -> f64 {
     // ln 2 = LN2_HI + LN2_LO, LN2_HI with its last 21 bits zero so that n LN2_HI is exact.
     const LN2_HI: f64 = 0.693_147_180_369_123_8; // bits 0x3fe62e42fee00000
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10; // bits 0x3dea39ef35793c76
-    // 1.5 * 2^52: adding it rounds a double to an integer, kept in the sum's low bits.
-    const SHIFTER: f64 = 6_755_399_441_055_744.0;
     let t = t.clamp(-746.0, 710.0); // NaN stays NaN
     let n = (t * std::f64::consts::LOG2_E + SHIFTER) - SHIFTER;
     let r = (t - n * LN2_HI) - n * LN2_LO;
@@ -64,7 +65,6 @@ pub fn exp(t: f64) -> f64 {
 /// `2^k` for an integer-valued k in -1022..=1023: `k + 1023` in the exponent bits.
 #[inline(always)]
 fn power_of_two(k: f64) -> f64 {
-    const SHIFTER: f64 = 6_755_399_441_055_744.0;
     let k_bits = (k + SHIFTER).to_bits(); // k in the low bits
     f64::from_bits(k_bits.wrapping_add(1023) << 52)
 }

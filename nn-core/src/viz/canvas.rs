@@ -1,5 +1,6 @@
 //! An RGB pixel buffer with the few drawing operations the pixel pictures
-//! need, and text from the embedded font (no system fonts, no fontconfig).
+//! need, text from the embedded font (no system fonts, no fontconfig), and the fixed
+//! palette that the GIF animations and the large PNGs are quantized to.
 
 use std::collections::HashMap;
 use std::sync::{Once, OnceLock};
