@@ -846,7 +846,7 @@ fn dense_rows<const V: usize, const R: usize, const FUSED: bool>(a: ArrayView2<f
 /// and the K terms `log(1+e)` of an example are added as the logarithm of
 /// their product (each factor is in (1, 2]; with more than 500 outputs the
 /// product is cashed in before it could overflow).
-fn output_layer(kernel: Kernel, z: &mut Padded, k: usize, y: ArrayView1<usize>, e: &mut Vec<f64>) -> f64 {
+fn output_layer(kernel: Kernel, z: &mut Padded, outputs: usize, y: ArrayView1<usize>, e: &mut Vec<f64>) -> f64 {
     // Every exponential of the block in one pass (padding included: whole vectors).
     e.resize(z.data().len(), 0.0);
     exp_neg_abs(kernel, z.data(), e);
@@ -854,7 +854,7 @@ fn output_layer(kernel: Kernel, z: &mut Padded, k: usize, y: ArrayView1<usize>, 
     let mut cost = 0.0;
     for ((row, e), &label) in z.data_mut().chunks_exact_mut(stride).zip(e.chunks_exact(stride)).zip(y.iter()) {
         let mut product = 1.0;
-        for (k, (z, &e)) in row[..k].iter_mut().zip(e).enumerate() {
+        for (k, (z, &e)) in row[..outputs].iter_mut().zip(e).enumerate() {
             let is_label = k + 1 == label;
             product *= 1.0 + e;
             if product > 1e150 {
