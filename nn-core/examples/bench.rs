@@ -54,8 +54,8 @@ use std::time::Instant;
 
 use nn_core::engine::{FastCost, Kernel};
 use nn_core::lecture::network::unroll;
-use nn_core::train::{compare_lambdas, train, Engine, TrainConfig};
 use nn_core::optim::fmincg;
+use nn_core::train::{compare_lambdas, train, Engine, TrainConfig};
 use nn_core::{bundled, nn_cost_function, Network};
 
 type Error = Box<dyn std::error::Error>;
@@ -99,7 +99,13 @@ struct NumPy {
 
 impl NumPy {
     /// `coretype`: the OpenBLAS kernel to force (`None`: OpenBLAS picks its own).
-    fn start(python: &str, digits: &str, weights: &str, threads: Option<usize>, coretype: Option<&str>) -> Result<NumPy, Error> {
+    fn start(
+        python: &str,
+        digits: &str,
+        weights: &str,
+        threads: Option<usize>,
+        coretype: Option<&str>,
+    ) -> Result<NumPy, Error> {
         let script = bundled::kit_dir().join("tools/numpy_baseline.py");
         let mut command = Command::new(python);
         command.arg(&script).args(["--serve", "--digits", digits, "--weights", weights, "--lambda", "1"]);
@@ -212,7 +218,8 @@ fn cpu_model() -> String {
             .unwrap_or_default()
     };
     let flags = field("flags");
-    let simd: Vec<&str> = ["avx2", "fma", "avx512f"].into_iter().filter(|f| flags.split_whitespace().any(|g| g == *f)).collect();
+    let simd: Vec<&str> =
+        ["avx2", "fma", "avx512f"].into_iter().filter(|f| flags.split_whitespace().any(|g| g == *f)).collect();
     format!(
         "{} (family {}, model {}, stepping {}; {})",
         field("model name"),
@@ -349,12 +356,23 @@ fn run() -> Result<(), Error> {
     );
     println!(
         "threads: FastCost {threads}, lecture code (matrixmultiply) {}",
-        std::env::var("MATMUL_NUM_THREADS").map(|v| format!("MATMUL_NUM_THREADS={v}")).unwrap_or_else(|_| "one per physical core".into())
+        std::env::var("MATMUL_NUM_THREADS")
+            .map(|v| format!("MATMUL_NUM_THREADS={v}"))
+            .unwrap_or_else(|_| "one per physical core".into())
     );
-    println!("data: {} ({} x {}), network: {} {:?}, lambda 1", bundled::kit_path(&digits_path), data.len(), data.num_features(), bundled::kit_path(&weights_path), sizes);
+    println!(
+        "data: {} ({} x {}), network: {} {:?}, lambda 1",
+        bundled::kit_path(&digits_path),
+        data.len(),
+        data.num_features(),
+        bundled::kit_path(&weights_path),
+        sizes
+    );
     let load = load_average();
     println!("load_average_before: {load}");
-    if load.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > cores as f64) && o.threads.is_none() {
+    if load.split_whitespace().next().and_then(|l| l.parse::<f64>().ok()).is_some_and(|l| l > cores as f64)
+        && o.threads.is_none()
+    {
         println!(
             "warning: the machine is busy (load {} on {cores} cores): a multi-threaded evaluation waits for its slowest thread, so medians on all cores swing widely; `--threads 1` gives steadier ratios",
             load.split_whitespace().next().unwrap_or("?")
@@ -402,12 +420,20 @@ fn run() -> Result<(), Error> {
     let (j_fast, g_fast) = fast.cost_and_gradient(&net)?;
     let (j_lecture, g1, g2) = nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), 1.0)?;
     let (g_fast, g_lecture) = (unroll(&g_fast).to_vec(), unroll(&[g1, g2]).to_vec());
-    println!("cost: {j_fast:.12} (FastCost), lecture code differs by {:.1e} (gradient {:.1e})", (j_fast - j_lecture).abs(), max_diff(&g_fast, &g_lecture));
+    println!(
+        "cost: {j_fast:.12} (FastCost), lecture code differs by {:.1e} (gradient {:.1e})",
+        (j_fast - j_lecture).abs(),
+        max_diff(&g_fast, &g_lecture)
+    );
     let mut failed = Vec::new();
     if let Some(np) = &numpy {
         let (dj, dg) = ((np.cost - j_fast).abs(), max_diff(&np.grad, &g_fast));
         let ok = dj <= 1e-9 && dg <= 1e-9;
-        println!("numpy_check: J {:.12}, differs from the kit's by {dj:.1e} (gradient {dg:.1e}): {}", np.cost, if ok { "ok (<= 1e-9)" } else { "MISMATCH" });
+        println!(
+            "numpy_check: J {:.12}, differs from the kit's by {dj:.1e} (gradient {dg:.1e}): {}",
+            np.cost,
+            if ok { "ok (<= 1e-9)" } else { "MISMATCH" }
+        );
         put("numpy_cost", format!("{:e}", np.cost));
         put("numpy_cost_diff", format!("{dj:e}"));
         if !ok {
@@ -418,7 +444,8 @@ fn run() -> Result<(), Error> {
 
     // Cost + gradient: every variant in every round, the order turning round by round.
     // (`--as-avx2`: only the kernels an AVX2 processor has.)
-    let others: Vec<Kernel> = Kernel::available().into_iter().filter(|&k| k != kernel && !(o.as_avx2 && k.name() == "avx512")).collect();
+    let others: Vec<Kernel> =
+        Kernel::available().into_iter().filter(|&k| k != kernel && !(o.as_avx2 && k.name() == "avx512")).collect();
     let variants: Vec<(String, FastCost)> = std::iter::once(("cost_grad_ms".to_string(), fast.clone()))
         .chain(others.iter().map(|&k| (format!("cost_grad_{k}_ms"), fast.clone().with_kernel(k).expect("available"))))
         .collect();
@@ -435,7 +462,9 @@ fn run() -> Result<(), Error> {
                 (0..o.per_round).map(|_| seconds(|| drop(f.cost_and_gradient(&net).unwrap()))).collect()
             } else if slot == variants.len() {
                 (0..o.per_round)
-                    .map(|_| seconds(|| drop(nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), 1.0).unwrap())))
+                    .map(|_| {
+                        seconds(|| drop(nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), 1.0).unwrap()))
+                    })
                     .collect()
             } else {
                 numpy.as_mut().expect("numpy slot").time(o.per_round)?
@@ -457,11 +486,14 @@ fn run() -> Result<(), Error> {
         o.per_round,
         start.elapsed().as_secs_f64()
     );
-    println!("   ratios: times the baseline's median, its min, and the median over rounds of the round's ratio of medians");
+    println!(
+        "   ratios: times the baseline's median, its min, and the median over rounds of the round's ratio of medians"
+    );
     // `a` against `b`: ratio of medians, of minimums, and the median of the per-round ratios
     // (each round's variants ran within a second of each other, under the same load).
     let compare = |a: usize, b: usize| -> (f64, f64, f64) {
-        let paired: Vec<f64> = rounds[a].iter().zip(&rounds[b]).map(|(x, y)| stats(x).median / stats(y).median).collect();
+        let paired: Vec<f64> =
+            rounds[a].iter().zip(&rounds[b]).map(|(x, y)| stats(x).median / stats(y).median).collect();
         (s[a].median / s[b].median, s[a].min / s[b].min, stats(&paired).median)
     };
     let line = |name: &str, i: usize, base: Option<(usize, &str)>, put: &mut dyn FnMut(&str, String)| {
@@ -472,7 +504,8 @@ fn run() -> Result<(), Error> {
             let (rm, rn, rp) = compare(i, b);
             text += &format!("  ({rm:.2} times {what}; min {rn:.2}; paired {rp:.2})");
             let key = what.to_lowercase().replace([' ', '-'], "_");
-            fields += &format!(", \"times_{key}\": {rm:.4}, \"times_{key}_min\": {rn:.4}, \"times_{key}_paired\": {rp:.4}");
+            fields +=
+                &format!(", \"times_{key}\": {rm:.4}, \"times_{key}_min\": {rn:.4}, \"times_{key}_paired\": {rp:.4}");
         }
         println!("{text}");
         put(name, format!("{{{fields}}}"));
@@ -507,7 +540,13 @@ fn run() -> Result<(), Error> {
                     }
                     // What `train` does, with the objective on `threads` threads.
                     Some(threads) => {
-                        let h = fmincg(FastCost::new(&data, &sizes, 1.0)?.with_threads(threads), start_params.clone(), 50, |_| Ok(nn_core::optim::Next::Continue))?.1;
+                        let h = fmincg(
+                            FastCost::new(&data, &sizes, 1.0)?.with_threads(threads),
+                            start_params.clone(),
+                            50,
+                            |_| Ok(nn_core::optim::Next::Continue),
+                        )?
+                        .1;
                         (h.evaluations, h.final_cost())
                     }
                 },
@@ -516,7 +555,8 @@ fn run() -> Result<(), Error> {
                     (h.evaluations, h.final_cost())
                 }
                 _ => {
-                    let (secs, e, c) = numpy.as_mut().expect("numpy").train(50, start_params.as_slice().expect("contiguous"))?;
+                    let (secs, e, c) =
+                        numpy.as_mut().expect("numpy").train(50, start_params.as_slice().expect("contiguous"))?;
                     train_s[2].push(secs); // timed inside Python
                     (e, c)
                 }
@@ -543,7 +583,13 @@ fn run() -> Result<(), Error> {
         }
         text
     };
-    println!("fmincg_50_s: {:.3} (min {:.3}){}  ({:.2} times the lecture engine)", tf.median, tf.min, vs(tf), tf.median / tl.median);
+    println!(
+        "fmincg_50_s: {:.3} (min {:.3}){}  ({:.2} times the lecture engine)",
+        tf.median,
+        tf.min,
+        vs(tf),
+        tf.median / tl.median
+    );
     println!("fmincg_50_lecture_s: {:.3} (min {:.3}){}", tl.median, tl.min, vs(tl));
     if let Some(n) = tn {
         println!("fmincg_50_numpy_s: {:.3} (min {:.3})  (the baseline)", n.median, n.min);

@@ -42,12 +42,7 @@ fn parse_args() -> std::result::Result<Args, String> {
     let data = data.unwrap_or_else(bundled::digits_path);
     let weights = weights.unwrap_or_else(bundled::weights_path);
     let expected = bundled::expected_for_files(&data, &weights);
-    Ok(Args {
-        data,
-        weights,
-        out,
-        expected,
-    })
+    Ok(Args { data, weights, out, expected })
 }
 
 fn expected_text(value: Option<f64>, digits: usize) -> String {
@@ -152,4 +147,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

@@ -23,7 +23,9 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // The first argument that is neither an option nor an option's value.
     let takes_value = |i: usize| i > 0 && matches!(args[i - 1].as_str(), "--frames" | "--gif");
-    let Some(out) = args.iter().enumerate().find(|(i, a)| !a.starts_with("--") && !takes_value(*i)).map(|(_, a)| PathBuf::from(a)) else {
+    let Some(out) =
+        args.iter().enumerate().find(|(i, a)| !a.starts_with("--") && !takes_value(*i)).map(|(_, a)| PathBuf::from(a))
+    else {
         eprintln!("usage: explorer OUT.html [--training] [--quick] [--frames N] [--gif OUT.gif]");
         std::process::exit(2);
     };

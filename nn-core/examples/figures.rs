@@ -64,7 +64,8 @@ fn main() {
 
     // Training runs: one study gives the cost curves, the panel and the validation curves.
     let lambdas = [0.0, 0.03, 0.3, 1.0, 3.0, 10.0, 30.0];
-    let study = compare_lambdas(&TrainConfig::new(&[400, 25, 10]).iterations(30), &data, &held_out, &lambdas).expect("train");
+    let study =
+        compare_lambdas(&TrainConfig::new(&[400, 25, 10]).iterations(30), &data, &held_out, &lambdas).expect("train");
     let one = &study.results[3].trained;
 
     // 2. Hidden units: 400-25-10, and a deeper 400-36-20-15-10.
@@ -86,13 +87,21 @@ fn main() {
     save(&dir, "06-predictions", &viz::predictions(held_out.x(), &pred, held_out.y(), None, 0).unwrap());
     save(&dir, "06b-misclassified", &viz::misclassified(held_out.x(), &pred, held_out.y(), None, 0).unwrap());
     save(&dir, "06c-predictions-100", &viz::predictions(held_out.x(), &pred, held_out.y(), Some(100), 0).unwrap());
-    save(&dir, "06d-misclassified-none", &viz::misclassified(held_out.x(), held_out.y(), held_out.y(), None, 0).unwrap());
+    save(
+        &dir,
+        "06d-misclassified-none",
+        &viz::misclassified(held_out.x(), held_out.y(), held_out.y(), None, 0).unwrap(),
+    );
 
     // 7. Confusion matrix.
     save(&dir, "07-confusion-matrix", &viz::confusion_matrix(&pred, held_out.y()).unwrap());
 
     // 8. Gradient checks: correct, a Theta2 block gone wrong, a deep network.
-    save(&dir, "08-gradient-check", &viz::gradient_check(&check_nn_gradients(&nn_cost_function, 3.0).unwrap()).unwrap());
+    save(
+        &dir,
+        "08-gradient-check",
+        &viz::gradient_check(&check_nn_gradients(&nn_cost_function, 3.0).unwrap()).unwrap(),
+    );
     let broken = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, lambda: f64| {
         let (j, g1, g2) = nn_cost_function(t1, t2, x, y, lambda)?;
         Ok((j, g1, g2 * 1.1))

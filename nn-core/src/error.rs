@@ -93,10 +93,9 @@ impl fmt::Display for NnError {
                 row + 1,
                 col + 1
             ),
-            NnError::ParamLength { expected, got, sizes } => write!(
-                f,
-                "parameter vector has {got} entries but layer sizes {sizes:?} need {expected}"
-            ),
+            NnError::ParamLength { expected, got, sizes } => {
+                write!(f, "parameter vector has {got} entries but layer sizes {sizes:?} need {expected}")
+            }
             NnError::InvalidArgument { name, reason } => write!(f, "invalid {name}: {reason}"),
             NnError::Diverged { iteration, cost, hint } => {
                 write!(f, "optimization diverged at iteration {iteration} (cost {cost}): {hint}")
@@ -130,7 +129,9 @@ fn io_hint(path: &std::path::Path, action: &str, source: &std::io::Error) -> &'s
     let folder_missing = path.parent().is_some_and(|p| !p.as_os_str().is_empty() && !p.exists());
     match (action, source.kind()) {
         ("write", K::NotFound) if folder_missing => "its folder does not exist: create it first",
-        ("write", K::PermissionDenied) => "the folder (or the file) is not writable: choose another place or change its permissions",
+        ("write", K::PermissionDenied) => {
+            "the folder (or the file) is not writable: choose another place or change its permissions"
+        }
         ("write", K::ReadOnlyFilesystem) => "the disk is read-only: choose another place",
         ("write", K::StorageFull) | ("write", K::QuotaExceeded) => "the disk is full: free some space",
         ("write", K::IsADirectory) => "it is a folder: give a file name",

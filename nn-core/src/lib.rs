@@ -39,7 +39,9 @@ mod surface {
     pub use crate::io::bundled;
     pub use crate::lecture::cost::{nn_cost_function, nn_cost_function_deep, nn_cost_function_loop};
     pub use crate::lecture::data::Dataset;
-    pub use crate::lecture::gradcheck::{check_gradients, check_nn_gradients, compute_numerical_gradient, GradCheckReport};
+    pub use crate::lecture::gradcheck::{
+        check_gradients, check_nn_gradients, compute_numerical_gradient, GradCheckReport,
+    };
     pub use crate::lecture::network::{
         debug_initialize_weights, feedforward, rand_initialize_weights, seeded_rng, Feedforward, Init, Network,
     };

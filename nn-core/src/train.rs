@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::engine::FastCost;
-use crate::io::Checkpoint;
 use crate::error::{check_non_negative, NnError, Result};
+use crate::io::Checkpoint;
 use crate::lecture::cost::nn_cost_function_deep;
 use crate::lecture::network::{unroll, Init, Network};
 use crate::lecture::Dataset;
@@ -331,7 +331,12 @@ pub struct LambdaStudy {
 /// ignored) and scores each on the training and held-out sets: the numbers behind the
 /// lambda panel and the validation curve. The trainings share X (prepared once) and run
 /// side by side, one per core. `config.progress` is not called and no checkpoint is written.
-pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dataset, lambdas: &[f64]) -> Result<LambdaStudy> {
+pub fn compare_lambdas(
+    config: &TrainConfig,
+    train_set: &Dataset,
+    held_out: &Dataset,
+    lambdas: &[f64],
+) -> Result<LambdaStudy> {
     if lambdas.is_empty() {
         return Err(NnError::InvalidArgument { name: "lambdas", reason: "give at least one lambda".into() });
     }
@@ -342,7 +347,11 @@ pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dat
     if held_out.num_features() != train_set.num_features() || held_out.num_labels() != train_set.num_labels() {
         return Err(NnError::Shape {
             what: "held-out set".into(),
-            expected: format!("{} features and {} labels, like the training set", train_set.num_features(), train_set.num_labels()),
+            expected: format!(
+                "{} features and {} labels, like the training set",
+                train_set.num_features(),
+                train_set.num_labels()
+            ),
             got: format!("{} features and {} labels", held_out.num_features(), held_out.num_labels()),
         });
     }
@@ -371,7 +380,9 @@ pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dat
                 }
                 let run = quiet.clone().lambda(lambdas[i]);
                 let trained = match &prepared {
-                    Some(fast) => fast.with_lambda(lambdas[i]).and_then(|objective| optimize(&run, objective, prepare_time)),
+                    Some(fast) => {
+                        fast.with_lambda(lambdas[i]).and_then(|objective| optimize(&run, objective, prepare_time))
+                    }
                     None => train(&run, train_set),
                 };
                 // Scored here too, so that the eight scorings also run side by side.
@@ -382,7 +393,9 @@ pub fn compare_lambdas(config: &TrainConfig, train_set: &Dataset, held_out: &Dat
     });
     let mut results = Vec::with_capacity(lambdas.len());
     for (slot, &lambda) in slots.into_iter().zip(lambdas) {
-        results.push(slot.unwrap_or_else(|| Err(NnError::InvalidArgument { name: "lambda study", reason: format!("lambda {lambda} was not trained") }))?);
+        results.push(slot.unwrap_or_else(|| {
+            Err(NnError::InvalidArgument { name: "lambda study", reason: format!("lambda {lambda} was not trained") })
+        })?);
     }
     Ok(LambdaStudy { results })
 }
@@ -491,7 +504,8 @@ mod tests {
         let data = toy();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
-        let config = TrainConfig::new(&[4, 5, 2]).iterations(10).on_iteration(move |i, j| log.lock().unwrap().push((i, j)));
+        let config =
+            TrainConfig::new(&[4, 5, 2]).iterations(10).on_iteration(move |i, j| log.lock().unwrap().push((i, j)));
         let first = train(&config, &data).unwrap();
         let calls = seen.lock().unwrap().clone();
         assert_eq!(calls.len(), 10);
@@ -513,11 +527,13 @@ mod tests {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
         let path_for_cb = path.clone();
-        let config = TrainConfig::new(&[4, 5, 2]).iterations(14).seed(9).lambda(0.5).checkpoint(&path, 4).on_iteration(move |i, _| {
-            if i == 13 {
-                log.lock().unwrap().push(restore(&path_for_cb).unwrap());
-            }
-        });
+        let config = TrainConfig::new(&[4, 5, 2]).iterations(14).seed(9).lambda(0.5).checkpoint(&path, 4).on_iteration(
+            move |i, _| {
+                if i == 13 {
+                    log.lock().unwrap().push(restore(&path_for_cb).unwrap());
+                }
+            },
+        );
         let run = train(&config, &data).unwrap();
         let mid = seen.lock().unwrap().pop().expect("restored at iteration 13");
         assert_eq!(mid.history.costs, run.history.costs[..12].to_vec());
@@ -525,7 +541,10 @@ mod tests {
         let end = restore(&path).unwrap();
         assert_eq!(end.network, run.network);
         assert_eq!(end.history.costs, run.history.costs);
-        assert_eq!((end.history.initial_cost, end.history.evaluations), (run.history.initial_cost, run.history.evaluations));
+        assert_eq!(
+            (end.history.initial_cost, end.history.evaluations),
+            (run.history.initial_cost, run.history.evaluations)
+        );
         // Training on from the checkpoint continues downhill from where it was.
         let more = train(&end.config.clone().iterations(5).start_from(end.network.clone()), &data).unwrap();
         assert!((more.history.initial_cost - run.history.final_cost()).abs() < 1e-12);
@@ -533,8 +552,12 @@ mod tests {
         let quick = train(&TrainConfig::new(&[4, 5, 2]).iterations(50).time_budget(Duration::ZERO), &data).unwrap();
         assert_eq!((quick.history.iterations(), quick.history.stop_reason), (1, crate::optim::StopReason::Stopped));
         // Bad settings are named.
-        assert!(train(&TrainConfig::new(&[4, 5, 2]).checkpoint(&path, 0), &data).unwrap_err().to_string().contains("checkpoint"));
-        let e = train(&TrainConfig::new(&[4, 5, 2]).checkpoint(dir.join("no/such/folder/run.mat"), 1), &data).unwrap_err();
+        assert!(train(&TrainConfig::new(&[4, 5, 2]).checkpoint(&path, 0), &data)
+            .unwrap_err()
+            .to_string()
+            .contains("checkpoint"));
+        let e =
+            train(&TrainConfig::new(&[4, 5, 2]).checkpoint(dir.join("no/such/folder/run.mat"), 1), &data).unwrap_err();
         assert!(e.to_string().contains("run.mat"), "{e}");
     }
 
@@ -572,7 +595,8 @@ mod tests {
     #[test]
     fn lambda_study_matches_single_runs_and_scores_both_sets() {
         let data = toy();
-        let (train_set, test_set) = (data.select(&(0..20).collect::<Vec<_>>()).unwrap(), data.select(&(20..30).collect::<Vec<_>>()).unwrap());
+        let (train_set, test_set) =
+            (data.select(&(0..20).collect::<Vec<_>>()).unwrap(), data.select(&(20..30).collect::<Vec<_>>()).unwrap());
         let config = TrainConfig::new(&[4, 3, 2]).iterations(30).seed(2);
         let study = compare_lambdas(&config, &train_set, &test_set, &[0.0, 1.0, 10.0]).unwrap();
         for (r, l) in study.results.iter().zip([0.0, 1.0, 10.0]) {
@@ -591,7 +615,17 @@ mod tests {
         assert_eq!(best.lines().count(), 2, "{best}");
         let top = study.results.iter().map(|r| r.test_accuracy).fold(0.0, f64::max);
         let tied = study.results.iter().filter(|r| r.test_accuracy == top).count();
-        assert_eq!(best.contains("(a tie)"), tied > 1 || study.results.iter().filter(|r| r.test_cost == study.results.iter().map(|r| r.test_cost).fold(f64::INFINITY, f64::min)).count() > 1, "{best}");
+        assert_eq!(
+            best.contains("(a tie)"),
+            tied > 1
+                || study
+                    .results
+                    .iter()
+                    .filter(|r| r.test_cost == study.results.iter().map(|r| r.test_cost).fold(f64::INFINITY, f64::min))
+                    .count()
+                    > 1,
+            "{best}"
+        );
         let table = study.to_string();
         assert_eq!(table.lines().count(), 4, "{table}");
         assert!(table.lines().nth(3).unwrap().trim_start().starts_with("10"), "{table}");

@@ -40,7 +40,8 @@ fn feedforward_and_regularized_costs_match_course() {
     let Some(net) = course_weights() else { return };
     let data = digits();
     for (lambda, expected) in [(0.0, 0.287676), (1.0, 0.383816), (3.0, 0.576098)] {
-        let (j, theta1_grad, theta2_grad) = nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), lambda).unwrap();
+        let (j, theta1_grad, theta2_grad) =
+            nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), lambda).unwrap();
         assert!((j - expected).abs() < 1e-5, "lambda {lambda}: J = {j}, expected {expected}");
         assert_eq!(theta1_grad.dim(), (25, 401));
         assert_eq!(theta2_grad.dim(), (10, 26));

@@ -731,7 +731,11 @@ fn bad_arguments() {
     }
     err("debug [400, 0, 10]", Network::debug(&[400, 0, 10]).map(|_| ()), &["layer 2", "no units"]);
     for e in [f64::NAN, -1.0, f64::INFINITY, f64::NEG_INFINITY] {
-        err("epsilon", no_panic("epsilon", || Network::random(&[2, 2, 2], Init::Epsilon(e), 0).map(|_| ())), &["epsilon"]);
+        err(
+            "epsilon",
+            no_panic("epsilon", || Network::random(&[2, 2, 2], Init::Epsilon(e), 0).map(|_| ())),
+            &["epsilon"],
+        );
     }
     // load_expecting with bad expected sizes.
     let w = dir.join("w.mat");
@@ -855,18 +859,33 @@ fn bad_arguments() {
     ];
     for (case, f) in objectives {
         let x0 = Array1::from_elem(3, 0.5);
-        err(case, no_panic(case, || nn_core::fmincg(f, x0.clone(), 5, |_| Ok(nn_core::optim::Next::Continue)).map(|_| ())), &[]);
-        err(case, no_panic(case, || nn_core::gradient_descent(f, x0.clone(), 0.1, 5, |_| Ok(nn_core::optim::Next::Continue)).map(|_| ())), &[]);
+        err(
+            case,
+            no_panic(case, || nn_core::fmincg(f, x0.clone(), 5, |_| Ok(nn_core::optim::Next::Continue)).map(|_| ())),
+            &[],
+        );
+        err(
+            case,
+            no_panic(case, || {
+                nn_core::gradient_descent(f, x0.clone(), 0.1, 5, |_| Ok(nn_core::optim::Next::Continue)).map(|_| ())
+            }),
+            &[],
+        );
     }
     let quadratic: Obj = |x| Ok((x.dot(x), x * 2.0));
     err(
         "fmincg 0 iterations",
-        no_panic("fmincg", || nn_core::fmincg(quadratic, array![1.0], 0, |_| Ok(nn_core::optim::Next::Continue)).map(|_| ())),
+        no_panic("fmincg", || {
+            nn_core::fmincg(quadratic, array![1.0], 0, |_| Ok(nn_core::optim::Next::Continue)).map(|_| ())
+        }),
         &[],
     );
-    let _ = no_panic("fmincg empty x0", || nn_core::fmincg(quadratic, Array1::zeros(0), 3, |_| Ok(nn_core::optim::Next::Continue)).map(|_| ()));
+    let _ = no_panic("fmincg empty x0", || {
+        nn_core::fmincg(quadratic, Array1::zeros(0), 3, |_| Ok(nn_core::optim::Next::Continue)).map(|_| ())
+    });
     let _ = no_panic("gd empty x0", || {
-        nn_core::gradient_descent(quadratic, Array1::zeros(0), 0.1, 3, |_| Ok(nn_core::optim::Next::Continue)).map(|_| ())
+        nn_core::gradient_descent(quadratic, Array1::zeros(0), 0.1, 3, |_| Ok(nn_core::optim::Next::Continue))
+            .map(|_| ())
     });
     count(2);
     // Confusion matrices: label 0, huge labels, mismatched lengths, nothing.

@@ -362,7 +362,8 @@ fn a_grader_killed_before_its_deadline_takes_the_students_loop_with_it() {
     // Wait for the forked student process (a child of the test binary's test thread process).
     let started = Instant::now();
     let students = loop {
-        let found: Vec<u32> = children_of(grader.id()).into_iter().flat_map(|c| [vec![c], children_of(c)].concat()).collect();
+        let found: Vec<u32> =
+            children_of(grader.id()).into_iter().flat_map(|c| [vec![c], children_of(c)].concat()).collect();
         if !found.is_empty() || started.elapsed() > Duration::from_secs(30) {
             break found;
         }

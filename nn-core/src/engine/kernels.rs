@@ -586,7 +586,14 @@ mod avx512 {
     /// # Safety
     /// As [`panel`], with `c0 + width <= stride`.
     #[target_feature(enable = "avx512f,avx2,fma")]
-    pub(super) unsafe fn panel_for_width(width: usize, a: &Compressed, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
+    pub(super) unsafe fn panel_for_width(
+        width: usize,
+        a: &Compressed,
+        b: &[f64],
+        out: &mut [f64],
+        stride: usize,
+        c0: usize,
+    ) {
         debug_assert!(width.is_multiple_of(4) && width > 0 && width <= 64);
         // SAFETY: forwarded; 8 V + 4 T == width in every arm.
         unsafe {
@@ -610,7 +617,6 @@ mod avx512 {
             }
         }
     }
-
 
     /// One output row's accumulators: V vectors of 8 doubles and T (0 or 1) of 4.
     struct Acc<const V: usize, const T: usize> {
@@ -703,7 +709,13 @@ mod avx512 {
     /// and `out` `a.rows()` rows of length `stride`, with `c0 + 8 V + 4 T <= stride`;
     /// the indices of `a` must be below `a.cols` (true of every `Compressed`).
     #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn panel<const V: usize, const T: usize>(a: &Compressed, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
+    unsafe fn panel<const V: usize, const T: usize>(
+        a: &Compressed,
+        b: &[f64],
+        out: &mut [f64],
+        stride: usize,
+        c0: usize,
+    ) {
         let (b, out) = (b.as_ptr(), out.as_mut_ptr());
         let row = |index: u8| b.wrapping_add(index as usize * stride + c0);
         for (r, bounds) in a.start.windows(2).enumerate() {
@@ -774,7 +786,14 @@ fn dense_times_dense(kernel: Kernel, a: ArrayView2<f64>, b: &[f64], out: &mut [f
 }
 
 /// Columns `c0..c0 + 4 V` of [`dense_times_dense`] (bounds checked by the caller).
-fn dense_panel<const V: usize>(kernel: Kernel, a: ArrayView2<f64>, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
+fn dense_panel<const V: usize>(
+    kernel: Kernel,
+    a: ArrayView2<f64>,
+    b: &[f64],
+    out: &mut [f64],
+    stride: usize,
+    c0: usize,
+) {
     match kernel {
         Kernel::Portable => dense_loop::<V, false>(a, b, out, stride, c0),
         // SAFETY: these kernels are only used after `is_x86_feature_detected!` confirmed
@@ -800,7 +819,13 @@ unsafe fn dense_loop_fma<const V: usize>(a: ArrayView2<f64>, b: &[f64], out: &mu
 /// (the course's 10 outputs: 3 vectors) take several rows at a time to keep the
 /// processor busy; every sum is still added in the order of k.
 #[inline(always)]
-fn dense_loop<const V: usize, const FUSED: bool>(a: ArrayView2<f64>, b: &[f64], out: &mut [f64], stride: usize, c0: usize) {
+fn dense_loop<const V: usize, const FUSED: bool>(
+    a: ArrayView2<f64>,
+    b: &[f64],
+    out: &mut [f64],
+    stride: usize,
+    c0: usize,
+) {
     let rows = a.nrows();
     let mut r = 0;
     if V <= 4 {
@@ -817,7 +842,14 @@ fn dense_loop<const V: usize, const FUSED: bool>(a: ArrayView2<f64>, b: &[f64], 
 
 /// Rows `r0..r0 + R` of [`dense_loop`].
 #[inline(always)]
-fn dense_rows<const V: usize, const R: usize, const FUSED: bool>(a: ArrayView2<f64>, b: &[f64], out: &mut [f64], stride: usize, c0: usize, r0: usize) {
+fn dense_rows<const V: usize, const R: usize, const FUSED: bool>(
+    a: ArrayView2<f64>,
+    b: &[f64],
+    out: &mut [f64],
+    stride: usize,
+    c0: usize,
+    r0: usize,
+) {
     let mut acc = [[[0.0; LANES]; V]; R];
     for (i, acc) in acc.iter_mut().enumerate() {
         acc.as_flattened_mut().copy_from_slice(&out[(r0 + i) * stride + c0..][..LANES * V]);
@@ -1064,7 +1096,11 @@ mod tests {
     impl Compressed {
         /// The nonzeros of `rows(r)` for r in 0..nrows, where `rows(r)` lists the
         /// row's entries from column 0 to `cols - 1`.
-        fn from_rows<I: Iterator<Item = f64>>(nrows: usize, cols: usize, mut rows: impl FnMut(usize) -> I) -> Compressed {
+        fn from_rows<I: Iterator<Item = f64>>(
+            nrows: usize,
+            cols: usize,
+            mut rows: impl FnMut(usize) -> I,
+        ) -> Compressed {
             assert!(cols <= 256, "column positions are stored as u8");
             let mut start = Vec::with_capacity(nrows + 1);
             let (mut index, mut value) = (Vec::new(), Vec::new());
@@ -1088,7 +1124,11 @@ mod tests {
             .map(|_| {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 let u = (state >> 11) as f64 / (1u64 << 53) as f64;
-                if u < zero_fraction { 0.0 } else { 4.0 * u - 2.5 }
+                if u < zero_fraction {
+                    0.0
+                } else {
+                    4.0 * u - 2.5
+                }
             })
             .collect()
     }
@@ -1099,11 +1139,25 @@ mod tests {
         // 1 to 256 columns, empty rows; for AVX-512 (panels of 64 columns: 8 V + 4 T)
         // T = 1 (stride 4, 28, 36, 44, 60), a whole panel (64) and a second one after
         // it (72, 136).
-        for (rows, cols, width) in [(5, 3, 1), (9, 256, 4), (17, 40, 25), (3, 7, 33), (12, 100, 41), (1, 1, 4), (0, 4, 8), (6, 9, 60), (7, 11, 64), (4, 10, 70), (3, 6, 135)] {
+        for (rows, cols, width) in [
+            (5, 3, 1),
+            (9, 256, 4),
+            (17, 40, 25),
+            (3, 7, 33),
+            (12, 100, 41),
+            (1, 1, 4),
+            (0, 4, 8),
+            (6, 9, 60),
+            (7, 11, 64),
+            (4, 10, 70),
+            (3, 6, 135),
+        ] {
             let dense = Array2::from_shape_vec((rows, cols), pseudo_random(rows * cols, 7 + cols as u64, 0.6)).unwrap();
             let a = Compressed::from_rows(rows, cols, |r| dense.row(r).into_iter().copied());
             assert_eq!(a.value.len(), dense.iter().filter(|v| **v != 0.0).count());
-            let b = Padded::from_view(Array2::from_shape_vec((cols, width), pseudo_random(cols * width, 3, 0.0)).unwrap().view());
+            let b = Padded::from_view(
+                Array2::from_shape_vec((cols, width), pseudo_random(cols * width, 3, 0.0)).unwrap().view(),
+            );
             let start = Array2::from_shape_vec((rows, width), pseudo_random(rows * width, 5, 0.0)).unwrap();
             let want = &start + &dense.dot(&b.view(cols, width));
             for kernel in Kernel::available() {
@@ -1121,7 +1175,10 @@ mod tests {
     #[test]
     fn vector_exponential_and_sigmoid_match_the_scalar_ones() {
         let mut z: Vec<f64> = pseudo_random(4000, 13, 0.0).iter().map(|u| u * 20.0).collect();
-        z.extend([0.0, -0.0, 1e-300, -1e-300, 0.3465, -0.3466, 36.9, -37.0, 707.9, -708.0, -708.5, 745.2, -745.2, 800.0, -1e10]);
+        z.extend([
+            0.0, -0.0, 1e-300, -1e-300, 0.3465, -0.3466, 36.9, -37.0, 707.9, -708.0, -708.5, 745.2, -745.2, 800.0,
+            -1e10,
+        ]);
         z.extend([f64::INFINITY, f64::NEG_INFINITY, f64::MIN_POSITIVE, -5e-324, 1.0, 2.0]);
         for kernel in Kernel::available() {
             for len in [z.len(), z.len() - 1, 3, 1, 0] {
@@ -1132,9 +1189,15 @@ mod tests {
                 sigmoid_in_place(kernel, &mut g);
                 for ((&z, &e), &g) in z.iter().zip(&e).zip(&g) {
                     let want = (-z.abs()).exp();
-                    assert!((e - want).abs() <= 4.0 * f64::EPSILON * want || (want < 1e-307 && e < 1e-307), "exp(-|{z}|): {e} vs {want} ({kernel:?})");
+                    assert!(
+                        (e - want).abs() <= 4.0 * f64::EPSILON * want || (want < 1e-307 && e < 1e-307),
+                        "exp(-|{z}|): {e} vs {want} ({kernel:?})"
+                    );
                     let want = 1.0 / (1.0 + (-z).exp());
-                    assert!((g - want).abs() <= 4.0 * f64::EPSILON * want || (want < 1e-307 && g < 1e-307), "g({z}): {g} vs {want} ({kernel:?})");
+                    assert!(
+                        (g - want).abs() <= 4.0 * f64::EPSILON * want || (want < 1e-307 && g < 1e-307),
+                        "g({z}): {g} vs {want} ({kernel:?})"
+                    );
                 }
             }
             let mut nan = [f64::NAN; 5];
@@ -1179,7 +1242,9 @@ mod tests {
                 assert_eq!(block.columns.value, by_columns.value);
                 for (k, strip) in block.strips.iter().enumerate() {
                     let c0 = k * sparse.strip_cols;
-                    let want = Compressed::from_rows(block.rows, strip.cols, |r| rows.row(r).slice_move(s![c0..c0 + strip.cols]).into_iter().copied());
+                    let want = Compressed::from_rows(block.rows, strip.cols, |r| {
+                        rows.row(r).slice_move(s![c0..c0 + strip.cols]).into_iter().copied()
+                    });
                     assert_eq!((&strip.start, &strip.index, &strip.value), (&want.start, &want.index, &want.value));
                 }
             }

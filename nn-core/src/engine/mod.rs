@@ -163,8 +163,13 @@ mod tests {
     /// labels 1..=K, weights in [-1, 1).
     fn random_problem(sizes: &[usize], m: usize, density: f64, seed: u64) -> (Network, Dataset) {
         let mut rng = Lcg(seed);
-        let thetas = sizes.windows(2).map(|w| Array2::from_shape_fn((w[1], w[0] + 1), |_| 2.0 * rng.uniform() - 1.0)).collect();
-        let x = Array2::from_shape_fn((m, sizes[0]), |_| if rng.uniform() < density { 3.0 * rng.uniform() - 1.0 } else { 0.0 });
+        let thetas =
+            sizes.windows(2).map(|w| Array2::from_shape_fn((w[1], w[0] + 1), |_| 2.0 * rng.uniform() - 1.0)).collect();
+        let x =
+            Array2::from_shape_fn(
+                (m, sizes[0]),
+                |_| if rng.uniform() < density { 3.0 * rng.uniform() - 1.0 } else { 0.0 },
+            );
         let k = *sizes.last().unwrap();
         let y: Array1<usize> = (0..m).map(|_| 1 + (rng.uniform() * k as f64) as usize % k).collect();
         (Network::new(thetas).unwrap(), Dataset::new(x, y, k).unwrap())
@@ -223,7 +228,9 @@ mod tests {
                     for threads in [1, 2, 3, 8] {
                         let fast = fast_with(&data, sizes, lambda, threads);
                         for kernel in kernels() {
-                            let what = format!("{sizes:?} m={m} density={density} lambda={lambda} threads={threads} {kernel:?}");
+                            let what = format!(
+                                "{sizes:?} m={m} density={density} lambda={lambda} threads={threads} {kernel:?}"
+                            );
                             assert_close(&what, &fast.cost_and_gradient_with(&net, kernel).unwrap(), &want);
                         }
                     }
@@ -274,7 +281,11 @@ mod tests {
         let want = nn_cost_function_deep(&net, data.x(), data.y(), 3.0).unwrap();
         for threads in [1, 2, 3] {
             for kernel in kernels() {
-                assert_close("zero rows/columns", &fast_with(&data, &sizes, 3.0, threads).cost_and_gradient_with(&net, kernel).unwrap(), &want);
+                assert_close(
+                    "zero rows/columns",
+                    &fast_with(&data, &sizes, 3.0, threads).cost_and_gradient_with(&net, kernel).unwrap(),
+                    &want,
+                );
             }
         }
         // X in column-major order (not contiguous by rows) is read the same way.
@@ -308,7 +319,10 @@ mod tests {
         // Sizes are checked against the data, and networks against the sizes.
         assert!(matches!(FastCost::new(&data, &[5, 4, 3], 0.0), Err(NnError::Shape { .. })));
         assert!(matches!(FastCost::new(&data, &[6, 4, 2], 0.0), Err(NnError::Label { .. })));
-        let e = FastCost::new(&data, &sizes, 0.0).unwrap().cost_and_gradient(&Network::debug(&[6, 5, 3]).unwrap()).unwrap_err();
+        let e = FastCost::new(&data, &sizes, 0.0)
+            .unwrap()
+            .cost_and_gradient(&Network::debug(&[6, 5, 3]).unwrap())
+            .unwrap_err();
         assert!(e.to_string().contains("[6, 5, 3]"), "{e}");
         assert!(FastCost::new(&data, &sizes, -1.0).is_err());
         let mut fast = FastCost::new(&data, &sizes, 0.0).unwrap();
@@ -331,7 +345,10 @@ mod tests {
         // with_lambda shares X and changes only lambda.
         let fast = fast_with(&data, &sizes, 1.0, 2);
         for lambda in [0.0, 3.0] {
-            assert_eq!(fast.with_lambda(lambda).unwrap().cost_and_gradient(&net).unwrap(), fast_with(&data, &sizes, lambda, 2).cost_and_gradient(&net).unwrap());
+            assert_eq!(
+                fast.with_lambda(lambda).unwrap().cost_and_gradient(&net).unwrap(),
+                fast_with(&data, &sizes, lambda, 2).cost_and_gradient(&net).unwrap()
+            );
         }
         assert!(fast.with_lambda(-1.0).is_err());
         // eval: the unrolled form the optimizers see.

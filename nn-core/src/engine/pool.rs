@@ -70,7 +70,9 @@ impl Pool {
     pub(crate) fn new(helpers: usize) -> Pool {
         let shared: &'static Shared = Box::leak(Box::default());
         let started = (0..helpers)
-            .filter(|i| std::thread::Builder::new().name(format!("nn-core-{}", i + 1)).spawn(move || helper(shared)).is_ok())
+            .filter(|i| {
+                std::thread::Builder::new().name(format!("nn-core-{}", i + 1)).spawn(move || helper(shared)).is_ok()
+            })
             .count();
         Pool { shared, helpers: started, busy: Mutex::new(()) }
     }

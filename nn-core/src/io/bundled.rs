@@ -30,8 +30,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::lecture::Dataset;
 use crate::error::{NnError, Result};
+use crate::lecture::Dataset;
 use crate::lecture::Network;
 
 /// File names inside [`data_dir`].
@@ -72,7 +72,11 @@ pub fn data_dir() -> PathBuf {
 /// ```
 pub fn out_path(name: &str) -> Result<PathBuf> {
     let dir = kit_dir().join("out");
-    std::fs::create_dir_all(&dir).map_err(|source| NnError::Io { path: dir.clone(), action: "create the folder", source })?;
+    std::fs::create_dir_all(&dir).map_err(|source| NnError::Io {
+        path: dir.clone(),
+        action: "create the folder",
+        source,
+    })?;
     Ok(dir.join(name))
 }
 
@@ -223,8 +227,7 @@ pub fn weights_path() -> PathBuf {
 pub const COURSE_WEIGHTS_ENV: &str = "NN_EX4_COURSE_WEIGHTS";
 
 /// How to make the course's weights reachable, for skip lines and errors.
-pub const COURSE_WEIGHTS_HINT: &str =
-    "set NN_EX4_COURSE_WEIGHTS=/path/to/ex4weights.mat or put the file in data/";
+pub const COURSE_WEIGHTS_HINT: &str = "set NN_EX4_COURSE_WEIGHTS=/path/to/ex4weights.mat or put the file in data/";
 
 /// The course's own `ex4weights.mat`, where one is reachable: the file named by
 /// `NN_EX4_COURSE_WEIGHTS`, else `data/ex4weights.mat`. `Ok(None)` when neither
@@ -460,8 +463,14 @@ mod tests {
     fn kit_paths_read_the_same_on_every_machine() {
         let kit = kit_dir();
         assert_eq!(kit_path(&kit.join("notebooks/../data/./digits.mat")), "data/digits.mat");
-        assert_eq!(kit_path(&kit.join("../../elsewhere/ref/ex4weights.mat")), kit.join("../../elsewhere/ref/ex4weights.mat").display().to_string());
-        assert_eq!(kit_path(&kit.join("notebooks/../../elsewhere/ref/ex4weights.mat")), "../elsewhere/ref/ex4weights.mat");
+        assert_eq!(
+            kit_path(&kit.join("../../elsewhere/ref/ex4weights.mat")),
+            kit.join("../../elsewhere/ref/ex4weights.mat").display().to_string()
+        );
+        assert_eq!(
+            kit_path(&kit.join("notebooks/../../elsewhere/ref/ex4weights.mat")),
+            "../elsewhere/ref/ex4weights.mat"
+        );
         assert!(describe().contains("training digits: data/"), "{}", describe());
         assert_eq!(lexically_normal(Path::new("/a/b/../c/./d")), PathBuf::from("/a/c/d"));
     }

@@ -77,7 +77,10 @@ impl Checkpoint {
             if v >= 0.0 && v.fract() == 0.0 && v < 9.0e15 {
                 Ok(v as u64)
             } else {
-                Err(NnError::InvalidArgument { name: "checkpoint", reason: format!("{name} in {} is {v}, not a count", path.display()) })
+                Err(NnError::InvalidArgument {
+                    name: "checkpoint",
+                    reason: format!("{name} in {} is {v}, not a count", path.display()),
+                })
             }
         };
         let costs = matrix(&mat, path, "costs")?;

@@ -96,7 +96,10 @@ pub fn decode_gray(bytes: &[u8], path: &Path) -> Result<GrayImage> {
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         decode_jpeg(bytes, path)
     } else {
-        Err(bad(path, "not a PNG or JPEG image (its first bytes are neither signature); save the drawing as .png or .jpg"))
+        Err(bad(
+            path,
+            "not a PNG or JPEG image (its first bytes are neither signature); save the drawing as .png or .jpg",
+        ))
     }
 }
 
@@ -164,8 +167,11 @@ fn guarded<T>(path: &Path, what: &str, f: impl FnOnce() -> Result<T>) -> Result<
 
 fn decode_png(bytes: &[u8], path: &Path) -> Result<GrayImage> {
     guarded(path, "PNG", || {
-        let e = |what: &str, err: png::DecodingError| bad(path, format!("{what}: {err} (is the PNG truncated or damaged?)"));
-        let mut decoder = png::Decoder::new_with_limits(std::io::Cursor::new(bytes), png::Limits { bytes: 256 * 1024 * 1024 });
+        let e = |what: &str, err: png::DecodingError| {
+            bad(path, format!("{what}: {err} (is the PNG truncated or damaged?)"))
+        };
+        let mut decoder =
+            png::Decoder::new_with_limits(std::io::Cursor::new(bytes), png::Limits { bytes: 256 * 1024 * 1024 });
         decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
         let header = decoder.read_header_info().map_err(|err| e("cannot read the PNG header", err))?;
         let (w, h) = (header.width as usize, header.height as usize);
@@ -196,16 +202,16 @@ fn luminance(r: u8, g: u8, b: u8) -> f64 {
 fn decode_jpeg(bytes: &[u8], path: &Path) -> Result<GrayImage> {
     guarded(path, "JPEG", || {
         let mut decoder = jpeg_decoder::Decoder::new(std::io::Cursor::new(bytes));
-        decoder
-            .read_info()
-            .map_err(|err| bad(path, format!("cannot read the JPEG header: {err} (is the file truncated or damaged?)")))?;
+        decoder.read_info().map_err(|err| {
+            bad(path, format!("cannot read the JPEG header: {err} (is the file truncated or damaged?)"))
+        })?;
         let info = decoder.info().ok_or_else(|| bad(path, "the JPEG has no image header"))?;
         let (w, h) = (info.width as usize, info.height as usize);
         check_dims(path, w, h)?;
         decoder.set_max_decoding_buffer_size(w * h * 4 + 1024);
-        let data = decoder
-            .decode()
-            .map_err(|err| bad(path, format!("cannot decode the JPEG's pixels: {err} (is the file truncated or damaged?)")))?;
+        let data = decoder.decode().map_err(|err| {
+            bad(path, format!("cannot decode the JPEG's pixels: {err} (is the file truncated or damaged?)"))
+        })?;
         let (channels, cmyk, data) = match info.pixel_format {
             jpeg_decoder::PixelFormat::L8 => (1, false, data),
             // 16-bit gray: keep the high bytes.
@@ -236,10 +242,8 @@ pub fn digit_from_gray(img: &GrayImage, path: &Path) -> Result<Array2<f64>> {
     if w == 0 || h == 0 || img.pixels.len() != w * h {
         return Err(bad(path, format!("{} pixel values for a {w} x {h} image", img.pixels.len())));
     }
-    let border: Vec<usize> = (0..w)
-        .flat_map(|x| [x, (h - 1) * w + x])
-        .chain((0..h).flat_map(|y| [y * w, y * w + w - 1]))
-        .collect();
+    let border: Vec<usize> =
+        (0..w).flat_map(|x| [x, (h - 1) * w + x]).chain((0..h).flat_map(|y| [y * w, y * w + w - 1])).collect();
     let mean = |v: &[f64], idx: &[usize]| idx.iter().map(|&i| v[i]).sum::<f64>() / idx.len() as f64;
     // Ink per pixel, raw (before stretching).
     let ink: Vec<f64> = match &img.alpha {
@@ -270,11 +274,8 @@ pub fn digit_from_gray(img: &GrayImage, path: &Path) -> Result<Array2<f64>> {
         ));
     }
     // Below a tenth of the strongest ink is background (paper texture, JPEG ringing).
-    let ink: Vec<f64> = ink
-        .iter()
-        .map(|v| ((v - bg) / (top - bg)).clamp(0.0, 1.0))
-        .map(|v| if v < 0.1 { 0.0 } else { v })
-        .collect();
+    let ink: Vec<f64> =
+        ink.iter().map(|v| ((v - bg) / (top - bg)).clamp(0.0, 1.0)).map(|v| if v < 0.1 { 0.0 } else { v }).collect();
     // Bounding box of the ink (pixels above a quarter of the strongest: JPEG noise stays out).
     let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
     for y in 0..h {
@@ -324,7 +325,13 @@ pub fn digit_from_gray(img: &GrayImage, path: &Path) -> Result<Array2<f64>> {
 }
 
 /// Area-averaging resize of the rectangle `(x0, y0, bw, bh)` of a `w`-wide image to `tw x th`.
-fn area_resize(src: &[f64], w: usize, (x0, y0, bw, bh): (usize, usize, usize, usize), tw: usize, th: usize) -> Vec<f64> {
+fn area_resize(
+    src: &[f64],
+    w: usize,
+    (x0, y0, bw, bh): (usize, usize, usize, usize),
+    tw: usize,
+    th: usize,
+) -> Vec<f64> {
     let sx = bw as f64 / tw as f64;
     let sy = bh as f64 / th as f64;
     let mut out = vec![0.0; tw * th];

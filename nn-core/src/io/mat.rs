@@ -509,8 +509,8 @@ pub(crate) fn class_name(class: u32) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::fs;
     use ndarray::{array, Array2};
+    use std::fs;
 
     use crate::lecture::network::Init;
     use crate::test_support::TempDir;

@@ -39,8 +39,13 @@ use crate::error::{check_non_negative, first_non_finite, shape_str, NnError, Res
 /// assert!((j - 2f64.ln()).abs() < 1e-15);
 /// assert_eq!(theta2_grad, array![[-0.5, -0.25]]); // (h - y) * [1 g(0)]
 /// ```
-pub fn nn_cost_function(theta1: &Array2<f64>, theta2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, lambda: f64)
-    -> Result<(f64, Array2<f64>, Array2<f64>)> {
+pub fn nn_cost_function(
+    theta1: &Array2<f64>,
+    theta2: &Array2<f64>,
+    x: &Array2<f64>,
+    y: &Array1<usize>,
+    lambda: f64,
+) -> Result<(f64, Array2<f64>, Array2<f64>)> {
     check_problem(&[theta1.view(), theta2.view()], x.view(), y.view(), lambda)?;
     let m = x.nrows() as f64;
     let num_labels = theta2.nrows();
@@ -81,8 +86,13 @@ pub fn nn_cost_function(theta1: &Array2<f64>, theta2: &Array2<f64>, x: &Array2<f
 /// 5. gradient: `(1/m) Delta`, plus `(lambda/m) Theta` off the bias column.
 ///
 /// Slow, but every line is the lecture's; it agrees with [`nn_cost_function`] to 1e-12.
-pub fn nn_cost_function_loop(theta1: &Array2<f64>, theta2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, lambda: f64)
-    -> Result<(f64, Array2<f64>, Array2<f64>)> {
+pub fn nn_cost_function_loop(
+    theta1: &Array2<f64>,
+    theta2: &Array2<f64>,
+    x: &Array2<f64>,
+    y: &Array1<usize>,
+    lambda: f64,
+) -> Result<(f64, Array2<f64>, Array2<f64>)> {
     check_problem(&[theta1.view(), theta2.view()], x.view(), y.view(), lambda)?;
     let m = x.nrows() as f64;
     let num_labels = theta2.nrows();
@@ -171,8 +181,7 @@ pub fn nn_cost_function_deep(
 
 /// The signature every two-Theta cost function shares: [`nn_cost_function`],
 /// [`nn_cost_function_loop`], a student's own, a catalogued mistake.
-pub type TwoLayerCost<'a> = dyn Fn(&Array2<f64>, &Array2<f64>, &Array2<f64>, &Array1<usize>, f64)
-        -> Result<(f64, Array2<f64>, Array2<f64>)>
+pub type TwoLayerCost<'a> = dyn Fn(&Array2<f64>, &Array2<f64>, &Array2<f64>, &Array1<usize>, f64) -> Result<(f64, Array2<f64>, Array2<f64>)>
     + 'a;
 
 /// Sum of the squares of every entry.
@@ -195,7 +204,12 @@ fn outer(u: &Array1<f64>, v: &Array1<f64>) -> Array2<f64> {
 /// Checks everything a cost function needs before any arithmetic: the Thetas chain
 /// (`Theta(l+1)` has `rows(Theta(l)) + 1` columns), X has one column per input unit and
 /// at least one row, one label in `1..=K` per row, lambda finite and `>= 0`.
-pub(crate) fn check_problem(thetas: &[ArrayView2<f64>], x: ArrayView2<f64>, y: ArrayView1<usize>, lambda: f64) -> Result<()> {
+pub(crate) fn check_problem(
+    thetas: &[ArrayView2<f64>],
+    x: ArrayView2<f64>,
+    y: ArrayView1<usize>,
+    lambda: f64,
+) -> Result<()> {
     for (l, t) in thetas.iter().enumerate() {
         let expected_cols = if l == 0 { x.ncols() + 1 } else { thetas[l - 1].nrows() + 1 };
         if t.ncols() != expected_cols || t.nrows() == 0 {
@@ -204,7 +218,11 @@ pub(crate) fn check_problem(thetas: &[ArrayView2<f64>], x: ArrayView2<f64>, y: A
             } else {
                 format!("rows x {expected_cols} (Theta{l} has {} rows, plus the bias column)", thetas[l - 1].nrows())
             };
-            return Err(NnError::Shape { what: format!("Theta{}", l + 1), expected: why, got: shape_str(t.nrows(), t.ncols()) });
+            return Err(NnError::Shape {
+                what: format!("Theta{}", l + 1),
+                expected: why,
+                got: shape_str(t.nrows(), t.ncols()),
+            });
         }
     }
     if x.nrows() == 0 {
@@ -306,9 +324,11 @@ mod tests {
         for (i, want) in crate::lecture::network::unroll(&grads).iter().enumerate().step_by(7) {
             let mut p = params.clone();
             p[i] += e;
-            let up = nn_cost_function_deep(&Network::reroll(p.as_slice().unwrap(), &sizes).unwrap(), &x, &y, 1.0).unwrap().0;
+            let up =
+                nn_cost_function_deep(&Network::reroll(p.as_slice().unwrap(), &sizes).unwrap(), &x, &y, 1.0).unwrap().0;
             p[i] -= 2.0 * e;
-            let down = nn_cost_function_deep(&Network::reroll(p.as_slice().unwrap(), &sizes).unwrap(), &x, &y, 1.0).unwrap().0;
+            let down =
+                nn_cost_function_deep(&Network::reroll(p.as_slice().unwrap(), &sizes).unwrap(), &x, &y, 1.0).unwrap().0;
             assert!(((up - down) / (2.0 * e) - want).abs() < 1e-9, "parameter {i}");
         }
     }

@@ -50,7 +50,9 @@ impl Dataset {
         if num_labels == 0 || num_labels > MAX_LABELS {
             return Err(NnError::InvalidArgument {
                 name: "number of labels",
-                reason: format!("K must be between 1 and {MAX_LABELS}, got {num_labels} (the digits have K = {NUM_LABELS})"),
+                reason: format!(
+                    "K must be between 1 and {MAX_LABELS}, got {num_labels} (the digits have K = {NUM_LABELS})"
+                ),
             });
         }
         check_labels("y", y.view(), num_labels)?;
@@ -134,7 +136,10 @@ impl Dataset {
             })
             .collect();
         if rows.is_empty() {
-            return Err(NnError::InvalidArgument { name: "n", reason: format!("{n} examples per label selects nothing") });
+            return Err(NnError::InvalidArgument {
+                name: "n",
+                reason: format!("{n} examples per label selects nothing"),
+            });
         }
         self.select(&rows)
     }

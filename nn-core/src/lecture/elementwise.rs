@@ -179,7 +179,10 @@ mod tests {
 
     /// Numbers across the whole range, special values included.
     fn samples() -> Vec<f64> {
-        let mut v = vec![0.0, -0.0, 1.0, -1.0, 0.5, 709.0, 709.78, 709.8, 710.0, 1e300, -708.0, -708.5, -744.0, -745.1, -746.0, -1e300];
+        let mut v = vec![
+            0.0, -0.0, 1.0, -1.0, 0.5, 709.0, 709.78, 709.8, 710.0, 1e300, -708.0, -708.5, -744.0, -745.1, -746.0,
+            -1e300,
+        ];
         v.extend([f64::INFINITY, f64::NEG_INFINITY, f64::NAN, f64::MIN_POSITIVE, 1e-300, -1e-300]);
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         for i in 0..20_000 {
@@ -237,7 +240,10 @@ mod tests {
             let mut got = input.clone();
             map_in_place_with(width, &mut got, f);
             for ((g, p), x) in got.iter().zip(&plain).zip(&input) {
-                assert!(g.to_bits() == p.to_bits() || (g.is_nan() && p.is_nan()), "{name}, {width:?}, at {x}: {g:e} vs {p:e}");
+                assert!(
+                    g.to_bits() == p.to_bits() || (g.is_nan() && p.is_nan()),
+                    "{name}, {width:?}, at {x}: {g:e} vs {p:e}"
+                );
             }
         }
     }

@@ -182,11 +182,7 @@ impl fmt::Display for GradCheckReport {
         if !self.passed() {
             writeln!(f, "largest differences (Theta, row, column: numerical vs backprop):")?;
             for e in &self.worst {
-                writeln!(
-                    f,
-                    "  Theta{}({}, {}): {:.6e} vs {:.6e}",
-                    e.layer, e.row, e.col, e.numerical, e.analytical
-                )?;
+                writeln!(f, "  Theta{}({}, {}): {:.6e} vs {:.6e}", e.layer, e.row, e.col, e.numerical, e.analytical)?;
             }
         }
         let verdict = if self.cost_is_constant() {
@@ -259,7 +255,8 @@ pub fn check_gradients(cost: &NetworkCost<'_>, sizes: &[usize], lambda: f64) -> 
             got: format!("{} entries", analytical.len()),
         });
     }
-    for (what, values) in [("finite differences of the cost", &numerical), ("backpropagation's gradient", &analytical)] {
+    for (what, values) in [("finite differences of the cost", &numerical), ("backpropagation's gradient", &analytical)]
+    {
         if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
             return Err(NnError::InvalidArgument {
                 name: "gradient check",

@@ -234,10 +234,8 @@ impl Network {
             check_non_negative("epsilon", e)?;
         }
         let mut rng = seeded_rng(seed);
-        let thetas = sizes
-            .windows(2)
-            .map(|w| rand_initialize_weights(w[0], w[1], init.epsilon(w[0], w[1]), &mut rng))
-            .collect();
+        let thetas =
+            sizes.windows(2).map(|w| rand_initialize_weights(w[0], w[1], init.epsilon(w[0], w[1]), &mut rng)).collect();
         Ok(Network { thetas })
     }
 
@@ -410,7 +408,10 @@ impl Feedforward {
     pub fn z(&self, l: usize) -> &Array2<f64> {
         match l.checked_sub(2).and_then(|i| self.z.get(i)) {
             Some(z) => z,
-            None => panic!("there is no z({l}): this network has z(2)..z({}) (no z(1): the input has no z)", self.z.len() + 1),
+            None => panic!(
+                "there is no z({l}): this network has z(2)..z({}) (no z(1): the input has no z)",
+                self.z.len() + 1
+            ),
         }
     }
     /// The output h = a(L): one row per example, one column per class.
@@ -570,7 +571,9 @@ mod tests {
     #[test]
     fn accuracy_counts_matches() {
         // One output unit per label; the network predicts the label with the largest input.
-        let net = Network::new(vec![array![[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], array![[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]]).unwrap();
+        let net =
+            Network::new(vec![array![[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], array![[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]])
+                .unwrap();
         let data = Dataset::new(array![[2.0, 1.0], [0.0, 1.0], [3.0, 0.0], [1.0, 4.0]], array![1, 2, 2, 2], 2).unwrap();
         assert_eq!(net.predict(data.x()).unwrap(), array![1, 2, 1, 2]);
         assert_eq!(net.accuracy(&data).unwrap(), 0.75);

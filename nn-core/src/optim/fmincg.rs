@@ -263,7 +263,9 @@ mod tests {
         .unwrap();
         assert_eq!((h.iterations(), h.stop_reason), (3, StopReason::Stopped));
         assert_eq!(seen.last(), Some(&x));
-        let e = fmincg(rosenbrock, array![-1.2, 1.0], 200, |_| Err(NnError::InvalidArgument { name: "test", reason: "no".into() }));
+        let e = fmincg(rosenbrock, array![-1.2, 1.0], 200, |_| {
+            Err(NnError::InvalidArgument { name: "test", reason: "no".into() })
+        });
         assert!(e.is_err());
     }
 

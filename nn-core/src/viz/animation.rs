@@ -30,7 +30,14 @@ pub struct Animation {
 
 impl fmt::Debug for Animation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Animation {{ {}x{} px, {} frames, GIF {} bytes }}", self.width, self.height, self.frames, self.gif.len())
+        write!(
+            f,
+            "Animation {{ {}x{} px, {} frames, GIF {} bytes }}",
+            self.width,
+            self.height,
+            self.frames,
+            self.gif.len()
+        )
     }
 }
 
@@ -78,9 +85,11 @@ const TRANSPARENT: u8 = 255;
 /// as the rectangle that changed, with unchanged pixels transparent. `delays` in
 /// hundredths of a second, one per frame.
 pub(crate) fn encode_gif(frames: &[Canvas], delays: &[u16]) -> Result<Animation> {
-    let first = frames.first().ok_or_else(|| NnError::InvalidArgument { name: "frames", reason: "no frames".into() })?;
+    let first =
+        frames.first().ok_or_else(|| NnError::InvalidArgument { name: "frames", reason: "no frames".into() })?;
     let (w, h) = (first.w, first.h);
-    if frames.iter().any(|f| f.w != w || f.h != h) || w > u16::MAX as usize || h > u16::MAX as usize || w == 0 || h == 0 {
+    if frames.iter().any(|f| f.w != w || f.h != h) || w > u16::MAX as usize || h > u16::MAX as usize || w == 0 || h == 0
+    {
         return Err(NnError::Plot("GIF frames must all have one size, at most 65535 x 65535".into()));
     }
     let gif_err = |e: gif::EncodingError| NnError::Plot(format!("GIF encoding failed: {e}"));
@@ -179,7 +188,10 @@ pub(crate) fn training_frame(
     let left_h = units.h + 8 + legend.h;
     let height = head + left_h.max(chart.h) + 10;
     let mut c = Canvas::new(ANIM_W, height, WHITE);
-    let mut title = format!("λ = {lambda} · iteration {iteration} of {total} · J = {}", fmt_cost(costs[iteration.min(costs.len() - 1)]));
+    let mut title = format!(
+        "λ = {lambda} · iteration {iteration} of {total} · J = {}",
+        fmt_cost(costs[iteration.min(costs.len() - 1)])
+    );
     if let Some(a) = accuracy {
         title.push_str(&format!(" · training accuracy {}", fmt_percent(a)));
     }
@@ -219,6 +231,16 @@ pub fn training_animation(run: &TrainingSnapshots, data: Option<&Dataset>) -> Re
         canvases.push(training_frame(&s.network, scale, &run.costs, s.iteration, total, &lambda, acc)?);
     }
     let n = canvases.len();
-    let delays: Vec<u16> = (0..n).map(|k| if k + 1 == n { 250 } else if k == 0 { 120 } else { 60 }).collect();
+    let delays: Vec<u16> = (0..n)
+        .map(|k| {
+            if k + 1 == n {
+                250
+            } else if k == 0 {
+                120
+            } else {
+                60
+            }
+        })
+        .collect();
     encode_gif(&canvases, &delays)
 }

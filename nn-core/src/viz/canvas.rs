@@ -322,10 +322,12 @@ const GRAYS: usize = 32;
 /// strengths, then a 5x5x5 colour cube for anything else; index 255 is kept for
 /// transparency.
 fn palette() -> Vec<Rgb> {
-    let mut p: Vec<Rgb> = (0..GRAYS).map(|i| {
-        let g = (i * 255 / (GRAYS - 1)) as u8;
-        [g, g, g]
-    }).collect();
+    let mut p: Vec<Rgb> = (0..GRAYS)
+        .map(|i| {
+            let g = (i * 255 / (GRAYS - 1)) as u8;
+            [g, g, g]
+        })
+        .collect();
     for c in PALETTE {
         for t in [0.25, 0.5, 0.75, 1.0] {
             p.push([0, 1, 2].map(|k| (255.0 + (c[k] as f64 - 255.0) * t).round() as u8));

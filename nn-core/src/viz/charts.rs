@@ -235,7 +235,9 @@ fn draw_scatter<DB: DrawingBackend>(
 ) -> DrawResult {
     draw_lines(area, axes, &[], |chart| {
         for guide in guides {
-            chart.draw_series(LineSeries::new(guide.iter().copied(), RGBColor(170, 170, 170).stroke_width(1))).map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(guide.iter().copied(), RGBColor(170, 170, 170).stroke_width(1)))
+                .map_err(err)?;
         }
         for s in series {
             let c = rgb(s.color);
@@ -465,7 +467,12 @@ pub enum Measure {
 /// "0", and set off by a dashed line. The best held-out point is ringed and
 /// named in the legend. Also available as SVG.
 ///
-pub(crate) fn validation_curve_of(lambdas: &[f64], train: &[f64], held_out: &[f64], measure: Measure) -> Result<Figure> {
+pub(crate) fn validation_curve_of(
+    lambdas: &[f64],
+    train: &[f64],
+    held_out: &[f64],
+    measure: Measure,
+) -> Result<Figure> {
     if lambdas.is_empty() {
         return Err(NnError::InvalidArgument { name: "lambdas", reason: "no lambdas: pass at least one".into() });
     }
@@ -774,9 +781,12 @@ pub(crate) fn curve_canvas(curves: &[Curve<'_>], w: u32, h: u32, title: &str) ->
                         continue;
                     }
                     let color = rgb(c.color);
-                    let pts: Vec<(f64, f64)> = c.values[..n].iter().enumerate().map(|(k, &v)| (k as f64, tf(v))).collect();
+                    let pts: Vec<(f64, f64)> =
+                        c.values[..n].iter().enumerate().map(|(k, &v)| (k as f64, tf(v))).collect();
                     if c.width > 0 {
-                        chart.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(c.width))).map_err(err)?;
+                        chart
+                            .draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(c.width)))
+                            .map_err(err)?;
                     }
                     if c.upto.is_some() || n == 1 {
                         let last = pts[n - 1];

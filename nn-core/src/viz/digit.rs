@@ -85,13 +85,26 @@ pub fn digit_prediction<'a>(network: &Network, x_row: impl Into<ArrayView2<'a, f
     let (ix, iy) = (30usize, BARS_BASE - BARS_H + (BARS_H.saturating_sub(img.h)) / 2);
     c.fill_rect(ix as i64 - 1, iy as i64 - 1, img.w + 2, img.h + 2, BLACK);
     c.blit(&img, ix as i64, iy as i64);
-    c.text("the input: 20 x 20 pixels", (ix + img.w / 2) as f32, (iy + img.h + 6) as f32, 12.0, [90, 90, 90], Align::Center);
+    c.text(
+        "the input: 20 x 20 pixels",
+        (ix + img.w / 2) as f32,
+        (iy + img.h + 6) as f32,
+        12.0,
+        [90, 90, 90],
+        Align::Center,
+    );
 
     // Axis lines and ticks at 0, 0.5, 1.
     let right = BARS_X + 10 * BAR_PITCH - (BAR_PITCH - BAR_W);
     for (v, s) in [(0.0, "0"), (0.5, "0.5"), (1.0, "1")] {
         let y = BARS_BASE as f64 - v * BARS_H as f64;
-        c.fill_rect(BARS_X as i64 - 6, y.round() as i64, right - BARS_X + 12, 1, if v == 0.0 { TEXT } else { [215, 215, 215] });
+        c.fill_rect(
+            BARS_X as i64 - 6,
+            y.round() as i64,
+            right - BARS_X + 12,
+            1,
+            if v == 0.0 { TEXT } else { [215, 215, 215] },
+        );
         c.text(s, BARS_X as f32 - 10.0, y as f32 - line_height(12.0) / 2.0, 12.0, TEXT, Align::Right);
     }
     for (k, &label) in ORDER.iter().enumerate() {

@@ -98,11 +98,7 @@ impl Explorer {
     /// `image/png` block (the static panel), each between `EVCXR_BEGIN_CONTENT <mime>` and
     /// `EVCXR_END_CONTENT`.
     pub fn evcxr_content(&self) -> String {
-        format!(
-            "EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT\n{}",
-            self.html,
-            self.fallback.evcxr_content()
-        )
+        format!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT\n{}", self.html, self.fallback.evcxr_content())
     }
 
     /// Called by evcxr when an `Explorer` is the value of a cell.
@@ -287,7 +283,13 @@ pub(crate) struct PanelCell {
 
 /// The static picture: a title, the cells in rows of at most `per_row`, the gray legend,
 /// then `chart` centred below.
-pub(crate) fn static_panel(title: &str, cells: &[PanelCell], per_row: usize, scale: f64, chart: &Canvas) -> Result<Figure> {
+pub(crate) fn static_panel(
+    title: &str,
+    cells: &[PanelCell],
+    per_row: usize,
+    scale: f64,
+    chart: &Canvas,
+) -> Result<Figure> {
     let margin = 6usize;
     let per_row = per_row.clamp(1, cells.len().max(1));
     let cell_w = cells
@@ -297,14 +299,16 @@ pub(crate) fn static_panel(title: &str, cells: &[PanelCell], per_row: usize, sca
         .max()
         .unwrap_or(0)
         + 2 * margin;
-    let caption_h = cells.iter().map(|c| c.caption.iter().map(|(_, s, _)| line_height(*s)).sum::<f32>()).fold(0.0, f32::max);
+    let caption_h =
+        cells.iter().map(|c| c.caption.iter().map(|(_, s, _)| line_height(*s)).sum::<f32>()).fold(0.0, f32::max);
     let units_h = cells.iter().map(|c| c.units.h).max().unwrap_or(0);
     let cell_h = units_h + 6 + caption_h.ceil() as usize + margin;
     let rows = cells.len().div_ceil(per_row);
     let title_size = 17.0f32;
     let title_h = (line_height(title_size) + 14.0).ceil() as usize;
     let legend = gray_legend(scale, 360);
-    let width = (cell_w * per_row).max(chart.w + 2 * margin).max(text_width(title, title_size).ceil() as usize + 2 * margin);
+    let width =
+        (cell_w * per_row).max(chart.w + 2 * margin).max(text_width(title, title_size).ceil() as usize + 2 * margin);
     let height = title_h + rows * cell_h + legend.h + 10 + chart.h + margin;
     let mut canvas = Canvas::new(width, height, WHITE);
     canvas.text(title, width as f32 / 2.0, 8.0, title_size, TEXT, Align::Center);
@@ -352,7 +356,9 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
     let scale = shared_scale(&nets)?;
     let curves: Vec<Vec<f64>> = r
         .iter()
-        .map(|r| std::iter::once(r.trained.history.initial_cost).chain(r.trained.history.costs.iter().copied()).collect())
+        .map(|r| {
+            std::iter::once(r.trained.history.initial_cost).chain(r.trained.history.costs.iter().copied()).collect()
+        })
         .collect();
     let color = |i: usize| PALETTE[i % PALETTE.len()];
     let mut frames = Vec::with_capacity(r.len());
@@ -390,7 +396,11 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
             units: f.units.scaled(2),
             caption: vec![
                 (format!("λ = {}", fmt_lambda(res.lambda)), 16.0, color(i)),
-                (format!("train {} · held-out {}", fmt_percent(res.train_accuracy), fmt_percent(res.test_accuracy)), 13.0, TEXT),
+                (
+                    format!("train {} · held-out {}", fmt_percent(res.train_accuracy), fmt_percent(res.test_accuracy)),
+                    13.0,
+                    TEXT,
+                ),
                 (format!("held-out J = {}", fmt_cost(res.test_cost)), 13.0, TEXT),
             ],
         })
@@ -433,7 +443,12 @@ pub fn training_explorer(run: &TrainingSnapshots, data: Option<&Dataset>) -> Res
             Curve { values: &run.costs, color: GHOST, width: 1, upto: None },
             Curve { values: &run.costs, color, width: 3, upto: Some(s.iteration) },
         ];
-        let curve = curve_canvas(&cs, CURVE_W, CURVE_H, &format!("Cost J, λ = {lambda}: iteration {} of {total}", s.iteration))?;
+        let curve = curve_canvas(
+            &cs,
+            CURVE_W,
+            CURVE_H,
+            &format!("Cost J, λ = {lambda}: iteration {} of {total}", s.iteration),
+        )?;
         let mut rows = vec![
             ("iteration".into(), format!("{} of {total}", s.iteration)),
             ("cost J (with the λ penalty)".into(), fmt_cost(run.costs[s.iteration.min(total)])),
@@ -465,7 +480,8 @@ pub fn training_explorer(run: &TrainingSnapshots, data: Option<&Dataset>) -> Res
         cs.push(Curve { values: &run.costs, color: [214, 39, 40], width: 0, upto: Some(run.snapshots[k].iteration) });
     }
     let chart = curve_canvas(&cs, 640, 300, "Cost J during training (dots: the iterations above)")?;
-    let fallback = static_panel(&format!("Hidden units during training, λ = {lambda}, one gray scale"), &cells, 4, scale, &chart)?;
+    let fallback =
+        static_panel(&format!("Hidden units during training, λ = {lambda}, one gray scale"), &cells, 4, scale, &chart)?;
     let mut note = String::from(
         "Drag the slider or press play. One gray scale for every frame: the detectors emerge from the small random initial weights.",
     );

@@ -165,7 +165,6 @@ fn encode_png(canvas: &Canvas) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-
 /// See [`Figure::from_canvas_compact`].
 pub(crate) fn encode_png_compact(canvas: &Canvas) -> Result<Vec<u8>> {
     let e = |err: png::EncodingError| NnError::Plot(format!("PNG encoding failed: {err}"));

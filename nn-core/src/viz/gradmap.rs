@@ -143,11 +143,10 @@ pub fn gradient_check_map(report: &GradCheckReport) -> Result<Figure> {
     let layout = map_layout(&report.sizes);
     let mut c = Canvas::new(layout.width, layout.height, WHITE);
 
-    let verdict = if report.passed() { "backpropagation agrees" } else { "backpropagation is WRONG where it is bright" };
-    let title = format!(
-        "Gradient check map, λ = {}: |numerical − backprop| per entry ({verdict})",
-        fmt_lambda(report.lambda)
-    );
+    let verdict =
+        if report.passed() { "backpropagation agrees" } else { "backpropagation is WRONG where it is bright" };
+    let title =
+        format!("Gradient check map, λ = {}: |numerical − backprop| per entry ({verdict})", fmt_lambda(report.lambda));
     let ts = fit_size(&title, 18.0, 12.0, layout.width as f32 - 20.0);
     c.text(&title, layout.width as f32 / 2.0, 10.0, ts, if report.passed() { TEXT } else { RED }, Align::Center);
     let sub = format!(
@@ -193,7 +192,14 @@ pub fn gradient_check_map(report: &GradCheckReport) -> Result<Figure> {
         for r in (0..b.rows).filter(|r| (r + 1) % label_every == 0 || *r == 0) {
             let (_, y, s) = b.cell_rect(r, 0);
             let lh = line_height(label_size);
-            c.text(&(r + 1).to_string(), b.x as f32 - 5.0, (y + s / 2) as f32 - lh / 2.0, label_size, TEXT, Align::Right);
+            c.text(
+                &(r + 1).to_string(),
+                b.x as f32 - 5.0,
+                (y + s / 2) as f32 - lh / 2.0,
+                label_size,
+                TEXT,
+                Align::Right,
+            );
         }
         for col in (0..b.cols).filter(|col| (col + 1) % label_every == 0 || *col == 0) {
             let (x, _, s) = b.cell_rect(0, col);
@@ -204,7 +210,8 @@ pub fn gradient_check_map(report: &GradCheckReport) -> Result<Figure> {
         let by = b.y + b.rows * b.cell + 3;
         c.text("bias", (bx + s / 2).max(b.x + 12) as f32, by as f32, 11.0, [90, 90, 90], Align::Center);
         if b.cols * b.cell >= 150 || b.cell >= 20 {
-            let lines = [format!("rows: units of layer {}", b.layer + 1), format!("columns: bias, then layer {}", b.layer)];
+            let lines =
+                [format!("rows: units of layer {}", b.layer + 1), format!("columns: bias, then layer {}", b.layer)];
             for (k, t) in lines.iter().enumerate() {
                 c.text(t, b.x as f32, by as f32 + (k + 1) as f32 * line_height(11.0), 11.0, [90, 90, 90], Align::Left);
             }
@@ -224,7 +231,14 @@ pub fn gradient_check_map(report: &GradCheckReport) -> Result<Figure> {
         let v = lo + k as f64;
         let yy = by as f64 + (1.0 - k as f64 / decades as f64) * (bh - 1) as f64;
         c.fill_rect((bx + BAR_W) as i64, yy.round() as i64, 5, 1, TEXT);
-        c.text(&format!("1e{}", v as i64), (bx + BAR_W + 8) as f32, yy as f32 - line_height(12.0) / 2.0, 12.0, TEXT, Align::Left);
+        c.text(
+            &format!("1e{}", v as i64),
+            (bx + BAR_W + 8) as f32,
+            yy as f32 - line_height(12.0) / 2.0,
+            12.0,
+            TEXT,
+            Align::Left,
+        );
     }
     let cap_y = (by + bh + 8) as f32;
     c.text("|numerical − backprop|", (bx + BAR_W / 2) as f32, cap_y, 12.0, TEXT, Align::Center);

@@ -7,8 +7,8 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use super::canvas::{fit_size, line_height, text_width, Align, Canvas, Rgb, BLACK, GREEN, PALETTE, RED, TEXT, WHITE};
 use super::figure::Figure;
 use super::{fmt_lambda, fmt_num, fmt_percent};
-use crate::lecture::data::label_to_digit;
 use crate::error::{count_mismatch, NnError, Result};
+use crate::lecture::data::label_to_digit;
 use crate::lecture::network::{seeded_rng, Network};
 use crate::train::{LambdaStudy, Trained};
 
@@ -430,8 +430,13 @@ fn gallery(
 /// assert!(fig.width() > 0);
 /// assert!(viz::predictions(&x, &pred.slice(ndarray::s![..5]).to_owned(), &y, None, 0).is_err());
 /// ```
-pub fn predictions<'a>(x: impl Into<ArrayView2<'a, f64>>, predicted: &Array1<usize>, actual: &Array1<usize>, count: Option<usize>, seed: u64)
-    -> Result<Figure> {
+pub fn predictions<'a>(
+    x: impl Into<ArrayView2<'a, f64>>,
+    predicted: &Array1<usize>,
+    actual: &Array1<usize>,
+    count: Option<usize>,
+    seed: u64,
+) -> Result<Figure> {
     let x = x.into();
     let side = check_labelled(&x, predicted, actual)?;
     let rows = sample_rows(x.nrows(), count, DEFAULT_GALLERY, seed, "examples")?;
@@ -455,8 +460,13 @@ pub fn predictions<'a>(x: impl Into<ArrayView2<'a, f64>>, predicted: &Array1<usi
 /// assert!(fig.width() > 0);
 /// assert!(viz::misclassified(&x, &y, &y, None, 0).is_ok()); // "no misclassified examples"
 /// ```
-pub fn misclassified<'a>(x: impl Into<ArrayView2<'a, f64>>, predicted: &Array1<usize>, actual: &Array1<usize>, count: Option<usize>, seed: u64)
-    -> Result<Figure> {
+pub fn misclassified<'a>(
+    x: impl Into<ArrayView2<'a, f64>>,
+    predicted: &Array1<usize>,
+    actual: &Array1<usize>,
+    count: Option<usize>,
+    seed: u64,
+) -> Result<Figure> {
     let x = x.into();
     let side = check_labelled(&x, predicted, actual)?;
     let wrong: Vec<usize> = (0..x.nrows()).filter(|&r| predicted[r] != actual[r]).collect();

@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2};
 
 use super::canvas::{font, text_mask, Canvas};
 use super::charts::validation_curve_of;
-use super::images::{lambda_panel_of, PanelEntry, grid_canvas, grid_shape, CM_CELL, CM_LEFT, CM_TOP};
+use super::images::{grid_canvas, grid_shape, lambda_panel_of, PanelEntry, CM_CELL, CM_LEFT, CM_TOP};
 use super::*;
 use crate::lecture::gradcheck::{check_gradients, check_nn_gradients};
 use crate::lecture::network::{Init, Network};
@@ -312,11 +312,13 @@ fn the_embedded_font_has_the_glyphs_we_write() {
 fn the_lambda_panel_uses_one_gray_scale_so_small_weights_look_faint() {
     let net = Network::random(&[400, 25, 10], Init::default(), 1).unwrap();
     let faint = Network::new(net.thetas().iter().map(|t| t * 0.1).collect()).unwrap();
-    let entry = |network| PanelEntry { network, lambda: 1.0, final_cost: 0.5, train_accuracy: 0.9, held_out_accuracy: None };
+    let entry =
+        |network| PanelEntry { network, lambda: 1.0, final_cost: 0.5, train_accuracy: 0.9, held_out_accuracy: None };
     let img = decode(&lambda_panel_of(&[entry(&net), entry(&faint)]).unwrap());
     // Spread of the gray values over the middle of each panel's grid.
     let spread = |x0: usize, x1: usize| {
-        let v: Vec<f64> = (60..200).flat_map(|y| (x0..x1).map(move |x| (x, y))).map(|(x, y)| img.rgb(x, y)[0] as f64).collect();
+        let v: Vec<f64> =
+            (60..200).flat_map(|y| (x0..x1).map(move |x| (x, y))).map(|(x, y)| img.rgb(x, y)[0] as f64).collect();
         let mean = v.iter().sum::<f64>() / v.len() as f64;
         (v.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt()
     };

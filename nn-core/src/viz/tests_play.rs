@@ -132,7 +132,8 @@ fn lambda_explorer_is_self_contained_html_with_a_png_fallback() {
     keep("toy-lambda-explorer.html", ex.page().as_bytes());
     // A study of nothing is an error; so is a network whose inputs are not images.
     assert!(lambda_explorer(&crate::train::LambdaStudy { results: vec![] }).is_err());
-    let odd = Dataset::new(Array2::from_shape_fn((10, 3), |(i, j)| (i + j) as f64), Array1::from_elem(10, 1), 2).unwrap();
+    let odd =
+        Dataset::new(Array2::from_shape_fn((10, 3), |(i, j)| (i + j) as f64), Array1::from_elem(10, 1), 2).unwrap();
     let s3 = compare_lambdas(&TrainConfig::new(&[3, 2, 2]).iterations(2), &odd, &odd, &[1.0]).unwrap();
     assert!(lambda_explorer(&s3).unwrap_err().to_string().contains("square number"));
 }
@@ -140,7 +141,8 @@ fn lambda_explorer_is_self_contained_html_with_a_png_fallback() {
 #[test]
 fn shared_scale_makes_stronger_regularization_fainter() {
     let data = toy();
-    let study = compare_lambdas(&TrainConfig::new(&[16, 9, 2]).iterations(30).seed(1), &data, &data, &[0.0, 100.0]).unwrap();
+    let study =
+        compare_lambdas(&TrainConfig::new(&[16, 9, 2]).iterations(30).seed(1), &data, &data, &[0.0, 100.0]).unwrap();
     let nets: Vec<&Network> = study.results.iter().map(|r| &r.trained.network).collect();
     let scale = images::shared_scale(&nets).unwrap();
     // Contrast = mean distance from mid-gray over the units' pixels.
@@ -160,7 +162,11 @@ fn shared_scale_makes_stronger_regularization_fainter() {
 #[test]
 fn training_explorer_steps_through_iterations() {
     let data = toy();
-    let ex = training_explorer(&train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(12).seed(2), &data, 5).unwrap(), Some(&data)).unwrap();
+    let ex = training_explorer(
+        &train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(12).seed(2), &data, 5).unwrap(),
+        Some(&data),
+    )
+    .unwrap();
     assert_eq!(ex.frame_count(), 5);
     for it in ["iteration 0 of 12", "iteration 3 of 12", "iteration 12 of 12"] {
         assert!(ex.html().contains(it), "{it}");
@@ -185,7 +191,11 @@ fn explorers_and_animation_on_the_digits_stay_small() {
     let study = compare_lambdas(&config, &data, &held, &[0.0, 0.1, 1.0, 3.0, 10.0, 30.0]).unwrap();
     let ex = lambda_explorer(&study).unwrap();
     let total = ex.evcxr_content().len();
-    eprintln!("lambda explorer: HTML {} bytes, fallback PNG {} bytes, display {total} bytes", ex.html().len(), ex.fallback().png_bytes().len());
+    eprintln!(
+        "lambda explorer: HTML {} bytes, fallback PNG {} bytes, display {total} bytes",
+        ex.html().len(),
+        ex.fallback().png_bytes().len()
+    );
     assert!(total <= 500_000, "{total}");
     keep("lambda-explorer.html", ex.page().as_bytes());
     keep("lambda-explorer-fallback.png", ex.fallback().png_bytes());
@@ -194,7 +204,11 @@ fn explorers_and_animation_on_the_digits_stay_small() {
     let run = train_in_snapshots(&config.clone().iterations(40), &data, MAX_FRAMES).unwrap();
     let tex = training_explorer(&run, Some(&data)).unwrap();
     let total = tex.evcxr_content().len();
-    eprintln!("training explorer: {MAX_FRAMES} frames, HTML {} bytes, fallback PNG {} bytes, display {total}", tex.html().len(), tex.fallback().png_bytes().len());
+    eprintln!(
+        "training explorer: {MAX_FRAMES} frames, HTML {} bytes, fallback PNG {} bytes, display {total}",
+        tex.html().len(),
+        tex.fallback().png_bytes().len()
+    );
     assert!(total <= 500_000, "{total}");
     keep("training-explorer.html", tex.page().as_bytes());
     keep("training-explorer-fallback.png", tex.fallback().png_bytes());
@@ -218,7 +232,11 @@ fn explorers_and_animation_on_the_digits_stay_small() {
 #[test]
 fn animation_is_a_looping_gif_whose_frames_decode() {
     let data = toy();
-    let gif = training_animation(&train_in_snapshots(&TrainConfig::new(&[16, 9, 2]).iterations(8).seed(2), &data, 5).unwrap(), Some(&data)).unwrap();
+    let gif = training_animation(
+        &train_in_snapshots(&TrainConfig::new(&[16, 9, 2]).iterations(8).seed(2), &data, 5).unwrap(),
+        Some(&data),
+    )
+    .unwrap();
     let bytes = gif.gif_bytes();
     assert_eq!(&bytes[..6], b"GIF89a");
     assert!(bytes.windows(11).any(|w| w == b"NETSCAPE2.0"), "loops");
@@ -362,7 +380,8 @@ fn the_example_drawings_load_in_the_course_format_and_are_read_right() {
                 }
             }
             // The bar's height is its output: the top of the predicted digit's bar.
-            let top = BARS_BASE - (out.h()[[0, if digit == 0 { 9 } else { digit - 1 }]] * BARS_H as f64).round() as usize;
+            let top =
+                BARS_BASE - (out.h()[[0, if digit == 0 { 9 } else { digit - 1 }]] * BARS_H as f64).round() as usize;
             assert_eq!(pixel(&img, BARS_X + digit * BAR_PITCH + BAR_W / 2, top + 1), [0, 120, 40]);
             assert_eq!(pixel(&img, BARS_X + digit * BAR_PITCH + BAR_W / 2, top - 3), [255, 255, 255]);
         }
@@ -375,7 +394,9 @@ const PALETTE_BLUE: [u8; 3] = [31, 119, 180];
 fn inverted_and_transparent_drawings_give_the_same_row() {
     // A plus sign, dark on light, light on dark, and opaque on transparent.
     let (w, h) = (60, 50);
-    let ink = |x: usize, y: usize| (x.abs_diff(30) < 4 && (10..40).contains(&y)) || (y.abs_diff(25) < 4 && (12..48).contains(&x));
+    let ink = |x: usize, y: usize| {
+        (x.abs_diff(30) < 4 && (10..40).contains(&y)) || (y.abs_diff(25) < 4 && (12..48).contains(&x))
+    };
     let gray = |dark_on_light: bool| GrayImage {
         width: w,
         height: h,

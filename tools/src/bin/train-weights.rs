@@ -44,11 +44,12 @@ fn run() -> Result<(), Error> {
     // Always the bundled digits, even if a teacher put the course's files in data/.
     let train_set = Dataset::load(Source::Bundled.digits_path())?;
     let test_set = Dataset::load(bundled::digits_test_path())?;
-    let config = TrainConfig::new(&[400, 25, 10]).lambda(lambda).iterations(iterations).seed(seed).on_iteration(|i, cost| {
-        if i == 1 || i % 50 == 0 {
-            println!("  iteration {i:4} | cost {cost:.6}");
-        }
-    });
+    let config =
+        TrainConfig::new(&[400, 25, 10]).lambda(lambda).iterations(iterations).seed(seed).on_iteration(|i, cost| {
+            if i == 1 || i % 50 == 0 {
+                println!("  iteration {i:4} | cost {cost:.6}");
+            }
+        });
     println!(
         "training 400-25-10 on {}: lambda {lambda}, {iterations} fmincg iterations, seed {seed}",
         Source::Bundled.digits_path().display()
