@@ -38,7 +38,10 @@ pub enum Engine {
 /// A function called after every iteration with `(iteration, cost)`, e.g. to print
 /// `Iteration 12 | Cost: 4.5e-01`.
 #[derive(Clone, Default)]
-pub struct Progress(Option<Arc<Mutex<dyn FnMut(usize, f64) + Send>>>);
+pub struct Progress(Option<Arc<Mutex<ProgressFn>>>);
+
+/// What a [`Progress`] calls: `(iteration, cost)`.
+type ProgressFn = dyn FnMut(usize, f64) + Send;
 
 impl fmt::Debug for Progress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -256,7 +259,7 @@ fn optimize(config: &TrainConfig, objective: impl Objective, prepared_in: Durati
         config.progress.call(step.iteration, step.cost);
         costs.push(step.cost);
         if let Some((path, every)) = &config.checkpoint {
-            if step.iteration % every == 0 {
+            if step.iteration.is_multiple_of(*every) {
                 let history = History {
                     costs: costs.clone(),
                     initial_cost: step.initial_cost,

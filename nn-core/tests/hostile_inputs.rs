@@ -1088,7 +1088,7 @@ fn saving_keeps_the_file_permissions() {
     let dir = TempDir::new("perm");
     let data = small_dataset();
     for mode in [0o640, 0o600, 0o444, 0o755] {
-        let p = dir.join(&format!("d{mode:o}.mat"));
+        let p = dir.join(format!("d{mode:o}.mat"));
         data.save(&p).unwrap();
         fs::set_permissions(&p, fs::Permissions::from_mode(mode)).unwrap();
         data.save(&p).unwrap();

@@ -335,7 +335,7 @@ fn children_of(parent: u32) -> Vec<u32> {
 /// Running, not a zombie or gone.
 fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit_once(')').map_or(false, |(_, rest)| !rest.trim_start().starts_with('Z')))
+        .map(|s| s.rsplit_once(')').is_some_and(|(_, rest)| !rest.trim_start().starts_with('Z')))
         .unwrap_or(false)
 }
 

@@ -142,9 +142,10 @@ impl GradCheckReport {
         out
     }
 
-    /// The Thetas whose block fails the 1e-9 test (1-based).
+    /// The Thetas whose block fails the 1e-9 test (1-based); a NaN difference fails too.
     pub fn failing_thetas(&self) -> Vec<usize> {
-        self.per_theta.iter().enumerate().filter(|(_, &d)| !(d < PASS_THRESHOLD)).map(|(l, _)| l + 1).collect()
+        let passes = |d: f64| d < PASS_THRESHOLD;
+        self.per_theta.iter().enumerate().filter(|(_, &d)| !passes(d)).map(|(l, _)| l + 1).collect()
     }
 }
 

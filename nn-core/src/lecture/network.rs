@@ -521,7 +521,7 @@ mod tests {
         let t2 = Array2::<f64>::zeros((26, 10)); // transposed Theta2
         let err = Network::new(vec![t1, t2]).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains("Theta2") && msg.contains("26x10") && msg.contains("10x26") == false, "{msg}");
+        assert!(msg.contains("Theta2") && msg.contains("26x10") && !msg.contains("10x26"), "{msg}");
         assert!(msg.contains("26x26") || msg.contains("x26"), "{msg}");
         assert!(msg.contains("is Theta2 transposed?"), "{msg}");
         // A transposed Theta1 is blamed on Theta1, not on the Theta2 that follows it.

@@ -141,7 +141,9 @@ mod tests {
     fn arrays_give_the_scalar_bits_contiguous_or_not() {
         let z = ndarray::Array2::from_shape_fn((7, 9), |(i, j)| (i as f64 - 3.0) * 7.3 + j as f64 * 0.37 - 1.0);
         let strided = z.slice(ndarray::s![.., ..;2]); // not contiguous (the result is a fresh array all the same)
-        let functions: [(fn(&ndarray::Array2<f64>) -> ndarray::Array2<f64>, fn(f64) -> f64); 4] = [
+                                                      // (the function on an array, the same function on one number)
+        type Pair = (fn(&ndarray::Array2<f64>) -> ndarray::Array2<f64>, fn(f64) -> f64);
+        let functions: [Pair; 4] = [
             (|z| sigmoid(z), |z| sigmoid(z)),
             (|z| sigmoid_gradient(z), |z| sigmoid_gradient(z)),
             (|z| neg_log_sigmoid(z), |z| neg_log_sigmoid(z)),

@@ -53,21 +53,16 @@ pub enum Next {
 }
 
 /// Which optimizer to train with.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub enum Optimizer {
     /// The course's conjugate-gradient minimizer.
+    #[default]
     Fmincg,
     /// Batch gradient descent: theta -= learning_rate * gradient.
     GradientDescent {
         /// The step size alpha.
         learning_rate: f64,
     },
-}
-
-impl Default for Optimizer {
-    fn default() -> Self {
-        Optimizer::Fmincg
-    }
 }
 
 impl std::fmt::Display for Optimizer {

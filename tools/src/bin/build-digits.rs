@@ -71,7 +71,7 @@ fn run() -> Result<(), Error> {
         let net = Network::load_expecting(w, &[400, 25, 10])?;
         println!("course weights: {}", w.display());
         for (name, set) in [("digits.mat", &train), ("digits-test.mat", &test)] {
-            let acc = net.accuracy(&set)?;
+            let acc = net.accuracy(set)?;
             println!(
                 "  {name}: accuracy {:.2}%  J(0) {:.6}  J(1) {:.6}  J(3) {:.6}",
                 100.0 * acc,

@@ -70,7 +70,7 @@ fn write_demo(dir: &Path) -> Result<Value, nn_core::NnError> {
     data.save(dir.join("data.mat"))?;
     let yf = data.y().mapv(|l| l as f64).insert_axis(ndarray::Axis(1));
     let mut d = Map::new();
-    d.insert("X".into(), bits_json(&data.x()));
+    d.insert("X".into(), bits_json(data.x()));
     d.insert("y".into(), bits_json(&yf));
     out.insert("data.mat".into(), Value::Object(d));
     Ok(Value::Object(out))
