@@ -45,7 +45,7 @@ mod surface {
     pub use crate::lecture::network::{
         debug_initialize_weights, feedforward, rand_initialize_weights, seeded_rng, Feedforward, Init, Network,
     };
-    pub use crate::lecture::sigmoid::{sigmoid, sigmoid_gradient};
+    pub use crate::lecture::sigmoid::{sigmoid, sigmoid_gradient, sigmoid_scalar};
     pub use crate::optim::{fmincg, gradient_descent, History, Optimizer, StopReason};
     pub use crate::train::{compare_lambdas, restore, train, Engine, LambdaResult, LambdaStudy, TrainConfig, Trained};
     pub use crate::viz;

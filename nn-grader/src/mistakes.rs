@@ -22,7 +22,7 @@
 use std::fmt;
 
 use ndarray::{s, Array1, Array2};
-use nn_core::lecture::sigmoid::{neg_log_one_minus_sigmoid, neg_log_sigmoid, sigmoid};
+use nn_core::lecture::sigmoid::{sigmoid_scalar, softplus};
 
 use crate::part::Part;
 use crate::CostValue;
@@ -363,7 +363,7 @@ fn with_bias(a: &Array2<f64>) -> Array2<f64> {
 
 impl Variant {
     fn g(&self, z: f64) -> f64 {
-        sigmoid(if self.sigmoid_sign { -z } else { z })
+        sigmoid_scalar(if self.sigmoid_sign { -z } else { z })
     }
 
     /// The student's `sigmoid_gradient(z)`, with the student's sigmoid.
@@ -409,13 +409,13 @@ impl Variant {
             }
         }
 
-        // -log h and -log(1 - h) from z (stable), with h = g(sign * z).
+        // -log h = log(1 + e^-u) and -log(1 - h) = log(1 + e^u) (stable), with h = g(u), u = sign * z.
         let mut data_cost = 0.0;
         for (&z, &yk) in z3.iter().zip(y_k.iter()) {
             let u = sign * z;
-            data_cost += yk * neg_log_sigmoid(u);
+            data_cost += yk * softplus(-u);
             if !self.cost_no_negative_term {
-                data_cost += (1.0 - yk) * neg_log_one_minus_sigmoid(u);
+                data_cost += (1.0 - yk) * softplus(u);
             }
         }
         let first = if self.reg_bias { 0 } else { 1 };

@@ -38,7 +38,7 @@
 //!    says which runs; `NN_CORE_KERNEL=portable|avx2|avx512` forces one.
 //! 5. **One exponential per sigmoid, 4 or 8 at a time.** `g(z)` and the output
 //!    layer's logs all come from `e = exp(-|z|)`, the lecture's vectorized
-//!    [`exp`](crate::lecture::elementwise::exp) (the same bits on every kernel).
+//!    [`exp`](super::elementwise::exp) (the same bits on every kernel).
 //!
 //! The layers after the first (25 x 10 here) are small; on each block they use
 //! [`dense_times_dense`], the loop of the sparse products over every entry. The results
@@ -49,8 +49,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use super::elementwise::{exp, map_in_place_with, Width};
 use super::pool::Pool;
-use crate::lecture::elementwise::{exp, map_in_place_with, Width};
 
 use ndarray::{s, Array2, ArrayView1, ArrayView2, ArrayViewMut2, ShapeBuilder};
 

@@ -17,6 +17,7 @@
 //! assert!((j - nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), 1.0).unwrap().0).abs() < 1e-12);
 //! ```
 
+pub mod elementwise;
 mod kernels;
 mod pool;
 

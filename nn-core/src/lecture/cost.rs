@@ -107,9 +107,7 @@ pub fn nn_cost_function_loop(
         let z3 = theta2.dot(&a2);
         let a3 = sigmoid(&z3);
         let y_k = Array1::from_shape_fn(num_labels, |k| if k + 1 == label { 1.0 } else { 0.0 });
-        for k in 0..num_labels {
-            j += y_k[k] * neg_log_sigmoid(z3[k]) + (1.0 - y_k[k]) * neg_log_one_minus_sigmoid(z3[k]);
-        }
+        j += (&y_k * &neg_log_sigmoid(&z3) + (1.0 - &y_k) * neg_log_one_minus_sigmoid(&z3)).sum();
         // Step 2: output error.
         let delta3 = &a3 - &y_k;
         // Step 3: hidden error (the bias unit has none).

@@ -297,7 +297,7 @@ pub fn check_gradients(cost: &NetworkCost<'_>, sizes: &[usize], lambda: f64) -> 
 mod tests {
     use super::*;
     use crate::lecture::cost::{nn_cost_function, nn_cost_function_deep};
-    use crate::lecture::sigmoid::sigmoid;
+    use crate::lecture::sigmoid::sigmoid_scalar;
     use ndarray::s;
 
     #[test]
@@ -377,8 +377,8 @@ mod tests {
             &ndarray::array![w],
         )
         .unwrap();
-        let a = sigmoid(2.0 * w);
-        let exact = (sigmoid(a) - 1.0) * a * (1.0 - a) * 2.0;
+        let a = sigmoid_scalar(2.0 * w);
+        let exact = (sigmoid_scalar(a) - 1.0) * a * (1.0 - a) * 2.0;
         assert!((num[0] - exact).abs() < 1e-8);
     }
 

@@ -3,7 +3,6 @@
 //! | file | the course | what |
 //! | --- | --- | --- |
 //! | [`sigmoid`] | `sigmoid.m`, `sigmoidGradient.m` | g(z) and g'(z), on numbers and arrays |
-//! | [`elementwise`] | (Octave's built-in `exp`, `log`) | e^t and log(1 + e) over whole arrays, 2-8 numbers per instruction |
 //! | [`data`] | `load('ex4data1.mat')` | [`Dataset`]: X (m x 400) and y (labels 1..=10, 10 for the digit 0) |
 //! | [`network`] | `randInitializeWeights.m`, `debugInitializeWeights.m`, `predict.m` | [`Network`] (Theta1, Theta2, ...), unroll/reroll, feedforward, predict, accuracy |
 //! | [`cost`] | `nnCostFunction.m` | the cost J and backpropagation: two Thetas, one example at a time, any depth |
@@ -14,7 +13,6 @@
 
 pub mod cost;
 pub mod data;
-pub mod elementwise;
 pub mod gradcheck;
 pub mod network;
 pub mod sigmoid;

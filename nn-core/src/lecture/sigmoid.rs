@@ -1,114 +1,56 @@
-//! The sigmoid activation and its gradient.
+//! The sigmoid activation and its gradient: the course's `sigmoid.m` and `sigmoidGradient.m`.
 //!
 //! $g(z) = \frac{1}{1 + e^{-z}}$ and $g'(z) = g(z)\,(1 - g(z))$.
 //!
-//! Both work on a scalar or on a whole array, like the course's `sigmoid.m`. On an array,
-//! `e^-z` comes from [`elementwise::exp`](super::elementwise::exp), which the compiler
-//! runs 4 or 8 numbers at a time (the standard library's `exp` does one).
+//! [`sigmoid`] and [`sigmoid_gradient`] work on a whole array (any shape), element by
+//! element, like the course's `.m` files; [`sigmoid_scalar`] is the same for one number.
 //!
 //! ```
-//! use nn_core::{sigmoid, sigmoid_gradient};
+//! use nn_core::{sigmoid, sigmoid_gradient, sigmoid_scalar};
 //! use ndarray::array;
-//! assert_eq!(sigmoid(0.0), 0.5);
+//! assert_eq!(sigmoid_scalar(0.0), 0.5);
 //! let g = sigmoid_gradient(&array![-1.0, -0.5, 0.0, 0.5, 1.0]);
 //! assert!((g[2] - 0.25).abs() < 1e-15);
+//! assert_eq!(sigmoid(&array![[0.0]]), array![[0.5]]);
 //! ```
 
-use ndarray::{Array, ArrayBase, Data, Dimension};
-
-use super::elementwise::{exp, map_in_place, softplus};
-
-/// Something the sigmoid can be applied to: an `f64` or an ndarray of `f64`.
-pub trait Activate {
-    /// What comes out: `f64` for a scalar, an owned array for an array.
-    type Output;
-    /// Applies `f` to every element; `on_slice` does the same to a whole slice at once
-    /// (the vectorized loop, compiled in this crate whatever the caller's build settings).
-    fn map_elements(&self, f: fn(f64) -> f64, on_slice: fn(&mut [f64])) -> Self::Output;
-}
-
-impl Activate for f64 {
-    type Output = f64;
-    fn map_elements(&self, f: fn(f64) -> f64, _: fn(&mut [f64])) -> f64 {
-        f(*self)
-    }
-}
-
-impl<S: Data<Elem = f64>, D: Dimension> Activate for ArrayBase<S, D> {
-    type Output = Array<f64, D>;
-    fn map_elements(&self, f: fn(f64) -> f64, on_slice: fn(&mut [f64])) -> Array<f64, D> {
-        let mut out = self.to_owned();
-        match out.as_slice_memory_order_mut() {
-            Some(values) => on_slice(values),
-            None => out.mapv_inplace(f),
-        }
-        out
-    }
-}
-
-impl<T: Activate + ?Sized> Activate for &T {
-    type Output = T::Output;
-    fn map_elements(&self, f: fn(f64) -> f64, on_slice: fn(&mut [f64])) -> T::Output {
-        (**self).map_elements(f, on_slice)
-    }
-}
+use ndarray::{Array, Dimension};
 
 /// $g(z) = 1 / (1 + e^{-z})$ for one number.
-#[inline]
-fn sigmoid_scalar(z: f64) -> f64 {
-    1.0 / (1.0 + exp(-z))
+pub fn sigmoid_scalar(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
 }
 
-/// $g'(z) = g(z)(1 - g(z))$ for one number.
-#[inline]
-fn sigmoid_gradient_scalar(z: f64) -> f64 {
-    let g = sigmoid_scalar(z);
-    g * (1.0 - g)
+/// The sigmoid of every element: `g = 1 ./ (1 + exp(-z))`.
+pub fn sigmoid<D: Dimension>(z: &Array<f64, D>) -> Array<f64, D> {
+    z.mapv(sigmoid_scalar)
 }
 
-/// The sigmoid, element-wise: `sigmoid(0.0) == 0.5`, `sigmoid(&z)` for an array.
-pub fn sigmoid<T: Activate>(z: T) -> T::Output {
-    z.map_elements(sigmoid_scalar, sigmoid_slice)
+/// The sigmoid's derivative, element-wise: `g = sigmoid(z) .* (1 - sigmoid(z))`.
+/// 0.25 at 0, symmetric, tends to 0 far out.
+pub fn sigmoid_gradient<D: Dimension>(z: &Array<f64, D>) -> Array<f64, D> {
+    let g = sigmoid(z);
+    &g * (1.0 - &g)
 }
 
-/// The sigmoid's derivative, element-wise: 0.25 at 0, symmetric, tends to 0 far out.
-pub fn sigmoid_gradient<T: Activate>(z: T) -> T::Output {
-    z.map_elements(sigmoid_gradient_scalar, sigmoid_gradient_slice)
-}
-
-/// The slice versions: one vectorized loop each, compiled here (not generic, so a caller's
-/// build settings, e.g. a notebook's `:opt 0`, do not apply to them).
-fn sigmoid_slice(z: &mut [f64]) {
-    map_in_place(z, sigmoid_scalar)
-}
-fn sigmoid_gradient_slice(z: &mut [f64]) {
-    map_in_place(z, sigmoid_gradient_scalar)
-}
-#[inline]
-fn neg_log_sigmoid_scalar(z: f64) -> f64 {
-    softplus(-z)
-}
-fn neg_log_sigmoid_slice(z: &mut [f64]) {
-    map_in_place(z, neg_log_sigmoid_scalar)
-}
-fn softplus_slice(z: &mut [f64]) {
-    map_in_place(z, softplus)
-}
-
-/// $-\log g(z)$ computed without overflow: $\log(1 + e^{-z})$ as a stable softplus,
-/// element-wise like [`sigmoid`].
+/// $-\log g(z)$, element-wise, computed as $\log(1 + e^{-z})$ so that it stays finite.
 ///
 /// The naive `-(sigmoid(z)).ln()` gives `inf` once `sigmoid(z)` rounds to 0
-/// (z below about -745); this stays finite and equals it wherever it is finite.
-pub fn neg_log_sigmoid<T: Activate>(z: T) -> T::Output {
-    z.map_elements(neg_log_sigmoid_scalar, neg_log_sigmoid_slice)
+/// (z below about -745); this equals it wherever that is finite.
+pub fn neg_log_sigmoid<D: Dimension>(z: &Array<f64, D>) -> Array<f64, D> {
+    z.mapv(|z| softplus(-z))
 }
 
-/// $-\log(1 - g(z))$ without overflow: $\log(1 + e^{z})$, element-wise.
+/// $-\log(1 - g(z))$, element-wise, computed as $\log(1 + e^{z})$.
 ///
 /// The naive `-(1.0 - sigmoid(z)).ln()` is `inf` once `sigmoid(z)` rounds to 1 (z above ~37).
-pub fn neg_log_one_minus_sigmoid<T: Activate>(z: T) -> T::Output {
-    z.map_elements(softplus, softplus_slice)
+pub fn neg_log_one_minus_sigmoid<D: Dimension>(z: &Array<f64, D>) -> Array<f64, D> {
+    z.mapv(softplus)
+}
+
+/// $\log(1 + e^x)$ for one number, never overflowing: $\max(x, 0) + \log(1 + e^{-|x|})$.
+pub fn softplus(x: f64) -> f64 {
+    x.max(0.0) + (-x.abs()).exp().ln_1p()
 }
 
 #[cfg(test)]
@@ -128,58 +70,62 @@ mod tests {
 
     #[test]
     fn sigmoid_hand_values() {
-        assert_eq!(sigmoid(0.0), 0.5);
+        assert_eq!(sigmoid_scalar(0.0), 0.5);
         // 1/(1+e^-1) = 0.7310585786300049
-        assert!((sigmoid(1.0) - 0.731_058_578_630_004_9).abs() < 1e-15);
-        assert!(sigmoid(-800.0) == 0.0 && sigmoid(800.0) == 1.0);
+        assert!((sigmoid_scalar(1.0) - 0.731_058_578_630_004_9).abs() < 1e-15);
+        assert!(sigmoid_scalar(-800.0) == 0.0 && sigmoid_scalar(800.0) == 1.0);
         let m = sigmoid(&array![[0.0, 1.0], [-1.0, 2.0]]);
         assert_eq!(m.shape(), &[2, 2]);
         assert!((m[[1, 0]] + m[[0, 1]] - 1.0).abs() < 1e-15, "g(-z) = 1 - g(z)");
     }
 
     #[test]
-    fn arrays_give_the_scalar_bits_contiguous_or_not() {
+    fn arrays_apply_the_scalar_function_to_every_element() {
         let z = ndarray::Array2::from_shape_fn((7, 9), |(i, j)| (i as f64 - 3.0) * 7.3 + j as f64 * 0.37 - 1.0);
-        let strided = z.slice(ndarray::s![.., ..;2]); // not contiguous (the result is a fresh array all the same)
-                                                      // (the function on an array, the same function on one number)
-        type Pair = (fn(&ndarray::Array2<f64>) -> ndarray::Array2<f64>, fn(f64) -> f64);
-        let functions: [Pair; 4] = [
-            (|z| sigmoid(z), |z| sigmoid(z)),
-            (|z| sigmoid_gradient(z), |z| sigmoid_gradient(z)),
-            (|z| neg_log_sigmoid(z), |z| neg_log_sigmoid(z)),
-            (|z| neg_log_one_minus_sigmoid(z), |z| neg_log_one_minus_sigmoid(z)),
-        ];
-        for (on_array, on_number) in functions {
-            let (whole, part) = (on_array(&z), on_array(&strided.to_owned()));
-            assert!(whole.iter().zip(&z).all(|(g, &z)| g.to_bits() == on_number(z).to_bits()));
-            assert!(part.iter().zip(&strided).all(|(g, &z)| g.to_bits() == on_number(z).to_bits()));
-        }
-        let g = sigmoid(&strided);
-        assert!(g.iter().zip(&strided).all(|(g, &z)| g.to_bits() == sigmoid(z).to_bits()), "a strided view");
+        let same = |a: &ndarray::Array2<f64>, f: &dyn Fn(f64) -> f64| a.iter().zip(&z).all(|(g, &z)| g == &f(z));
+        assert!(same(&sigmoid(&z), &sigmoid_scalar));
+        assert!(same(&sigmoid_gradient(&z), &|z| sigmoid_scalar(z) * (1.0 - sigmoid_scalar(z))));
+        assert!(same(&neg_log_sigmoid(&z), &|z| softplus(-z)));
+        assert!(same(&neg_log_one_minus_sigmoid(&z), &softplus));
+        assert_eq!(sigmoid(&z.t().to_owned()), sigmoid(&z).t(), "a transposed (column-major) array");
     }
 
     #[test]
     fn sigmoid_gradient_is_derivative() {
         for z in [-3.0, -0.7, 0.0, 0.4, 2.5] {
             let h = 1e-5;
-            let num = (sigmoid(z + h) - sigmoid(z - h)) / (2.0 * h);
-            assert!((num - sigmoid_gradient(z)).abs() < 1e-10);
+            let num = (sigmoid_scalar(z + h) - sigmoid_scalar(z - h)) / (2.0 * h);
+            assert!((num - sigmoid_gradient(&array![z])[0]).abs() < 1e-10);
         }
     }
 
     #[test]
     fn stable_logs_match_naive_where_finite_and_stay_finite() {
         for z in [-30.0, -5.0, -0.3, 0.0, 0.3, 5.0, 30.0] {
-            let naive1 = -sigmoid(z).ln();
-            let naive0 = -(1.0 - sigmoid(z)).ln();
-            assert!((neg_log_sigmoid(z) - naive1).abs() < 1e-12 * naive1.abs().max(1.0));
+            let naive1 = -sigmoid_scalar(z).ln();
+            let naive0 = -(1.0 - sigmoid_scalar(z)).ln();
+            assert!((neg_log_sigmoid(&array![z])[0] - naive1).abs() < 1e-12 * naive1.abs().max(1.0));
             if z <= 5.0 {
-                assert!((neg_log_one_minus_sigmoid(z) - naive0).abs() < 1e-12 * naive0.abs().max(1.0));
+                assert!((neg_log_one_minus_sigmoid(&array![z])[0] - naive0).abs() < 1e-12 * naive0.abs().max(1.0));
             }
         }
         // Saturated: the naive form is infinite, the stable one is ~|z|.
-        assert!((-(1.0 - sigmoid(40.0)).ln()).is_infinite());
-        assert!((neg_log_one_minus_sigmoid(40.0) - 40.0).abs() < 1e-12);
-        assert!((neg_log_sigmoid(-800.0) - 800.0).abs() < 1e-9);
+        assert!((-(1.0 - sigmoid_scalar(40.0)).ln()).is_infinite());
+        assert!((softplus(40.0) - 40.0).abs() < 1e-12);
+        assert!((softplus(800.0) - 800.0).abs() < 1e-9);
+        assert!(softplus(f64::NAN).is_nan());
+        assert_eq!(softplus(f64::NEG_INFINITY), 0.0);
+    }
+
+    #[test]
+    fn softplus_hand_values() {
+        assert_eq!(softplus(0.0), std::f64::consts::LN_2);
+        // log(1 + e^x) - log(1 + e^-x) = x, for every x.
+        for x in [1e-9, 0.3, 1.0, 7.5, 30.0, 700.0] {
+            assert!((softplus(x) - softplus(-x) - x).abs() <= 4.0 * f64::EPSILON * x.max(1.0), "x = {x}");
+        }
+        // Far left, log(1 + e^x) = e^x to within e^2x, which the naive form loses to rounding.
+        assert!((softplus(-40.0) / (-40.0f64).exp() - 1.0).abs() < 1e-15);
+        assert_eq!((1.0 + (-40.0f64).exp()).ln(), 0.0, "the naive form");
     }
 }
