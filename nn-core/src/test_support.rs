@@ -47,3 +47,19 @@ impl Drop for TempDir {
         let _ = fs::remove_dir_all(&self.0);
     }
 }
+
+/// `n` numbers in [-2.5, 1.5), about `zero_fraction` of them exactly 0, from a seeded LCG.
+pub fn pseudo_random(n: usize, seed: u64, zero_fraction: f64) -> Vec<f64> {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            if u < zero_fraction {
+                0.0
+            } else {
+                4.0 * u - 2.5
+            }
+        })
+        .collect()
+}
