@@ -13,7 +13,7 @@ NB_ARGS ?=
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NB_SPECS := --expect-dir tests/notebooks/expect --expect-dir tests/notebooks/fixtures
 
-.PHONY: help setup warm notebooks test rust-test python-test notebook-test notebook-outputs clean-notebook-builds bench ex4 grade bench-grade
+.PHONY: help setup warm notebooks test doc rust-test python-test notebook-test notebook-outputs clean-notebook-builds bench ex4 grade bench-grade
 
 help:
 	@echo "make setup          .venv with JupyterLab + test tools, evcxr_jupyter, the rust kernel"
@@ -23,6 +23,7 @@ help:
 	@echo "make notebook-test  only the notebooks (headless, checked against tests/notebooks/expect)"
 	@echo "make notebook-outputs  run the walkthrough notebooks and store their outputs in them"
 	@echo "make ex4            the whole exercise in the terminal"
+	@echo "make doc            the library's docs with their formulas (target/doc/nn_core/index.html)"
 	@echo "make bench          speed figures, each against NumPy measured in the same run (BENCH_ARGS=--sweep: + lambda study; --as-avx2: as on an AVX2-only CPU)"
 	@echo "make grade SUBMISSIONS=dir GRADES=dir  grade a class: gradebook.csv, feedback/, summary.md + .png"
 	@echo "make bench-grade    time grading a made-up class of 30 (cold and warm build)"
@@ -62,6 +63,12 @@ bench: setup
 
 ex4:
 	$(CARGO) run --release -p nn-core --example ex4
+
+# rustdoc with the doc comments' $...$ formulas rendered by KaTeX, vendored (nn-core/doc/katex)
+doc:
+	RUSTDOCFLAGS="--html-in-header $(CURDIR)/nn-core/doc/katex-header.html" $(CARGO) doc --no-deps -p nn-core -p nn-grader
+	rm -rf target/doc/katex && cp -r nn-core/doc/katex target/doc/katex
+	@echo "docs: target/doc/nn_core/index.html"
 
 # Grading a class: every notebook of SUBMISSIONS (<student>.ipynb, or nbgrader's
 # submitted/<student>/<assignment>/*.ipynb) -> GRADES/gradebook.csv, feedback/, summary.md/.png

@@ -1,8 +1,12 @@
 //! The regularized cost $J(\Theta)$ and backpropagation: the course's `nnCostFunction.m`.
 //!
-//! $$J(\Theta) = \frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{K}\Big[-y_k^{(i)}\log h_\Theta(x^{(i)})_k
-//!   - (1-y_k^{(i)})\log\big(1-h_\Theta(x^{(i)})_k\big)\Big]
-//!   + \frac{\lambda}{2m}\sum_{l}\sum_{j}\sum_{k\ge 1}\big(\Theta^{(l)}_{j,k}\big)^2$$
+//! ```math
+//! \begin{aligned}
+//! J(\Theta) = {} & \frac{1}{m}\sum_{i=1}^{m}\sum_{k=1}^{K}\Big[-y_k^{(i)}\log h_\Theta(x^{(i)})_k
+//!   - (1-y_k^{(i)})\log\big(1-h_\Theta(x^{(i)})_k\big)\Big] \\
+//!   & + \frac{\lambda}{2m}\sum_{l}\sum_{j}\sum_{k\ge 1}\big(\Theta^{(l)}_{j,k}\big)^2
+//! \end{aligned}
+//! ```
 //!
 //! The gradient is $\frac{1}{m}\Delta^{(l)} + \frac{\lambda}{m}\Theta^{(l)}$, with the
 //! bias column (column 0) left unregularized.

@@ -1,7 +1,9 @@
 //! Gradient checking: compare backpropagation with finite differences.
 //!
-//! $$\frac{\partial J}{\partial \theta_i} \approx
-//!   \frac{J(\theta + \epsilon e_i) - J(\theta - \epsilon e_i)}{2\epsilon},\quad \epsilon = 10^{-4}$$
+//! ```math
+//! \frac{\partial J}{\partial \theta_i} \approx
+//!   \frac{J(\theta + \epsilon e_i) - J(\theta - \epsilon e_i)}{2\epsilon},\quad \epsilon = 10^{-4}
+//! ```
 //!
 //! The course's check uses a small 3-5-3 network with 5 examples and reports
 //! `norm(numgrad - grad) / norm(numgrad + grad)`, which should be below 1e-9.
