@@ -136,7 +136,7 @@ class Sandbox:
         not be), and finds the shared libraries it needs (from the `grader` program: the same
         toolchain and libraries, and no student code run to ask)."""
         self.dir = Path(tempfile.mkdtemp(prefix="nn-ex4-sandbox-"))
-        os.chmod(self.dir, 0o755)
+        os.chmod(self.dir, 0o711)  # the sandbox's user may reach the program, nobody may list it
         self.binary = self.dir / "class"
         shutil.copyfile(project.binary, self.binary)
         os.chmod(self.binary, 0o755)

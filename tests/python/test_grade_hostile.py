@@ -18,8 +18,6 @@ target/grade-class.
 from __future__ import annotations
 
 import csv
-import importlib.util
-import json
 import os
 import secrets
 import signal
@@ -31,6 +29,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from test_grade_class import load  # (this folder is on sys.path under pytest)
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = Path(os.environ.get("NN_EX4_GRADE_SCRIPT", REPO / "scripts/grade_class.py"))
@@ -55,14 +55,6 @@ FIND_GRADES = r'''
             }
         }
 '''
-
-
-def load(name):
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def sig(attack: str) -> str:
