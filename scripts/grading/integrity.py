@@ -13,17 +13,18 @@ comments and whitespace dropped, strings and numbers kept as one token each.
   student's own `fn sigmoid_gradient` and its calls are plain names, not paths: not flagged.
   Limits: this reads names, not behaviour. Code that reproduces the library by copying its
   source, or reaches it through a function of the kit not listed here, is not flagged.
-- Near-identical: identifiers (other than keywords and the kit's names) become `ID`, then the
-  token sequences of two students are compared with difflib's ratio (2 x matches / total);
-  at SIMILAR or more the pair is flagged. Cells left as handed out (todo!()) are not compared.
+- Near-identical: identifiers (other than keywords and the kit's names) become `ID`, strings
+  `STR`; each student's code is the set of its runs of K = 5 consecutive tokens, and two
+  students' similarity is the Jaccard index of their sets (shared runs / all runs); at SIMILAR
+  (0.90) or more the pair is flagged. Cells left as handed out (todo!()) are not compared.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 
-SIMILAR = 0.95
+SIMILAR = 0.90  # Jaccard index of the K-token sequences (below)
+K = 5
 SOLUTION_FNS = {"nn_cost_function", "nn_cost_function_loop", "nn_cost_function_deep", "sigmoid_gradient",
                 "rand_initialize_weights"}
 SOLUTION_MODULES = {"lecture", "engine", "cases", "parts", "mistakes", "class"}
@@ -118,17 +119,20 @@ def normalized(src: str) -> list[str]:
 
 def similar_pairs(codes: dict[str, list[str]]) -> list[tuple[str, str, float]]:
     """(a, b, similarity) of every pair at SIMILAR or more, most similar first; `codes`: student ->
-    normalized tokens (empty: not compared)."""
-    names = sorted(s for s, c in codes.items() if c)
+    normalized tokens (empty: not compared). The similarity is the Jaccard index of the two sets
+    of K consecutive tokens (as MOSS compares programs, without its winnowing)."""
+    grams = {s: {tuple(c[i:i + K]) for i in range(max(1, len(c) - K + 1))} for s, c in codes.items() if c}
+    names = sorted(grams)
     pairs = []
     for i, a in enumerate(names):
-        sm = difflib.SequenceMatcher(None, autojunk=False)
-        sm.set_seq2(codes[a])  # (the second sequence is the one difflib indexes once)
+        ga = grams[a]
         for b in names[i + 1:]:
-            sm.set_seq1(codes[b])
-            if sm.real_quick_ratio() < SIMILAR or sm.quick_ratio() < SIMILAR:
+            gb = grams[b]
+            small, large = sorted((len(ga), len(gb)))
+            if small < SIMILAR * large:  # the index is at most small / large
                 continue
-            r = sm.ratio()
+            common = len(ga & gb)
+            r = common / (len(ga) + len(gb) - common)
             if r >= SIMILAR:
                 pairs.append((a, b, r))
     pairs.sort(key=lambda p: (-p[2], p[0], p[1]))

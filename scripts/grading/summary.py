@@ -67,7 +67,7 @@ def summarize(results: dict[str, dict], catalogue: list[dict], pairs: list | Non
     if not flagged:
         md.write("| (none) | |\n")
     pairs = pairs or []
-    md.write(f"\nNear-identical pairs (token similarity >= 95 %, names, whitespace and comments ignored): "
+    md.write(f"\nNear-identical pairs (Jaccard index of 5-token runs >= 90 %, names, whitespace and comments ignored): "
              f"{len(pairs)}.\n\n| student | student | similarity |\n| --- | --- | --- |\n")
     for a, b, r in pairs[:100]:
         md.write(f"| {a} | {b} | {100 * r:.1f} % |\n")

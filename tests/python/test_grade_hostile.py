@@ -416,3 +416,34 @@ def test_killing_every_process_in_sight_does_not_stop_the_grader(tmp_path):
     assert r["reference"]["total"] == "100"
     # All it could see and kill was its own program: no report, no points (the old grader died).
     assert r["killer"]["total"] == "0" and "no report" in r["killer"]["status"], r["killer"]
+
+
+def test_what_counts_as_calling_the_kits_solution():
+    sys.path.insert(0, str(REPO / "scripts"))
+    from grading.integrity import normalized, similar_pairs, solution_calls
+    own = ("fn nn_cost_function(t: &Array2<f64>) -> nn_core::Result<f64> {\n"
+           "    // not nn_core::nn_cost_function: my own\n    let g = sigmoid_gradient(&z);\n"
+           "    Err(nn_core::NnError::Plot(\"nn_core::lecture\".into()))\n}\n")
+    assert solution_calls({"nn_cost_function": own}) == []
+    assert solution_calls({"a": "use nn_core::nn_cost_function as f;"}) == ["calls nn_core::nn_cost_function"]
+    assert "imports the kit's lecture" in solution_calls({"a": "use nn_core::lecture::cost::*;"})
+    assert solution_calls({"a": "macro_rules! k { ($f:ident) => { nn_core::$f } }"}) == [
+        "builds a path into the kit in a macro"]
+    assert solution_calls({"a": "let n = Network::debug(&[3, 5, 3]);"}) == ["uses the kit's Network"]
+    assert solution_calls({"a": "extern crate nn_grader as g; g::parts::run_cost"}) == ["uses the kit's parts"]
+    # Names changed, comments gone: the same code.
+    a = "fn f(x: f64) -> f64 { let y = x * 2.0; // twice\n y + 1.0 }"
+    b = "fn g(v: f64) -> f64 {\n    let w = v * 2.0;\n    w + 1.0\n}"
+    c = "fn g(v: f64) -> f64 { let mut w = 0.0; for i in 0..10 { w += v * i as f64; } w.sqrt() }"
+    pairs = similar_pairs({"a": normalized(a), "b": normalized(b), "c": normalized(c), "empty": []})
+    assert pairs == [("a", "b", 1.0)]
+
+
+def test_compile_time_reads_are_refused():
+    sys.path.insert(0, str(REPO / "scripts"))
+    from grading.extract import COMPILE_TIME_READS
+    for bad in ['include_str!("/etc/passwd")', 'core::include_bytes!("x")', 'r#include!("x")', 'env!("HOME")',
+                'option_env! ("HOME")', '#[path = "/etc/x.rs"] mod x;', "#![path]"]:
+        assert COMPILE_TIME_READS.search(bad), bad
+    for fine in ["let environment = 1;", "fn include(x: u8) {}", "let env = 3; env + 1", "#[allow(unused)]"]:
+        assert not COMPILE_TIME_READS.search(fine), fine
