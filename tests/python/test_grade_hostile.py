@@ -392,6 +392,37 @@ def test_near_identical_submissions_are_listed(hostile):
     assert "| copy | reference |" in md or "| reference | copy |" in md
 
 
+AS_USER = """
+import sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from grading.extract import Submission, module_name
+from grading.project import Project
+from grading.sandbox import Sandbox, run_student
+project = Project(Path(sys.argv[2]))
+sandbox = Sandbox(True, 1)
+problem = sandbox.check()
+assert not problem, problem
+sandbox.prepare(project)
+s = Submission("reference", Path("-"))
+s.module = module_name("reference")
+r = run_student(project, sandbox, s, 3.0, 1024)
+sandbox.cleanup()
+print(r["status"], r["report"]["total"])
+"""
+
+
+def test_the_sandbox_works_for_an_ordinary_user(hostile):
+    """As uid 65534 (no root: the sandbox's namespaces are unprivileged user namespaces), the
+    reference student of the hostile class's build scores 100 in the sandbox."""
+    if os.geteuid() != 0:
+        pytest.skip("not root: every other test here already ran as an ordinary user")
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c", AS_USER,
+                        str(REPO / "scripts"), str(REPO / "target/grade-class")], capture_output=True, text=True,
+                       timeout=120, cwd="/", env={"PATH": os.environ["PATH"], "HOME": "/tmp"})
+    assert p.returncode == 0 and p.stdout.split() == ["ok", "100"], p.stdout + p.stderr
+
+
 def test_killing_every_process_in_sight_does_not_stop_the_grader(tmp_path):
     make_class = load("make_class")
     reference = make_class.reference()
