@@ -71,7 +71,9 @@ doc:
 	@echo "docs: target/doc/nn_core/index.html"
 
 # Grading a class: every notebook of SUBMISSIONS (<student>.ipynb, or nbgrader's
-# submitted/<student>/<assignment>/*.ipynb) -> GRADES/gradebook.csv, feedback/, summary.md/.png
+# submitted/<student>/<assignment>/*.ipynb) -> GRADES/gradebook.csv, feedback/, summary.md/.png.
+# Each student's program runs in a bubblewrap sandbox (docs/grading.md); without bwrap or user
+# namespaces it stops with the fix (GRADE_ARGS=--no-sandbox grades anyway, and says so).
 SUBMISSIONS ?=
 GRADES ?= grades
 GRADE_ARGS ?=
@@ -80,6 +82,7 @@ grade:
 	python3 scripts/grade_class.py "$(SUBMISSIONS)" "$(GRADES)" $(GRADE_ARGS)
 
 # Grading speed: a made-up class of 30 (scripts/make_class.py), graded cold (empty build
-# folder) and warm (built, no cached grades), then re-run (every grade from the cache).
+# folder) and warm (built, no cached grades), then re-run (every grade from the cache), by
+# this tree's grader and by main's (BENCH_BASELINE=ref or none), with the ratios.
 bench-grade:
 	bash scripts/bench_grade.sh

@@ -117,12 +117,19 @@ assert len(KINDS) == 30, len(KINDS)
 
 
 def notebook_for(kind: str, solutions: dict[str, str]) -> str:
-    nb = json.loads(NOTEBOOK.read_text())
     if kind == "invalid-json":
         return NOTEBOOK.read_text()[:5000]  # cut off mid-file
     slots = dict(solutions)
     for slot, edit in MISTAKES.get(kind, []) + HOSTILE.get(kind, []):
         slots[slot] = edit(slots[slot])
+    return notebook_with(slots, kind)
+
+
+def notebook_with(slots: dict[str, str], kind: str = "") -> str:
+    """The exercise notebook with its solution cells replaced by `slots` (function -> cell
+    source); `kind` "stub" keeps the todo!() cells, "deleted-cell", "reordered" and "untagged"
+    alter the notebook as their names say."""
+    nb = json.loads(NOTEBOOK.read_text())
     if kind != "stub":
         for cell in nb["cells"]:
             tags = cell.get("metadata", {}).get("tags", [])

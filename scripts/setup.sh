@@ -36,6 +36,20 @@ command -v cargo >/dev/null || { echo "error: cargo not found; install Rust (>= 
 echo "    $("$PYTHON" --version), $(rustc --version), $(cargo --version)"
 done_step "check tools"
 
+# The class grader's sandbox (make grade): bubblewrap and user namespaces. Only checked here:
+# the in-notebook grader needs neither, and `make grade` stops with the same fix when absent.
+step "checking the grading sandbox (bubblewrap)"
+if ! command -v bwrap >/dev/null; then
+  echo "    warning: bwrap is missing: make grade will stop until it is installed (apt-get install bubblewrap)" >&2
+elif ! bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL --ro-bind / / true 2>/tmp/nn-ex4-bwrap.$$; then
+  echo "    warning: bwrap cannot create namespaces here ($(cat /tmp/nn-ex4-bwrap.$$)): allow unprivileged user" >&2
+  echo "    namespaces (sysctl -w kernel.unprivileged_userns_clone=1 where it exists; user.max_user_namespaces > 0)" >&2
+else
+  echo "    $(bwrap --version): namespaces work"
+fi
+rm -f /tmp/nn-ex4-bwrap.$$
+done_step "grading sandbox"
+
 # --- 1. virtual environment ----------------------------------------------------------
 step "python venv in ${VENV#"$ROOT"/}"
 if [ ! -x "$VENV/bin/python" ]; then

@@ -62,6 +62,12 @@ fn random_case(sizes: [usize; 3], m: usize, lambda: f64, seed: u64) -> Case {
 /// The course's 3-5-3 debug problem (checkNNGradients, lambda = 3) and two seeded random
 /// networks, one with 10 labels like the digits.
 pub fn cost_cases() -> Vec<Case> {
+    cost_cases_seeded(2024, 7)
+}
+
+/// [`cost_cases`] with the two random networks drawn from other seeds (the class grader
+/// draws them at run time, so that no answer can be computed in advance).
+pub fn cost_cases_seeded(seed_a: u64, seed_b: u64) -> Vec<Case> {
     let (sizes, m) = ([3, 5, 3], 5);
     let debug = Case {
         name: "the course's 3-5-3 debug network (m = 5)".into(),
@@ -71,12 +77,26 @@ pub fn cost_cases() -> Vec<Case> {
         y: (1..=m).map(|i| 1 + i % sizes[2]).collect(),
         lambda: 3.0,
     };
-    vec![debug, random_case([4, 6, 4], 9, 1.0, 2024), random_case([5, 7, 10], 12, 0.5, 7)]
+    vec![debug, random_case([4, 6, 4], 9, 1.0, seed_a), random_case([5, 7, 10], 12, 0.5, seed_b)]
 }
 
 /// The inputs of `sigmoid_gradient`: the course's `[-1 -0.5 0 0.5 1]`, a 3x4 matrix, and a
 /// square one (where a matrix product would not panic).
 pub fn sigmoid_gradient_cases() -> Vec<Array2<f64>> {
+    sigmoid_gradient_cases_seeded(None)
+}
+
+/// [`sigmoid_gradient_cases`], and with a seed one more: a random 4x3 matrix in [-8, 8].
+pub fn sigmoid_gradient_cases_seeded(seed: Option<u64>) -> Vec<Array2<f64>> {
+    let mut cases = fixed_sigmoid_gradient_cases();
+    if let Some(seed) = seed {
+        let unit = Uniform::new_inclusive(-8.0, 8.0).expect("finite bounds");
+        cases.push(Array2::random_using((4, 3), unit, &mut seeded_rng(seed)));
+    }
+    cases
+}
+
+fn fixed_sigmoid_gradient_cases() -> Vec<Array2<f64>> {
     vec![
         array![[-1.0, -0.5, 0.0, 0.5, 1.0]],
         Array2::from_shape_fn((3, 4), |(r, c)| -6.0 + 1.1 * (4 * r + c) as f64),

@@ -1,29 +1,147 @@
-//! Grading a whole class: what `make grade` (tools/grade_class.py) needs from Rust.
+//! Grading a whole class: what `make grade` (scripts/grade_class.py) needs from Rust.
 //!
-//! The driver writes one Cargo project for the class: `src/students/<module>.rs` holds a
-//! student's three functions and a `grade` function that calls [`GradeOptions::grade`]
-//! on them; `src/main.rs` hands a table of those to [`main`]. The binary then runs as
+//! The driver writes one Cargo project for the class with two programs:
 //!
-//! ```text
-//! class grade-one MODULE OUT.json [--time-limit SECONDS] [--memory-limit MB]
-//! class chart IN.tsv OUT.png
-//! ```
+//! - `class` (`src/main.rs`): the students' code. `src/students/<module>.rs` holds a
+//!   student's three functions and a `values` function that runs them ([`values`]);
+//!   `src/main.rs` hands a table of those to [`main`]. It only ever runs inside the sandbox:
 //!
-//! `grade-one` grades one student (each part in a child process, as in the notebook) and
-//! writes the report as JSON ([`report_json`]); `chart` draws the class's bar chart
-//! ([`bar_chart_png`]) from lines `label<TAB>count<TAB>of<TAB>kind`.
+//!   ```text
+//!   class values MODULE SEED --report-fd FD [--time-limit SECONDS] [--memory-limit MB]
+//!   ```
+//!
+//!   runs the student's functions on the problems drawn from SEED (each part in a child
+//!   process, as in the notebook) and writes their values, and nothing else, as one
+//!   [`crate::wire::frame`] to descriptor FD.
+//! - `grader` (`src/grader.rs`): no student code in it; runs outside the sandbox ([`grader_main`]):
+//!
+//!   ```text
+//!   grader score SEED < FRAME      the report as JSON, scored from the values
+//!   grader chart IN.tsv OUT.png    the class's bar chart
+//!   grader catalogue               the mistakes as JSON
+//!   ```
+//!
+//!   `score` draws the same problems from SEED, computes the library's answers itself and
+//!   gives the points ([`score`]): whatever the student's program wrote, it can only have
+//!   handed back values, and values for problems it could not know in advance.
 
 use std::time::Duration;
 
 use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
+use ndarray::Array2;
 
-use crate::{GradeOptions, GradeReport};
+use crate::cases::{cost_cases_seeded, sigmoid_gradient_cases_seeded, Case};
+use crate::isolate::Failure;
+use crate::parts::{self, Calls, CostRuns};
+use crate::wire::{self, Values};
+use crate::{GradeOptions, GradeReport, Limits, Part, RandInitFn, SigmoidGradientFn, TwoLayerCost};
 
 /// The version of the class format: part of every cache key (with the grader's sources).
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
-/// One student of the generated project: the module name and its grading function.
-pub type StudentEntry = (&'static str, fn(&GradeOptions) -> GradeReport);
+/// How much of one message from the student's program (a panic, an error) is kept.
+pub const MESSAGE_KEPT: usize = 2000;
+
+/// One student of the generated project: the module name and its `values` function.
+pub type StudentEntry = (&'static str, fn(u64, &GradeOptions) -> Values);
+
+/// splitmix64: seeds for the problems, from the one the grader drew.
+fn mix(seed: u64) -> u64 {
+    let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The problems of a seed: the cost cases (the course's debug network and two random ones)
+/// and the inputs of `sigmoid_gradient` (the course's and a random one).
+pub fn problems(seed: u64) -> (Vec<Case>, Vec<Array2<f64>>) {
+    (cost_cases_seeded(mix(seed), mix(seed ^ 1)), sigmoid_gradient_cases_seeded(Some(mix(seed ^ 2))))
+}
+
+/// The student's functions on the problems of `seed`, each part in a child process under
+/// the options' limits (what `class values` hands back).
+pub fn values(
+    seed: u64,
+    options: &GradeOptions,
+    sigmoid_gradient: &SigmoidGradientFn<'_>,
+    rand_initialize_weights: &RandInitFn<'_>,
+    nn_cost_function: &TwoLayerCost<'_>,
+) -> Values {
+    let limits = Limits { time: options.time_limit, memory: options.memory_limit };
+    let (cases, inputs) = problems(seed);
+    // Long messages are cut here too, so that a 100 MiB panic message still makes a report
+    // the grader takes (it cuts them again: this side is the student's).
+    Values {
+        lambda0: cut_all(parts::run_cost(nn_cost_function, &cases, false, &limits)),
+        regularized: cut_all(parts::run_cost(nn_cost_function, &cases, true, &limits)),
+        sigmoid: cut_all(parts::run_sigmoid_gradient(sigmoid_gradient, &inputs, &limits)),
+        init: cut_all(parts::run_rand_initialize_weights(rand_initialize_weights, &limits)),
+    }
+}
+
+/// `s` cut to at most `MESSAGE_KEPT` bytes (at a character boundary), saying so.
+fn cut(s: &mut String) {
+    if s.len() > MESSAGE_KEPT {
+        let mut end = MESSAGE_KEPT;
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        let dropped = s.len() - end;
+        s.truncate(end);
+        s.push_str(&format!("... ({dropped} more bytes cut)"));
+    }
+}
+
+/// The calls as the grader takes them: long messages cut, and exactly `n` calls (a report
+/// with more or fewer results than problems is not the grader's program's: it counts for nothing).
+fn checked<T>(calls: Calls<T>, n: usize) -> Calls<T> {
+    cut_all(match calls {
+        Ok(c) if c.len() == n => Ok(c),
+        Ok(c) => Err(Failure::Broken(format!("the report has {} results for {n} problems", c.len()))),
+        Err(f) => Err(f),
+    })
+}
+
+/// Every message of the calls cut to `MESSAGE_KEPT` bytes.
+fn cut_all<T>(mut calls: Calls<T>) -> Calls<T> {
+    match &mut calls {
+        Ok(c) => {
+            for call in c.iter_mut() {
+                match call {
+                    Ok(Err(s)) | Err(s) => cut(s),
+                    Ok(Ok(_)) => {}
+                }
+            }
+        }
+        Err(Failure::Panicked(s) | Failure::Broken(s)) => cut(s),
+        Err(_) => {}
+    }
+    calls
+}
+
+/// The grade from the student's values on the problems of `seed`: the answers compared with
+/// the library's, computed here, part by part (the course's table and the initialization's check).
+pub fn score(seed: u64, values: Values) -> GradeReport {
+    let (cases, inputs) = problems(seed);
+    let n = cases.len();
+    let runs = CostRuns { cases, lambda0: checked(values.lambda0, n), regularized: checked(values.regularized, n) };
+    let parts = vec![
+        parts::grade_cost_part(Part::FeedforwardCost, &runs),
+        parts::grade_cost_part(Part::RegularizedCost, &runs),
+        parts::score_sigmoid_gradient(&inputs, checked(values.sigmoid, inputs.len())),
+        parts::grade_gradient_part(Part::Backpropagation, &runs),
+        parts::grade_gradient_part(Part::RegularizedGradient, &runs),
+    ];
+    GradeReport { parts, init: Some(parts::score_rand_initialize_weights(checked(values.init, 5))) }
+}
+
+/// The report of one whole frame; `Err` for anything that is not exactly one well-formed frame.
+pub fn score_frame(seed: u64, bytes: &[u8]) -> Result<GradeReport, String> {
+    let payload = wire::unframe(bytes).ok_or("the report is not one whole frame")?;
+    let values: Values = wire::decode(payload).ok_or("the report's values could not be read")?;
+    Ok(score(seed, values))
+}
 
 /// A JSON string literal.
 pub fn json_string(s: &str) -> String {
@@ -104,48 +222,86 @@ pub fn catalogue_json() -> String {
     format!("[{}]", rows.join(","))
 }
 
-/// The class binary's `main`: `grade-one`, `chart`, `catalogue` (see the module's docs).
+/// The `class` program's `main` (inside the sandbox): `values` (see the module's docs).
 /// Exit status 0 on success, 2 on bad arguments or an unknown student.
 pub fn main(students: &[StudentEntry]) {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = match run(students, &args) {
+    exit_with(run_values(students, &args));
+}
+
+/// The `grader` program's `main` (outside the sandbox): `score`, `chart`, `catalogue`.
+/// Exit status 0 on success, 2 on bad arguments, 3 on a malformed report.
+pub fn grader_main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    exit_with(run_grader(&args));
+}
+
+fn exit_with(result: Result<(), String>) -> ! {
+    let code = match result {
         Ok(()) => 0,
         Err(why) => {
             eprintln!("class: {why}");
-            2
+            if why.starts_with("the report") {
+                3
+            } else {
+                2
+            }
         }
     };
     std::process::exit(code);
 }
 
-fn run(students: &[StudentEntry], args: &[String]) -> Result<(), String> {
+fn parse_seed(arg: Option<&String>) -> Result<u64, String> {
+    arg.and_then(|s| s.parse().ok()).ok_or_else(|| "the seed must be a whole number".to_string())
+}
+
+fn run_values(students: &[StudentEntry], args: &[String]) -> Result<(), String> {
+    const USAGE: &str = "usage: values MODULE SEED --report-fd FD [--time-limit S] [--memory-limit MB]";
+    if args.first().map(String::as_str) != Some("values") {
+        return Err(USAGE.into());
+    }
+    let module = args.get(1).ok_or(USAGE)?;
+    let seed = parse_seed(args.get(2))?;
+    let mut options = GradeOptions::default();
+    let mut fd = None;
+    let mut rest = args[3.min(args.len())..].iter();
+    while let Some(flag) = rest.next() {
+        let value: f64 = rest
+            .next()
+            .and_then(|v| v.parse().ok())
+            .filter(|v: &f64| v.is_finite() && *v >= 0.0)
+            .ok_or_else(|| format!("{flag} needs a number"))?;
+        match flag.as_str() {
+            "--time-limit" if value > 0.0 => options.time_limit = Duration::from_secs_f64(value),
+            "--memory-limit" if value > 0.0 => options.memory_limit = (value * 1024.0 * 1024.0) as u64,
+            "--report-fd" => fd = Some(value as i32),
+            _ => return Err(format!("unknown option {flag} or bad value")),
+        }
+    }
+    let fd = fd.ok_or(USAGE)?;
+    let values_of = students
+        .iter()
+        .find(|(name, _)| name == module)
+        .map(|(_, f)| *f)
+        .ok_or_else(|| format!("no student module {module}"))?;
+    let bytes = wire::frame(&wire::encode(&values_of(seed, &options)));
+    use std::io::Write;
+    use std::os::fd::FromRawFd;
+    // SAFETY: the descriptor the grader handed this process for its report; owned from here on.
+    let mut out = unsafe { std::fs::File::from_raw_fd(fd) };
+    out.write_all(&bytes).map_err(|e| format!("the report could not be written: {e}"))
+}
+
+fn run_grader(args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
-        Some("grade-one") => {
-            let (module, out) = match (args.get(1), args.get(2)) {
-                (Some(m), Some(o)) => (m, o),
-                _ => return Err("usage: grade-one MODULE OUT.json [--time-limit S] [--memory-limit MB]".into()),
-            };
-            let mut options = GradeOptions::default();
-            let mut rest = args[3..].iter();
-            while let Some(flag) = rest.next() {
-                let value: f64 = rest
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                    .filter(|v: &f64| v.is_finite() && *v > 0.0)
-                    .ok_or_else(|| format!("{flag} needs a positive number"))?;
-                match flag.as_str() {
-                    "--time-limit" => options.time_limit = Duration::from_secs_f64(value),
-                    "--memory-limit" => options.memory_limit = (value * 1024.0 * 1024.0) as u64,
-                    _ => return Err(format!("unknown option {flag}")),
-                }
-            }
-            let grade = students
-                .iter()
-                .find(|(name, _)| name == module)
-                .map(|(_, f)| *f)
-                .ok_or_else(|| format!("no student module {module}"))?;
-            let json = report_json(&grade(&options));
-            write_file(out, json.as_bytes())
+        Some("score") => {
+            let seed = parse_seed(args.get(1))?;
+            let mut bytes = Vec::new();
+            use std::io::Read;
+            std::io::stdin().read_to_end(&mut bytes).map_err(|e| format!("stdin: {e}"))?;
+            let report = score_frame(seed, &bytes)?;
+            println!("{}", report_json(&report));
+            Ok(())
         }
         Some("chart") => {
             let (input, out) = match (args.get(1), args.get(2)) {
@@ -174,7 +330,7 @@ fn run(students: &[StudentEntry], args: &[String]) -> Result<(), String> {
             println!("{}", catalogue_json());
             Ok(())
         }
-        _ => Err("usage: grade-one MODULE OUT.json | chart IN.tsv OUT.png | catalogue".into()),
+        _ => Err("usage: score SEED < FRAME | chart IN.tsv OUT.png | catalogue".into()),
     }
 }
 
@@ -323,6 +479,56 @@ mod tests {
     #[test]
     fn json_strings_are_escaped() {
         assert_eq!(json_string("a\"b\\c\n\u{1}é"), "\"a\\\"b\\\\c\\n\\u0001é\"");
+    }
+
+    fn reference_values(seed: u64) -> Values {
+        let options = GradeOptions::default();
+        let init = |l_in: usize, l_out: usize, eps: f64, rng: &mut ndarray_rand::rand::rngs::StdRng| {
+            use ndarray_rand::rand::Rng;
+            Array2::from_shape_fn((l_out, 1 + l_in), |_| rng.random_range(-eps..=eps))
+        };
+        let sg = |z: &Array2<f64>| nn_core::sigmoid_gradient(z);
+        values(seed, &options, &sg, &init, &nn_core::nn_cost_function)
+    }
+
+    #[test]
+    fn values_from_a_frame_score_like_the_grader_and_a_forged_frame_scores_nothing() {
+        let seed = 12345;
+        let bytes = wire::frame(&wire::encode(&reference_values(seed)));
+        let report = score_frame(seed, &bytes).unwrap();
+        assert_eq!(report.total(), 100, "{report}");
+        assert!(report.init.as_ref().unwrap().passed);
+        // The same values for another seed's problems: the random networks' answers are wrong.
+        let other = score_frame(seed + 1, &bytes).unwrap();
+        assert!(other.total() < 100, "{other}");
+        // No frame, two frames, a cut frame: no report at all.
+        assert!(score_frame(seed, b"").is_err());
+        assert!(score_frame(seed, &[bytes.clone(), bytes.clone()].concat()).is_err());
+        assert!(score_frame(seed, &bytes[..bytes.len() - 3]).is_err());
+    }
+
+    #[test]
+    fn a_report_with_missing_results_gets_nothing_for_them() {
+        let seed = 7;
+        let mut v = reference_values(seed);
+        v.lambda0 = Ok(Vec::new());
+        v.sigmoid = v.sigmoid.map(|mut c| {
+            c.pop();
+            c
+        });
+        v.init = Ok(Vec::new());
+        let report = score(seed, v);
+        let by: Vec<u32> = report.parts.iter().map(|p| p.score).collect();
+        assert_eq!(by, [0, 15, 0, 0, 10], "{report}");
+        assert!(report.parts[0].message.contains("0 results for 3 problems"), "{}", report.parts[0].message);
+        assert!(!report.init.unwrap().passed);
+    }
+
+    #[test]
+    fn long_messages_are_cut() {
+        let mut s = "é".repeat(MESSAGE_KEPT);
+        cut(&mut s);
+        assert!(s.len() < MESSAGE_KEPT + 40 && s.ends_with("more bytes cut)"), "{}", s.len());
     }
 
     #[test]

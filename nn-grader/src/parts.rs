@@ -283,10 +283,22 @@ pub fn grade_gradient_part(part: Part, runs: &CostRuns) -> PartResult {
 /// "Sigmoid gradient": the course's values at `[-1 -0.5 0 0.5 1]`, a 3x4 matrix and a
 /// square one.
 pub fn grade_sigmoid_gradient(sigmoid_gradient: &SigmoidGradientFn<'_>, limits: &Limits) -> PartResult {
-    let part = Part::SigmoidGradient;
     let inputs = sigmoid_gradient_cases();
-    let calls: Calls<Array2<f64>> =
-        isolate::run(limits, || inputs.iter().map(|z| isolate::catch(|| Ok(sigmoid_gradient(z)))).collect::<Vec<_>>());
+    score_sigmoid_gradient(&inputs, run_sigmoid_gradient(sigmoid_gradient, &inputs, limits))
+}
+
+/// `sigmoid_gradient` on every input, in a child.
+pub fn run_sigmoid_gradient(
+    sigmoid_gradient: &SigmoidGradientFn<'_>,
+    inputs: &[Array2<f64>],
+    limits: &Limits,
+) -> Calls<Array2<f64>> {
+    isolate::run(limits, || inputs.iter().map(|z| isolate::catch(|| Ok(sigmoid_gradient(z)))).collect::<Vec<_>>())
+}
+
+/// "Sigmoid gradient" from the calls on `inputs` (run here or elsewhere: [`run_sigmoid_gradient`]).
+pub fn score_sigmoid_gradient(inputs: &[Array2<f64>], calls: Calls<Array2<f64>>) -> PartResult {
+    let part = Part::SigmoidGradient;
     let calls = match calls {
         Ok(calls) => calls,
         Err(failure) => return PartResult::fail(part, failure.message("sigmoid_gradient"), None),
@@ -341,8 +353,12 @@ pub fn grade_sigmoid_gradient(sigmoid_gradient: &SigmoidGradientFn<'_>, limits: 
 /// within `[-epsilon, epsilon]` and spread over it, different on two draws from one
 /// generator, the same from the same seed.
 pub fn check_rand_initialize_weights(rand_initialize_weights: &RandInitFn<'_>, limits: &Limits) -> InitCheck {
-    let fail = |message: String| InitCheck { passed: false, message };
-    let calls: Calls<Array2<f64>> = isolate::run(limits, || {
+    score_rand_initialize_weights(run_rand_initialize_weights(rand_initialize_weights, limits))
+}
+
+/// The five calls of `rand_initialize_weights` the check looks at, in a child.
+pub fn run_rand_initialize_weights(rand_initialize_weights: &RandInitFn<'_>, limits: &Limits) -> Calls<Array2<f64>> {
+    isolate::run(limits, || {
         let call =
             |l_in, l_out, eps, rng: &mut StdRng| isolate::catch(|| Ok(rand_initialize_weights(l_in, l_out, eps, rng)));
         let mut shared = seeded_rng(2);
@@ -353,7 +369,12 @@ pub fn check_rand_initialize_weights(rand_initialize_weights: &RandInitFn<'_>, l
             call(3, 5, 0.5, &mut seeded_rng(9)),
             call(3, 5, 0.5, &mut seeded_rng(9)),
         ]
-    });
+    })
+}
+
+/// The check of `rand_initialize_weights` from its calls ([`run_rand_initialize_weights`]).
+pub fn score_rand_initialize_weights(calls: Calls<Array2<f64>>) -> InitCheck {
+    let fail = |message: String| InitCheck { passed: false, message };
     let calls = match calls {
         Ok(calls) => calls,
         Err(failure) => return fail(failure.message("rand_initialize_weights")),

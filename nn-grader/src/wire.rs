@@ -1,9 +1,18 @@
 //! How a result crosses from the child process that ran student code to the grader:
 //! a plain little-endian byte encoding of the few types the grader sends.
+//!
+//! The class grader's sandbox hands back one [`Values`] (the student's calls on the
+//! problems of a seed) as one [`frame`]: a magic word, the length, the bytes. The grader
+//! takes exactly one whole frame ([`unframe`]) and nothing else: a short, long, doubled or
+//! garbled report decodes to nothing.
 
 use ndarray::{Array1, Array2};
 use nn_core::lecture::gradcheck::GradEntry;
 use nn_core::GradCheckReport;
+
+use crate::isolate::Failure;
+use crate::parts::Calls;
+use crate::CostValue;
 
 /// A value that can be written to bytes and read back.
 pub trait Wire: Sized {
@@ -167,6 +176,85 @@ macro_rules! wire_struct {
     };
 }
 
+impl Wire for Failure {
+    fn put(&self, out: &mut Vec<u8>) {
+        match self {
+            Failure::Panicked(s) => (0u64, s.clone()).put2(out),
+            Failure::TimedOut(d) => {
+                1u64.put(out);
+                d.as_secs_f64().put(out);
+            }
+            Failure::OutOfMemory => 2u64.put(out),
+            Failure::StackOverflow => 3u64.put(out),
+            Failure::Exited(c) => (4u64, *c as i64 as u64).put2(out),
+            Failure::Crashed(s) => (5u64, *s as i64 as u64).put2(out),
+            Failure::Broken(s) => (6u64, s.clone()).put2(out),
+        }
+    }
+    fn take(input: &mut &[u8]) -> Option<Self> {
+        let int = |input: &mut &[u8]| i32::try_from(u64::take(input)? as i64).ok();
+        Some(match u64::take(input)? {
+            0 => Failure::Panicked(String::take(input)?),
+            1 => Failure::TimedOut(std::time::Duration::try_from_secs_f64(f64::take(input)?).ok()?),
+            2 => Failure::OutOfMemory,
+            3 => Failure::StackOverflow,
+            4 => Failure::Exited(int(input)?),
+            5 => Failure::Crashed(int(input)?),
+            6 => Failure::Broken(String::take(input)?),
+            _ => return None,
+        })
+    }
+}
+
+/// A tag and its payload, one after the other.
+trait Put2 {
+    fn put2(&self, out: &mut Vec<u8>);
+}
+
+impl<A: Wire, B: Wire> Put2 for (A, B) {
+    fn put2(&self, out: &mut Vec<u8>) {
+        self.0.put(out);
+        self.1.put(out);
+    }
+}
+
+/// What the sandboxed student program hands back: its calls on the problems of one seed
+/// (the grader's [`crate::cases`]), in the order the class grader runs them.
+#[derive(Clone, Debug)]
+pub struct Values {
+    /// `nn_cost_function` on every cost case at lambda = 0.
+    pub lambda0: Calls<CostValue>,
+    /// ... and at each case's lambda.
+    pub regularized: Calls<CostValue>,
+    /// `sigmoid_gradient` on every input.
+    pub sigmoid: Calls<Array2<f64>>,
+    /// The five calls of `rand_initialize_weights`.
+    pub init: Calls<Array2<f64>>,
+}
+
+wire_struct!(Values { lambda0, regularized, sigmoid, init });
+
+/// What starts every frame.
+pub const MAGIC: &[u8; 8] = b"NNX4VAL1";
+
+/// `MAGIC`, the payload's length (u64, little-endian) and the payload.
+pub fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 16);
+    out.extend_from_slice(MAGIC);
+    payload.len().put(&mut out);
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The payload of exactly one whole frame; `None` for anything else (empty, cut short,
+/// followed by more bytes, another magic word).
+pub fn unframe(bytes: &[u8]) -> Option<&[u8]> {
+    let rest = bytes.strip_prefix(MAGIC.as_slice())?;
+    let mut input = rest;
+    let n = usize::take(&mut input)?;
+    (input.len() == n).then_some(input)
+}
+
 wire_struct!(GradEntry { index, layer, row, col, numerical, analytical });
 wire_struct!(GradCheckReport { sizes, lambda, numerical, analytical, relative_difference, per_theta, worst });
 
@@ -198,5 +286,33 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(decode::<Calls>(&longer).is_none());
+    }
+
+    #[test]
+    fn a_frame_is_taken_whole_and_alone() {
+        let payload = encode(&vec![1.5f64, -2.0]);
+        let f = frame(&payload);
+        assert_eq!(unframe(&f), Some(payload.as_slice()));
+        assert_eq!(unframe(&f[..f.len() - 1]), None);
+        assert_eq!(unframe(&[f.clone(), f.clone()].concat()), None);
+        assert_eq!(unframe(&[f.as_slice(), b"x"].concat()), None);
+        assert_eq!(unframe(&f[1..]), None);
+        assert_eq!(unframe(b""), None);
+    }
+
+    #[test]
+    fn failures_round_trip() {
+        for f in [
+            Failure::Panicked("p".into()),
+            Failure::TimedOut(std::time::Duration::from_millis(1500)),
+            Failure::OutOfMemory,
+            Failure::StackOverflow,
+            Failure::Exited(-3),
+            Failure::Crashed(9),
+            Failure::Broken("b".into()),
+        ] {
+            assert_eq!(decode::<Failure>(&encode(&f)), Some(f));
+        }
+        assert_eq!(decode::<Failure>(&encode(&7u64)), None);
     }
 }

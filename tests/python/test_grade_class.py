@@ -24,7 +24,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 KINDS = ["reference", "stub", "bias-regularized", "compile-error", "loop", "invalid-json"]
 HEADER = ["student", "Feedforward and cost", "Regularized cost", "Sigmoid gradient", "Backpropagation",
-          "Regularized gradient", "total", "status"]
+          "Regularized gradient", "total", "status", "flags", "sandbox"]
 
 
 def load(name):
@@ -63,14 +63,14 @@ def test_gradebook_rows_and_statuses(graded):
     assert "6 submissions" in out
     r = rows(grades)
     assert sorted(r) == sorted(KINDS)
-    assert r["reference"][1:] == ["30", "15", "5", "40", "10", "100", "ok"]
-    assert r["stub"][1:] == ["0", "0", "0", "0", "0", "0", "ok"]
+    assert r["reference"][1:8] == ["30", "15", "5", "40", "10", "100", "ok"]
+    assert r["stub"][1:8] == ["0", "0", "0", "0", "0", "0", "ok"]
     # The bias column regularized: the two regularized parts lost.
-    assert r["bias-regularized"][1:] == ["30", "0", "5", "40", "0", "75", "ok"]
+    assert r["bias-regularized"][1:8] == ["30", "0", "5", "40", "0", "75", "ok"]
     # nn_cost_function does not compile: graded as not written, sigmoid_gradient still counts.
-    assert r["compile-error"][1:] == ["0", "0", "5", "0", "0", "5", "compile error in nn_cost_function"]
+    assert r["compile-error"][1:8] == ["0", "0", "5", "0", "0", "5", "compile error in nn_cost_function"]
     # sigmoid_gradient loops: only its part is lost.
-    assert r["loop"][1:] == ["30", "15", "0", "40", "10", "95", "timed out in sigmoid_gradient"]
+    assert r["loop"][1:8] == ["30", "15", "0", "40", "10", "95", "timed out in sigmoid_gradient"]
     assert r["invalid-json"][1:6] == ["0"] * 5 and r["invalid-json"][7].startswith("unreadable notebook")
 
 
@@ -124,7 +124,7 @@ def test_rerun_reuses_the_cache_and_regrades_what_changed(graded):
     assert "5 reused or unreadable, 1 to grade" in out or "6 reused or unreadable, 1 to grade" in out, out
     assert "6 graded (5 reused from the cache)" in out, out
     after = rows(grades)
-    assert after["stub"][1:] == ["0", "0", "5", "0", "0", "5", "ok"]
+    assert after["stub"][1:8] == ["0", "0", "5", "0", "0", "5", "ok"]
     assert {k: v for k, v in after.items() if k != "stub"} == {k: v for k, v in before.items() if k != "stub"}
 
 
@@ -151,5 +151,23 @@ def test_a_student_past_the_whole_student_limit_is_stopped(tmp_path):
                        cwd=REPO, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stdout + p.stderr
     r = rows(tmp_path / "grades")
-    assert r["loop"][1:] == ["0", "0", "0", "0", "0", "0", "timed out (whole student, 2 s)"]
-    assert r["reference"][-2:] == ["100", "ok"]
+    assert r["loop"][1:8] == ["0", "0", "0", "0", "0", "0", "timed out (whole student, 2 s)"]
+    assert r["reference"][6:8] == ["100", "ok"]
+
+
+def test_no_sandbox_stops_the_grader_unless_asked(tmp_path):
+    """Without bwrap (NN_EX4_BWRAP pointing nowhere) `make grade` stops with the cause and the fix; --no-sandbox grades
+    anyway, and the gradebook and the summary say so."""
+    assert load("make_class").main([str(tmp_path / "class"), "--students", "reference"]) == 0
+    env = dict(__import__("os").environ, NN_EX4_BWRAP=str(tmp_path / "no-such" / "bwrap"))
+    cmd = [sys.executable, str(REPO / "scripts/grade_class.py"), str(tmp_path / "class"), str(tmp_path / "grades")]
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    assert p.returncode != 0
+    assert "bwrap` is not installed" in p.stderr and "apt-get install bubblewrap" in p.stderr, p.stderr
+    assert "user.max_user_namespaces" in p.stderr and "--no-sandbox" in p.stderr
+    assert not (tmp_path / "grades" / "gradebook.csv").exists()
+    p = subprocess.run(cmd + ["--no-sandbox"], cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    r = rows(tmp_path / "grades")
+    assert r["reference"][6:] == ["100", "ok", "", "none (--no-sandbox)"]
+    assert "Graded without the sandbox (--no-sandbox)" in (tmp_path / "grades" / "summary.md").read_text()
