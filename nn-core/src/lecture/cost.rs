@@ -159,7 +159,7 @@ pub fn nn_cost_function_deep(
 
     let ff = feedforward(network, x)?;
     let y_k = one_hot(y, network.num_labels());
-    let z_out = ff.z.last().expect("a network has at least one Theta");
+    let z_out = ff.z(ff.layers()); // z(L)
     let log_terms = &y_k * &neg_log_sigmoid(z_out) + (1.0 - &y_k) * neg_log_one_minus_sigmoid(z_out);
     let penalty: f64 = thetas.iter().map(|t| sum_of_squares(t.slice(s![.., 1..]))).sum();
     let j = log_terms.sum() / m + lambda / (2.0 * m) * penalty;
@@ -169,11 +169,11 @@ pub fn nn_cost_function_deep(
     for l in (0..thetas.len()).rev() {
         // Delta(l) = delta(l+1)' a(l), computed as (a(l)' delta(l+1))': the same sums in
         // the same order, and ndarray's product then shares the work among the cores.
-        let mut grad = ff.a[l].t().dot(&delta).reversed_axes() / m;
+        let mut grad = ff.a(l + 1).t().dot(&delta).reversed_axes() / m; // Theta(l+1)_grad
         grad.slice_mut(s![.., 1..]).scaled_add(lambda / m, &thetas[l].slice(s![.., 1..]));
         grads[l] = grad;
         if l > 0 {
-            delta = delta.dot(&thetas[l].slice(s![.., 1..])) * sigmoid_gradient(&ff.z[l - 1]);
+            delta = delta.dot(&thetas[l].slice(s![.., 1..])) * sigmoid_gradient(ff.z(l + 1));
         }
     }
     let refs: Vec<&Array2<f64>> = grads.iter().collect();

@@ -383,13 +383,18 @@ impl Network {
 /// course's code; the output activation `h` has none.
 #[derive(Clone, Debug)]
 pub struct Feedforward {
-    /// `a[0]` is a(1) = [1 X]; the last entry is h (no bias column).
-    pub a: Vec<Array2<f64>>,
-    /// `z[0]` is z(2); `z[l - 2]` is z(l).
-    pub z: Vec<Array2<f64>>,
+    /// `a[0]` is a(1) = [1 X]; the last entry is h (no bias column). Read with [`Feedforward::a`].
+    a: Vec<Array2<f64>>,
+    /// `z[0]` is z(2); `z[l - 2]` is z(l). Read with [`Feedforward::z`].
+    z: Vec<Array2<f64>>,
 }
 
 impl Feedforward {
+    /// L, the number of layers: the input, the hidden layers and the output (3 for 400-25-10).
+    pub fn layers(&self) -> usize {
+        self.a.len()
+    }
+
     /// a(l), 1-based like the lecture (a(1) is the input with its bias column).
     ///
     /// # Panics
@@ -415,14 +420,8 @@ impl Feedforward {
         }
     }
     /// The output h = a(L): one row per example, one column per class.
-    ///
-    /// # Panics
-    /// Only for a hand-emptied `Feedforward` (`a` empty); [`feedforward`] never makes one.
     pub fn h(&self) -> &Array2<f64> {
-        match self.a.last() {
-            Some(h) => h,
-            None => panic!("this Feedforward has no layers (its `a` was emptied)"),
-        }
+        self.a(self.layers())
     }
 }
 
@@ -452,6 +451,7 @@ pub(crate) fn with_bias(a: ArrayView2<f64>) -> Array2<f64> {
 /// assert_eq!(ff.z(2).dim(), (4, 5));
 /// assert_eq!(ff.a(2).dim(), (4, 6));  // [1 g(z2)]
 /// assert_eq!(ff.h().dim(), (4, 3));
+/// assert_eq!(ff.layers(), 3);
 /// ```
 pub fn feedforward(network: &Network, x: &Array2<f64>) -> Result<Feedforward> {
     network.check_inputs("X", x.view())?;
