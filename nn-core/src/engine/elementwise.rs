@@ -112,6 +112,7 @@ pub(crate) fn map_in_place_with<F: Fn(f64) -> f64 + Copy>(width: Width, values: 
         // tests one of `supported()`.
         #[cfg(target_arch = "x86_64")]
         Width::Avx512 => unsafe { map_avx512(values, f) },
+        // SAFETY: as for AVX-512 above.
         #[cfg(target_arch = "x86_64")]
         Width::Avx2 => unsafe { map_avx2(values, f) },
         _ => map_plain(values, f),

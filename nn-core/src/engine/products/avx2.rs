@@ -36,13 +36,15 @@ pub(super) unsafe fn panel<const V: usize>(a: &Compressed, b: &[f64], out: &mut 
         let mut even = [_mm256_setzero_pd(); V];
         let mut odd = [_mm256_setzero_pd(); V];
         for (j, acc) in even.iter_mut().enumerate() {
-            *acc = _mm256_load_pd(out_row.wrapping_add(LANES * j));
+            // SAFETY: inside out's row r (the loop's SAFETY note), on a 32-byte boundary.
+            *acc = unsafe { _mm256_load_pd(out_row.wrapping_add(LANES * j)) };
         }
         let step = |acc: &mut [__m256d; V], index: u8, value: f64| {
             let v = _mm256_set1_pd(value);
             let b_row = b.wrapping_add(index as usize * stride + c0);
             for (j, acc) in acc.iter_mut().enumerate() {
-                *acc = _mm256_fmadd_pd(v, _mm256_load_pd(b_row.wrapping_add(LANES * j)), *acc);
+                // SAFETY: inside b's row `index` (the loop's SAFETY note), on a 32-byte boundary.
+                *acc = _mm256_fmadd_pd(v, unsafe { _mm256_load_pd(b_row.wrapping_add(LANES * j)) }, *acc);
             }
         };
         let mut nonzeros = a.index[p0..p1].iter().zip(&a.value[p0..p1]);
@@ -59,7 +61,8 @@ pub(super) unsafe fn panel<const V: usize>(a: &Compressed, b: &[f64], out: &mut 
             }
         }
         for (j, (e, o)) in even.iter().zip(&odd).enumerate() {
-            _mm256_store_pd(out_row.wrapping_add(LANES * j), _mm256_add_pd(*e, *o));
+            // SAFETY: the same place of out's row r that was loaded above.
+            unsafe { _mm256_store_pd(out_row.wrapping_add(LANES * j), _mm256_add_pd(*e, *o)) };
         }
     }
 }

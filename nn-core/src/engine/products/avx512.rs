@@ -66,11 +66,12 @@ impl<const V: usize, const T: usize> Acc<V, T> {
     unsafe fn load(p: *const f64) -> Self {
         let mut acc = Acc::zero();
         for (j, w) in acc.wide.iter_mut().enumerate() {
-            // SAFETY (all three functions): the caller keeps p..p + 8 V + 4 T in
-            // bounds, with p (and so p + 8 V) on a 32-byte boundary.
+            // SAFETY: (this and the loads and stores below) the caller keeps
+            // p..p + 8 V + 4 T in bounds, with p (and so p + 8 V) on a 32-byte boundary.
             *w = unsafe { _mm512_maskz_loadu_pd(ALL, p.wrapping_add(8 * j)) };
         }
         for t in acc.tail.iter_mut() {
+            // SAFETY: as above.
             *t = unsafe { _mm256_load_pd(p.wrapping_add(8 * V)) };
         }
         acc
@@ -82,9 +83,11 @@ impl<const V: usize, const T: usize> Acc<V, T> {
     unsafe fn fma(&mut self, value: f64, p: *const f64) {
         let v = _mm512_set1_pd(value);
         for (j, w) in self.wide.iter_mut().enumerate() {
+            // SAFETY: as in `load`.
             *w = _mm512_fmadd_pd(v, unsafe { _mm512_maskz_loadu_pd(ALL, p.wrapping_add(8 * j)) }, *w);
         }
         for t in self.tail.iter_mut() {
+            // SAFETY: as in `load`.
             *t = _mm256_fmadd_pd(_mm512_castpd512_pd256(v), unsafe { _mm256_load_pd(p.wrapping_add(8 * V)) }, *t);
         }
     }
@@ -105,9 +108,11 @@ impl<const V: usize, const T: usize> Acc<V, T> {
     #[target_feature(enable = "avx512f,avx2,fma")]
     unsafe fn store(&self, p: *mut f64) {
         for (j, w) in self.wide.iter().enumerate() {
+            // SAFETY: as in `load` (the caller keeps p..p + 8 V + 4 T in bounds and aligned).
             unsafe { _mm512_mask_storeu_pd(p.wrapping_add(8 * j), ALL, *w) };
         }
         for t in self.tail.iter() {
+            // SAFETY: as in `load`.
             unsafe { _mm256_store_pd(p.wrapping_add(8 * V), *t) };
         }
     }
@@ -135,19 +140,23 @@ unsafe fn panel<const V: usize, const T: usize>(a: &Compressed, b: &[f64], out: 
     let (b, out) = (b.as_ptr(), out.as_mut_ptr());
     let row = |index: u8| b.wrapping_add(index as usize * stride + c0);
     for (r, bounds) in a.start.windows(2).enumerate() {
-        // SAFETY (whole loop): as `avx2::panel`: every index < a.cols keeps the row of
+        // The whole loop: as in `avx2::panel`, every index < a.cols keeps the row of
         // b in bounds, every r < a.rows() the row of out.
         let (p0, p1) = (bounds[0] as usize, bounds[1] as usize);
         let out_row = out.wrapping_add(r * stride + c0);
+        // SAFETY: out's row r, 8 V + 4 T <= stride - c0 doubles from c0 (the caller's bounds).
         let (mut even, mut odd) = (unsafe { Acc::<V, T>::load(out_row) }, Acc::<V, T>::zero());
         // Plain slice iterators (no checks in a debug-assertions build, see above).
         let mut nonzeros = a.index[p0..p1].iter().zip(&a.value[p0..p1]);
         while let Some((&i, &v)) = nonzeros.next() {
+            // SAFETY: b's row i, i < a.cols (every `Compressed`'s indices are).
             unsafe { even.fma(v, row(i)) };
             let Some((&i, &v)) = nonzeros.next() else { break };
+            // SAFETY: as above.
             unsafe { odd.fma(v, row(i)) };
         }
         even.add(&odd);
+        // SAFETY: the place of out's row r loaded above.
         unsafe { even.store(out_row) };
     }
 }
