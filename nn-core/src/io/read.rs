@@ -21,9 +21,10 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 use flate2::read::ZlibDecoder;
 
 use crate::error::{first_non_finite, shape_str, NnError, Result};
-use crate::io::mat::{
-    class_name, element_at, endianness, header_problem, read_u32, MI_COMPRESSED, MI_INT32, MI_INT8, MI_MATRIX,
-    MI_UINT32, NUM_LABELS_VAR, RESAVE_HINT,
+use crate::io::diagnose::header_problem;
+use crate::io::format::{
+    class_name, element_at, endianness, read_u32, MI_COMPRESSED, MI_INT32, MI_INT8, MI_MATRIX, MI_UINT32,
+    NUM_LABELS_VAR, RESAVE_HINT,
 };
 use crate::lecture::data::{MAX_LABELS, NUM_LABELS};
 use crate::lecture::{Dataset, Network};
@@ -242,7 +243,7 @@ impl MatArray {
 
     /// MATLAB's class name: `double`, `int32`, `sparse`, `cell`...
     pub fn class_name(&self) -> &'static str {
-        crate::io::mat::class_name(self.class)
+        crate::io::format::class_name(self.class)
     }
 }
 
