@@ -7,7 +7,7 @@ use std::io::Read;
 use flate2::read::ZlibDecoder;
 
 use super::format::{
-    element_at, endianness, matrix_header, Element, HDF5_SIGNATURE, MI_COMPRESSED, MI_MATRIX, RESAVE_HINT,
+    element_at, endianness, matrix_header, read_u32, Element, HDF5_SIGNATURE, MI_COMPRESSED, MI_MATRIX, RESAVE_HINT,
 };
 
 /// A short printable preview of the first bytes, for "not a MAT file" messages.
@@ -98,6 +98,21 @@ pub(crate) fn header_problem(bytes: &[u8]) -> Option<String> {
                 bytes.len() - at
             ));
         };
+        if bytes[at..].iter().all(|&b| b == 0) {
+            break; // zero padding at the end: nothing more to read
+        }
+        let small_size = read_u32(bytes, at, little).map_or(0, |first| first >> 16);
+        if !is_data_type(el.data_type) || small_size > 4 {
+            let what = if small_size > 4 {
+                format!("a small element cannot hold {small_size} bytes")
+            } else {
+                format!("data type {} is not one of the MAT format's", el.data_type)
+            };
+            return Some(format!(
+                "the tag of element {index} (at byte {at}) is corrupt: {what}; the file is damaged or was not \
+                 written by MATLAB, Octave or scipy — copy it again, or {RESAVE_HINT}"
+            ));
+        }
         if el.end > bytes.len() {
             let name = peek_name(bytes, &el, little)
                 .map(|n| format!("variable `{n}`"))
@@ -131,5 +146,10 @@ fn peek_name(bytes: &[u8], el: &Element, little: bool) -> Option<String> {
         }
         _ => return None,
     };
-    matrix_header(&body, little).map(|(_, name)| name)
+    matrix_header(&body, little).map(|(_, name)| name.trim_end_matches('\0').to_string()).filter(|n| !n.is_empty())
+}
+
+/// The data types of MAT v5 (`miINT8` 1 .. `miUTF32` 18; 8, 10 and 11 are reserved).
+fn is_data_type(t: u32) -> bool {
+    matches!(t, 1..=7 | 9 | 12..=18)
 }
