@@ -389,7 +389,9 @@ pub fn compare_lambdas(
                     None => train(&run, train_set),
                 };
                 // Scored here too, so that the eight scorings also run side by side.
-                let outcome = trained.and_then(|trained| score(lambdas[i], trained, train_set, held_out));
+                let outcome = trained
+                    .map_err(|e| at_lambda(e, lambdas[i]))
+                    .and_then(|trained| score(lambdas[i], trained, train_set, held_out));
                 shared.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
             });
         }
@@ -401,6 +403,25 @@ pub fn compare_lambdas(
         })?);
     }
     Ok(LambdaStudy { results })
+}
+
+/// A training's failure in a study of several lambdas, saying which lambda it was.
+fn at_lambda(e: NnError, lambda: f64) -> NnError {
+    let at = format!("at lambda = {}", short_number(lambda));
+    match e {
+        NnError::NotTrained { optimizer, iterations, initial_cost, final_cost, reason, hint } => NnError::NotTrained {
+            optimizer: format!("{optimizer} {at}"),
+            iterations,
+            initial_cost,
+            final_cost,
+            reason,
+            hint,
+        },
+        NnError::Diverged { iteration, cost, hint } => {
+            NnError::Diverged { iteration, cost, hint: format!("{at}: {hint}") }
+        }
+        other => other,
+    }
 }
 
 /// One row of a lambda study: the trained network's accuracy and unregularized cost J

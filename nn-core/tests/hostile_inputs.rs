@@ -1259,6 +1259,9 @@ fn a_training_that_did_not_train_is_an_error_saying_what_to_try() {
     let small = Network::random(&[9, 5, 3], Init::default(), 1).unwrap();
     let e = nn_core::fmincg(stub, small.unroll(), 10, |_| Ok(nn_core::optim::Next::Continue)).unwrap_err();
     assert!(e.to_string().contains("all zeros") && e.to_string().contains("return its gradients"), "{e}");
+    // In a study of several lambdas, the one at fault is named.
+    let e = nn_core::compare_lambdas(&config, &data, &data, &[1.0, 1e300]).unwrap_err().to_string();
+    assert!(e.starts_with("training did not train: fmincg at lambda = 1e300 completed 0 iterations"), "{e}");
     // Legitimate trainings are Ok, and go downhill: lambda 0..10, both optimizers.
     for lambda in [0.0, 0.1, 1.0, 3.0, 10.0] {
         let t = train(&config.clone().lambda(lambda), &data).unwrap_or_else(|e| panic!("lambda {lambda}: {e}"));

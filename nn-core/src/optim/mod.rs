@@ -182,7 +182,7 @@ pub(crate) fn eval_checked(
         });
     }
     if !j.is_finite() {
-        return Err(NnError::Diverged { iteration, cost: j, hint: format!("the cost is {j}; {}", hint()) });
+        return Err(NnError::Diverged { iteration, cost: j, hint: hint() });
     }
     if let Some((at, bad)) = g.iter().enumerate().find(|(_, v)| !v.is_finite()) {
         let culprit = if iteration == 0 {
