@@ -28,8 +28,27 @@ pub enum NnError {
     ParamLength { expected: usize, got: usize, sizes: Vec<usize> },
     /// A bad argument: lambda negative, zero iterations, empty layer list...
     InvalidArgument { name: &'static str, reason: String },
-    /// The optimizer met a NaN or infinite cost.
+    /// The optimizer met a NaN or infinite cost or gradient. `iteration` 0 is the starting
+    /// point (no step taken yet); `cost` is J there (finite when only the gradient was not);
+    /// `hint` says what went wrong and what to try.
     Diverged { iteration: usize, cost: f64, hint: String },
+    /// A training that ran but did not train: no iteration completed, or the cost ended
+    /// higher than it started. An error, not an `Ok` with a flag, so that a notebook cell
+    /// that prints a trained network (or `.expect`s one) cannot show it as a success.
+    NotTrained {
+        /// `fmincg` or `gradient descent (alpha = ...)`.
+        optimizer: String,
+        /// Iterations completed.
+        iterations: usize,
+        /// Cost at the start (iteration 0) and at the end.
+        initial_cost: f64,
+        /// Cost after the last completed iteration (the initial cost if none).
+        final_cost: f64,
+        /// What happened, in words.
+        reason: String,
+        /// What to try.
+        hint: String,
+    },
     /// A picture could not be drawn or encoded.
     Plot(String),
 }
@@ -97,9 +116,19 @@ impl fmt::Display for NnError {
                 write!(f, "parameter vector has {got} entries but layer sizes {sizes:?} need {expected}")
             }
             NnError::InvalidArgument { name, reason } => write!(f, "invalid {name}: {reason}"),
-            NnError::Diverged { iteration, cost, hint } => {
-                write!(f, "optimization diverged at iteration {iteration} (cost {cost}): {hint}")
+            NnError::Diverged { iteration: 0, cost, hint } => {
+                write!(f, "the cost function gave no finite answer at the starting weights (iteration 0, before any step; cost {}): {hint}", short_number(*cost))
             }
+            NnError::Diverged { iteration, cost, hint } => {
+                write!(f, "optimization diverged at iteration {iteration} (cost {}): {hint}", short_number(*cost))
+            }
+            NnError::NotTrained { optimizer, iterations, initial_cost, final_cost, reason, hint } => write!(
+                f,
+                "training did not train: {optimizer} completed {iterations} iteration{} (cost {} at iteration 0, {} at the end): {reason}; {hint}",
+                if *iterations == 1 { "" } else { "s" },
+                short_number(*initial_cost),
+                short_number(*final_cost)
+            ),
             NnError::Plot(msg) => write!(f, "could not draw the figure: {msg}"),
         }
     }
@@ -115,7 +144,7 @@ impl std::error::Error for NnError {
 }
 
 /// A number as a person writes it: `11`, `2.5`, `1e300` (not 301 digits).
-fn short_number(v: f64) -> String {
+pub(crate) fn short_number(v: f64) -> String {
     if v != 0.0 && v.is_finite() && !(1e-4..1e15).contains(&v.abs()) {
         format!("{v:e}")
     } else {
@@ -152,6 +181,21 @@ pub(crate) fn check_non_negative(name: &'static str, value: f64) -> Result<()> {
         return Err(NnError::InvalidArgument {
             name,
             reason: format!("{name} must be a finite number >= 0, got {value}"),
+        });
+    }
+    Ok(())
+}
+
+/// The one rule for lambda, wherever it is an argument (training, the cost functions, the
+/// gradient check, a checkpoint, the lambda figures): a finite number >= 0.
+pub(crate) fn check_lambda(lambda: f64) -> Result<()> {
+    if !lambda.is_finite() || lambda < 0.0 {
+        return Err(NnError::InvalidArgument {
+            name: "lambda",
+            reason: format!(
+                "lambda must be a finite number >= 0, got {}; the course uses lambda = 1 (0 to 10 is the useful range)",
+                short_number(lambda)
+            ),
         });
     }
     Ok(())

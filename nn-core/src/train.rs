@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::engine::FastCost;
-use crate::error::{check_non_negative, NnError, Result};
+use crate::error::{check_lambda, short_number, NnError, Result};
 use crate::io::Checkpoint;
 use crate::lecture::cost::nn_cost_function_deep;
 use crate::lecture::network::{unroll, Init, Network};
@@ -159,7 +159,7 @@ impl TrainConfig {
     /// Checks the settings against the data: lambda, iterations, the layer sizes against
     /// X and the labels, the start network against the sizes.
     fn check(&self, data: &Dataset) -> Result<()> {
-        check_non_negative("lambda", self.lambda)?;
+        check_lambda(self.lambda)?;
         crate::optim::check_iterations(self.iterations)?;
         if let Optimizer::GradientDescent { learning_rate } = self.optimizer {
             if !(learning_rate.is_finite() && learning_rate > 0.0) {
@@ -344,7 +344,7 @@ pub fn compare_lambdas(
         return Err(NnError::InvalidArgument { name: "lambdas", reason: "give at least one lambda".into() });
     }
     for &l in lambdas {
-        check_non_negative("lambda", l)?;
+        check_lambda(l)?;
     }
     config.check(train_set)?;
     if held_out.num_features() != train_set.num_features() || held_out.num_labels() != train_set.num_labels() {
@@ -389,7 +389,9 @@ pub fn compare_lambdas(
                     None => train(&run, train_set),
                 };
                 // Scored here too, so that the eight scorings also run side by side.
-                let outcome = trained.and_then(|trained| score(lambdas[i], trained, train_set, held_out));
+                let outcome = trained
+                    .map_err(|e| at_lambda(e, lambdas[i]))
+                    .and_then(|trained| score(lambdas[i], trained, train_set, held_out));
                 shared.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(outcome);
             });
         }
@@ -401,6 +403,25 @@ pub fn compare_lambdas(
         })?);
     }
     Ok(LambdaStudy { results })
+}
+
+/// A training's failure in a study of several lambdas, saying which lambda it was.
+fn at_lambda(e: NnError, lambda: f64) -> NnError {
+    let at = format!("at lambda = {}", short_number(lambda));
+    match e {
+        NnError::NotTrained { optimizer, iterations, initial_cost, final_cost, reason, hint } => NnError::NotTrained {
+            optimizer: format!("{optimizer} {at}"),
+            iterations,
+            initial_cost,
+            final_cost,
+            reason,
+            hint,
+        },
+        NnError::Diverged { iteration, cost, hint } => {
+            NnError::Diverged { iteration, cost, hint: format!("{at}: {hint}") }
+        }
+        other => other,
+    }
 }
 
 /// One row of a lambda study: the trained network's accuracy and unregularized cost J
@@ -418,6 +439,50 @@ fn score(lambda: f64, trained: Trained, train_set: &Dataset, held_out: &Dataset)
 }
 
 impl LambdaStudy {
+    /// Checks what a figure of the study draws: every lambda by the one rule for lambda,
+    /// and every number finite (accuracies, costs J, the costs of each training history).
+    /// The error names the lambda and the value; the figures call it before drawing.
+    ///
+    /// ```
+    /// use nn_core::prelude::*;
+    /// let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * 3 + j) % 5) as f64);
+    /// let data = Dataset::new(x, ndarray::Array1::from_shape_fn(20, |i| 1 + i % 2), 2).unwrap();
+    /// let mut study = compare_lambdas(&TrainConfig::new(&[4, 3, 2]).iterations(5), &data, &data, &[0.0, 1.0]).unwrap();
+    /// assert!(study.check_finite().is_ok());
+    /// study.results[1].test_cost = f64::NAN;
+    /// let e = study.check_finite().unwrap_err().to_string();
+    /// assert!(e.contains("lambda = 1") && e.contains("held-out cost J is NaN"), "{e}");
+    /// ```
+    pub fn check_finite(&self) -> Result<()> {
+        for r in &self.results {
+            check_lambda(r.lambda)?;
+            let h = &r.trained.history;
+            let numbers = [
+                ("training accuracy", r.train_accuracy),
+                ("held-out accuracy", r.test_accuracy),
+                ("training cost J", r.train_cost),
+                ("held-out cost J", r.test_cost),
+                ("initial cost (iteration 0)", h.initial_cost),
+            ];
+            let costs = h.costs.iter().enumerate().map(|(i, &c)| (i + 1, c));
+            let bad =
+                numbers.iter().find(|(_, v)| !v.is_finite()).map(|(what, v)| (what.to_string(), *v)).or_else(|| {
+                    costs.clone().find(|(_, c)| !c.is_finite()).map(|(i, c)| (format!("cost at iteration {i}"), c))
+                });
+            if let Some((what, value)) = bad {
+                return Err(NnError::InvalidArgument {
+                    name: "lambda study",
+                    reason: format!(
+                        "at lambda = {} the {what} is {value}: a figure of it would mean nothing; train that lambda \
+                         again (a smaller lambda, fewer or more iterations) or leave it out",
+                        short_number(r.lambda)
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// Which lambda did best on the held-out set, by its cost J and by its accuracy, in
     /// two lines; tied lambdas are all named, as a tie.
     ///

@@ -1204,3 +1204,187 @@ fn an_unwritable_folder_is_a_named_error() {
         println!("hostile_inputs: running as root: the unwritable folder was /sys");
     }
 }
+
+// ---------------------------------------------------------------------------
+// Issue 24: no success that is not, no message that blames the wrong thing, one rule per
+// argument. Each case below came out as an Ok, or with the wrong culprit, before.
+
+/// 90 examples of 9 features (3x3 "images", so that the lambda figures can draw the
+/// hidden units) in 3 classes, learnable (the class shifts x0 and x1).
+fn training_problem() -> Dataset {
+    let x = Array2::from_shape_fn((90, 9), |(i, j)| {
+        (((i * 7 + j * 3) % 11) as f64) / 10.0 + if j < 2 { (i % 3) as f64 } else { 0.0 }
+    });
+    let y: Array1<usize> = (0..90).map(|i| 1 + i % 3).collect();
+    Dataset::new(x, y, 3).unwrap()
+}
+
+#[test]
+fn a_training_that_did_not_train_is_an_error_saying_what_to_try() {
+    use nn_core::{train, Optimizer, TrainConfig};
+    let data = training_problem();
+    let config = TrainConfig::new(&[9, 5, 3]).iterations(20).seed(1);
+    // Before: Ok, "final cost 4.9e298, stop LineSearchFailed", weights unchanged.
+    for lambda in [1e300, 1e308, f64::MAX] {
+        let e = train(&config.clone().lambda(lambda), &data).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("lambda"), "lambda {lambda:e}: {msg}");
+        assert!(!msg.contains("re-initialize") && !msg.contains("learning rate"), "lambda {lambda:e}: {msg}");
+    }
+    // The course's network with weights scaled by 1e6, on the digits (before: Ok, final
+    // cost 1.9e12, nothing changed).
+    let digits = Dataset::load(nn_core::bundled::Source::Bundled.digits_path()).expect("bundled digits");
+    let start = Network::random(&[400, 25, 10], Init::default(), 1).unwrap();
+    let huge = Network::new(start.thetas().iter().map(|t| t * 1e6).collect()).unwrap();
+    let e = train(&TrainConfig::default().iterations(5).start_from(huge), &digits).unwrap_err();
+    assert!(matches!(e, NnError::NotTrained { iterations: 0, .. }), "{e}");
+    assert!(e.to_string().contains("starting weights or lambda far too large"), "{e}");
+    // Gradient descent at alpha = 1e6 (before: Ok, cost 6.75 -> 2.6e135, "IterationLimit").
+    let gd = config.clone().optimizer(Optimizer::GradientDescent { learning_rate: 1e6 });
+    let e = train(&gd, &data).unwrap_err();
+    let msg = e.to_string();
+    assert!(matches!(e, NnError::NotTrained { .. } | NnError::Diverged { .. }), "{msg}");
+    assert!(msg.contains("lower the learning rate (alpha = 1000000"), "{msg}");
+    // fmincg on an unbounded objective (before: Ok, cost 0, x unchanged).
+    let e = nn_core::fmincg(
+        |x: &Array1<f64>| Ok((x[0], array![1.0])),
+        array![0.0],
+        10,
+        |_| Ok(nn_core::optim::Next::Continue),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("bounded below"), "{e}");
+    // A stub: J = 0 and zero gradients (before: Ok, final cost 0).
+    let stub = |p: &Array1<f64>| Ok((0.0, Array1::zeros(p.len())));
+    let small = Network::random(&[9, 5, 3], Init::default(), 1).unwrap();
+    let e = nn_core::fmincg(stub, small.unroll(), 10, |_| Ok(nn_core::optim::Next::Continue)).unwrap_err();
+    assert!(e.to_string().contains("all zeros") && e.to_string().contains("return its gradients"), "{e}");
+    // In a study of several lambdas, the one at fault is named.
+    let e = nn_core::compare_lambdas(&config, &data, &data, &[1.0, 1e300]).unwrap_err().to_string();
+    assert!(e.starts_with("training did not train: fmincg at lambda = 1e300 completed 0 iterations"), "{e}");
+    // Legitimate trainings are Ok, and go downhill: lambda 0..10, both optimizers.
+    for lambda in [0.0, 0.1, 1.0, 3.0, 10.0] {
+        let t = train(&config.clone().lambda(lambda), &data).unwrap_or_else(|e| panic!("lambda {lambda}: {e}"));
+        assert!(t.history.final_cost() < t.history.initial_cost, "lambda {lambda}");
+    }
+    let gd = config.clone().iterations(100).optimizer(Optimizer::GradientDescent { learning_rate: 2.0 });
+    assert!(train(&gd, &data).is_ok());
+}
+
+#[test]
+fn messages_name_the_real_culprit() {
+    use nn_core::optim::{gradient_descent, Next};
+    // NaN at iteration 0: no step was taken (before: "the step was too large: lower the
+    // learning rate", for fmincg too).
+    let nan = |_: &Array1<f64>| Ok((f64::NAN, array![1.0]));
+    for e in [
+        nn_core::fmincg(nan, array![0.0], 5, |_| Ok(Next::Continue)).unwrap_err(),
+        gradient_descent(nan, array![0.0], 0.5, 5, |_| Ok(Next::Continue)).unwrap_err(),
+    ] {
+        let msg = e.to_string();
+        assert!(msg.contains("before any step") && !msg.contains("learning rate"), "{msg}");
+    }
+    // A NaN gradient with a finite J (before: "(cost NaN)").
+    let e = nn_core::fmincg(|_: &Array1<f64>| Ok((0.75, array![f64::NAN])), array![0.0], 5, |_| Ok(Next::Continue))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("cost 0.75") && e.contains("gradient has NaN at entry 1 of 1") && !e.contains("cost NaN"),
+        "{e}"
+    );
+    // nn_cost_function_loop at lambda = 1e308 (before: "the weights are too large ... re-initialize them").
+    let net = Network::debug(&[3, 5, 3]).unwrap();
+    let x = Array2::from_shape_fn((5, 3), |(i, j)| (i + j) as f64);
+    let y = array![1, 2, 3, 1, 2];
+    // Weights of 10 or so: lambda / (2 m) * sum(Theta^2) = 1e307 * 150 overflows.
+    let tens = Network::new(net.thetas().iter().map(|t| t * 100.0).collect()).unwrap();
+    for cost in [nn_core::nn_cost_function_loop, nn_core::nn_cost_function] {
+        let e = cost(tens.theta1(), tens.theta2(), &x, &y, 1e308).unwrap_err().to_string();
+        assert!(e.contains("lambda = 1e308 is far too large") && !e.contains("re-initialize"), "{e}");
+    }
+    // Weights that overflow on their own still blame the weights.
+    let big = Network::new(net.thetas().iter().map(|t| t * 1e200).collect()).unwrap();
+    let e = nn_core::nn_cost_function(big.theta1(), big.theta2(), &x, &y, 1.0).unwrap_err().to_string();
+    assert!(e.contains("weights are too large"), "{e}");
+    // Theta1 and Theta3 without Theta2 (before: "got 1 Theta"): Theta2 is named.
+    let dir = TempDir::new("issue24");
+    let path = dir.join("gap.mat");
+    write_mat(&path, &[("Theta1", net.theta1().view()), ("Theta3", net.theta2().view())]).unwrap();
+    let e = Network::load(&path).unwrap_err();
+    assert!(matches!(&e, NnError::MissingVariable { name, .. } if name == "Theta2"), "{e}");
+    assert!(e.to_string().contains("Theta1, Theta3"), "{e}");
+    // A corrupt element tag (before: "the file is truncated: variable `` ..."), with a data
+    // type that is reserved (11) and one far outside the format.
+    let good = saved_bytes(&dir, |p| net.save(p).unwrap());
+    for bad_type in [11u32, 0x00ab_0000 | 14, 0xdead] {
+        let mut bytes = good.clone();
+        bytes[128..132].copy_from_slice(&bad_type.to_le_bytes());
+        let e = parse_mat(Path::new("tag.mat"), &bytes).unwrap_err().to_string();
+        assert!(e.contains("tag of element 1 (at byte 128) is corrupt"), "type {bad_type:#x}: {e}");
+        assert!(!e.contains("truncated") && !e.contains("``"), "type {bad_type:#x}: {e}");
+    }
+    // Fields of a variable, in words (before: "has a values that claims", "a malformed array flags").
+    let mut b = body(6, &[2, 2], "A", &Data::Real(vec![1.0, 2.0, 3.0, 4.0]), true);
+    let at = b.len() - 32 - 4; // the values' size field: 4 doubles
+    b[at..at + 4].copy_from_slice(&u32b(4096, true));
+    let e = parse_mat(Path::new("v.mat"), &file(&[element(&b, true)], true)).unwrap_err().to_string();
+    assert!(e.contains("has a field for its values that claims 4096 bytes"), "{e}");
+    let mut b = body(6, &[2, 2], "A", &Data::Real(vec![1.0, 2.0, 3.0, 4.0]), true);
+    b[0..4].copy_from_slice(&u32b(MI_DOUBLE, true)); // the flags' type
+    let e = parse_mat(Path::new("f.mat"), &file(&[element(&b, true)], true)).unwrap_err().to_string();
+    assert!(e.contains("has a malformed field for its array flags"), "{e}");
+    // An empty path (before: "invalid path:  does not name a file").
+    let e = net.save("").unwrap_err().to_string();
+    assert!(e.contains("the path is empty"), "{e}");
+    let e = Dataset::load("").unwrap_err().to_string();
+    assert!(e.contains("the path is empty"), "{e}");
+    // cost_curves by iteration, iteration 0 the start (before: "entry 1" for the initial cost).
+    let h = nn_core::History {
+        costs: vec![1.0, f64::NAN],
+        initial_cost: 2.0,
+        evaluations: 3,
+        elapsed: Duration::ZERO,
+        stop_reason: nn_core::StopReason::IterationLimit,
+    };
+    let e = viz::cost_curves(&[("run", &h)]).unwrap_err().to_string();
+    assert!(e.contains("cost at iteration 2 (iteration 0 = the start) is NaN"), "{e}");
+    let h0 = nn_core::History { initial_cost: f64::INFINITY, costs: vec![1.0], ..h };
+    let e = viz::cost_curves(&[("run", &h0)]).unwrap_err().to_string();
+    assert!(e.contains("cost at iteration 0"), "{e}");
+}
+
+#[test]
+fn lambda_has_one_rule_and_a_study_that_is_not_finite_is_not_drawn() {
+    use nn_core::{compare_lambdas, TrainConfig};
+    let data = training_problem();
+    let study = compare_lambdas(&TrainConfig::new(&[9, 5, 3]).iterations(5), &data, &data, &[0.0, 1.0]).unwrap();
+    let figures = |s: &nn_core::LambdaStudy| -> Vec<String> {
+        vec![
+            viz::lambda_panel(s).err().map(|e| e.to_string()).unwrap_or_default(),
+            viz::lambda_explorer(s).err().map(|e| e.to_string()).unwrap_or_default(),
+            viz::validation_curve(s, viz::Measure::Cost).err().map(|e| e.to_string()).unwrap_or_default(),
+        ]
+    };
+    assert_eq!(figures(&study), vec![String::new(); 3]);
+    // NaN and negative lambdas (before: lambda_panel and the explorer drew them).
+    for bad in [f64::NAN, -1.0, f64::INFINITY] {
+        let mut s = study.clone();
+        s.results[0].lambda = bad;
+        let rule = nn_core::train(&TrainConfig::new(&[9, 5, 3]).lambda(bad), &data).unwrap_err().to_string();
+        assert!(rule.contains("lambda must be a finite number >= 0"), "{rule}");
+        for e in figures(&s) {
+            assert_eq!(e, rule, "lambda {bad}");
+        }
+    }
+    // A non-finite number of the study: the error names the lambda and the value.
+    let mut s = study.clone();
+    s.results[1].test_cost = f64::NAN;
+    for e in figures(&s) {
+        assert!(e.contains("at lambda = 1 the held-out cost J is NaN"), "{e}");
+    }
+    let mut s = study.clone();
+    s.results[0].trained.history.costs[2] = f64::INFINITY;
+    for e in figures(&s) {
+        assert!(e.contains("at lambda = 0 the cost at iteration 3 is inf"), "{e}");
+    }
+}

@@ -74,7 +74,10 @@ pub fn explain_panic(raw: &str, ctx: Context) -> (String, Option<Mistake>) {
         return (format!("an index was out of bounds ({raw}){hint}"), None);
     }
     if raw.contains("subtract with overflow") {
-        return (format!("panicked: {raw} — a usize went below 0 (label - 1 with label 0?)"), None);
+        return (
+            format!("panicked: {raw} — an unsigned integer (usize, u8...) went below 0 (label - 1 with label 0?)"),
+            None,
+        );
     }
     (format!("panicked: {raw}"), None)
 }

@@ -26,8 +26,10 @@
 //! What `fork` cannot carry: threads. The child has only the thread that forked, so code
 //! that hands work to a thread pool started before the fork waits forever (ndarray's
 //! matrix products do, with `matrixmultiply-threading`, for products larger than about
-//! 128x128). The grader's problems are small; its helpers for the notebook's big
-//! computations (training, the cost on 5000 digits) run in-process ([`catch`]).
+//! 128x128). The grader's problems are small. Training on 5000 digits is not:
+//! [`crate::train_with`] runs in a child when [`products_fork_safe`] says a child can
+//! multiply big matrices here, and in-process otherwise, with its time budget checked
+//! between evaluations of the student's function.
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
@@ -114,6 +116,32 @@ fn signal_name(signal: i32) -> String {
 /// True where [`run`] uses a child process.
 pub fn isolated() -> bool {
     cfg!(all(target_os = "linux", not(nn_grader_in_process)))
+}
+
+/// Whether a child process of [`run`] can multiply big matrices here: false once ndarray's
+/// matrix products have started their thread pool in this process with more than one
+/// thread (`matrixmultiply-threading`: a product larger than about 128x128 then hands
+/// half its work to a pool thread, which a forked child does not have, and waits
+/// forever). Found out by trying: a child multiplies two 256x256 matrices, with 2 s to do
+/// it (it takes a millisecond). Once false, false for the life of the process (the pool
+/// never stops); `MATMUL_NUM_THREADS=1` in the environment before the first product
+/// keeps it true. Always false where [`run`] has no child process.
+pub fn products_fork_safe() -> bool {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static POOL_SEEN: AtomicBool = AtomicBool::new(false);
+    if !isolated() || POOL_SEEN.load(Ordering::Relaxed) {
+        return false;
+    }
+    let probe = Limits { time: Duration::from_secs(2), memory: 1 << 30 };
+    let safe = run(&probe, || {
+        let a = ndarray::Array2::<f64>::from_shape_fn((256, 256), |(i, j)| (i * 7 + j) as f64);
+        a.dot(&a)[[255, 255]]
+    })
+    .is_ok();
+    if !safe {
+        POOL_SEEN.store(true, Ordering::Relaxed);
+    }
+    safe
 }
 
 /// Runs `f` under `limits`, in a child process where possible; see the module's text.

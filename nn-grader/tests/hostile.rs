@@ -382,3 +382,123 @@ fn a_grader_killed_before_its_deadline_takes_the_students_loop_with_it() {
     }
     assert!(left.is_empty(), "student processes {left:?} kept running after their grader was killed");
 }
+
+// ---------------------------------------------------------------------------
+// Issue 24: the student's training (`train_with`) never hangs the notebook, and never says
+// Ok when it did not train.
+
+/// 60 examples of 4 features, 2 classes.
+fn train_data() -> nn_core::Dataset {
+    let x = Array2::from_shape_fn((60, 4), |(i, j)| {
+        ((i * 5 + j * 3) % 7) as f64 / 7.0 + if j == 0 { (i % 2) as f64 } else { 0.0 }
+    });
+    let y: Array1<usize> = (0..60).map(|i| 1 + i % 2).collect();
+    nn_core::Dataset::new(x, y, 2).unwrap()
+}
+
+const TRAIN_CHILD_ENV: &str = "NN_GRADER_TRAIN_CHILD";
+
+/// The cases of `train_with_in_a_child_survives_everything`, run in a fresh test process
+/// with `MATMUL_NUM_THREADS=1` (so that no pool thread exists that a forked child lacks).
+#[test]
+fn train_with_child_entry() {
+    if std::env::var(TRAIN_CHILD_ENV).is_err() {
+        return;
+    }
+    assert!(nn_grader::isolate::products_fork_safe(), "MATMUL_NUM_THREADS=1: a child can multiply");
+    let data = train_data();
+    let limits = nn_grader::Limits { time: Duration::from_secs(1), memory: 1 << 30 };
+    let train = |f: &nn_grader::TwoLayerCost<'_>, limits: &nn_grader::Limits| {
+        nn_grader::train_with_limits(f, &data, 3, 1.0, 10, 1, limits)
+    };
+    let looping = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        loop {
+            std::hint::spin_loop();
+        }
+    };
+    let huge = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        let v = std::hint::black_box(vec![0u8; std::hint::black_box(8 << 40)]); // 8 TiB
+        Ok((v[12345] as f64, Array2::zeros((1, 1)), Array2::zeros((1, 1))))
+    };
+    let recursing = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        let n = endless(0);
+        Err(nn_core::NnError::InvalidArgument { name: "n", reason: n.to_string() })
+    };
+    let exiting = |_: &Array2<f64>, _: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        std::process::exit(3)
+    };
+    let cases: [(&str, &nn_grader::TwoLayerCost<'_>, &str); 4] = [
+        ("loop", &looping, "training stopped: timed out after 1 s in nn_cost_function (training 4-3-2 with fmincg"),
+        ("8 TiB", &huge, "training stopped: ran out of memory"),
+        ("recursion", &recursing, "training stopped: stack overflow (endless recursion?)"),
+        ("exit", &exiting, "training stopped: the process exited: status 3"),
+    ];
+    for (what, f, reason) in cases {
+        let start = Instant::now();
+        let (result, stderr) = with_stderr_captured(|| train(f, &limits));
+        let e = result.expect_err(what);
+        assert!(e.starts_with(reason), "{what}: {e}");
+        assert!(start.elapsed() < Duration::from_secs(10), "{what}: {:?}", start.elapsed());
+        assert_eq!(stderr, "", "{what}");
+    }
+    // The reference solution trains in the child as in the library's own training.
+    let (net, history) = train(&nn_cost_function, &nn_grader::TRAIN_LIMITS).unwrap();
+    let config = nn_core::TrainConfig::new(&[4, 3, 2]).lambda(1.0).iterations(10).seed(1);
+    let own = nn_core::train(&config.engine(nn_core::Engine::Lecture), &data).unwrap();
+    assert_eq!(history.iterations(), own.history.iterations());
+    for (a, b) in history.costs.iter().zip(&own.history.costs) {
+        assert!((a - b).abs() < 1e-9, "{a} vs {b}");
+    }
+    assert!((&net.unroll() - &own.network.unroll()).iter().all(|d| d.abs() < 1e-6));
+    println!("TRAIN-CHILD-OK");
+}
+
+#[test]
+fn train_with_in_a_child_survives_everything() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["train_with_child_entry", "--exact", "--nocapture", "--test-threads=1", "-q"])
+        .env(TRAIN_CHILD_ENV, "1")
+        .env("MATMUL_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("TRAIN-CHILD-OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn train_with_stops_at_its_time_budget_and_a_stub_is_not_a_success() {
+    let data = train_data();
+    // Slow but finite: stopped at the budget in a child (killed) or in-process (between
+    // evaluations), whichever this process can do.
+    let slow = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64| -> CostValue {
+        std::thread::sleep(Duration::from_millis(300));
+        nn_cost_function(t1, t2, x, y, l)
+    };
+    let limits = nn_grader::Limits { time: Duration::from_secs(1), memory: 1 << 30 };
+    let way = if nn_grader::isolate::products_fork_safe() { "in a child" } else { "in-process" };
+    println!("hostile: train_with ran {way} in this test process");
+    let start = Instant::now();
+    let (result, stderr) = with_stderr_captured(|| nn_grader::train_with_limits(&slow, &data, 3, 1.0, 50, 1, &limits));
+    let e = result.unwrap_err();
+    assert!(
+        e.starts_with("training stopped: timed out after 1 s in nn_cost_function")
+            || e.starts_with("training stopped: the time budget of 1 s ran out after"),
+        "{e}"
+    );
+    assert!(e.contains("fewer iterations"), "{e}");
+    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert_eq!(stderr, "");
+    // J = 0 and zero gradients: before, Ok with final cost 0.
+    let stub = |t1: &Array2<f64>, t2: &Array2<f64>, _: &Array2<f64>, _: &Array1<usize>, _: f64| -> CostValue {
+        Ok((0.0, Array2::zeros(t1.dim()), Array2::zeros(t2.dim())))
+    };
+    let e = nn_grader::train_with(&stub, &data, 3, 1.0, 50, 0).unwrap_err();
+    assert!(e.contains("training did not train") && e.contains("gradient at the starting weights is all zeros"), "{e}");
+    // An unsigned integer below 0 is named as such (before: "a usize", for a u8 too).
+    let e = nn_grader::attempt(|| std::hint::black_box(0u8) - 1).unwrap_err();
+    assert!(e.contains("an unsigned integer") && !e.contains("a usize"), "{e}");
+}

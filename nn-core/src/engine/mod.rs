@@ -120,7 +120,7 @@ impl<'a> FastCost<'a> {
     /// The same data with another lambda, without preparing X again (the sparse copy is
     /// shared): what a lambda study uses.
     pub fn with_lambda(&self, lambda: f64) -> Result<FastCost<'a>> {
-        crate::error::check_non_negative("lambda", lambda)?;
+        crate::error::check_lambda(lambda)?;
         Ok(FastCost { lambda, ..self.clone() })
     }
 
@@ -182,7 +182,7 @@ impl<'a> FastCost<'a> {
             grad.slice_mut(s![.., 1..]).scaled_add(lambda / m, &theta.slice(s![.., 1..]));
         }
         let refs: Vec<&Array2<f64>> = grads.iter().collect();
-        check_finite(x.view(), j, &refs)?;
+        check_finite(x.view(), j, &refs, lambda)?;
         Ok((j, grads))
     }
 }

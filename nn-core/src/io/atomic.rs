@@ -32,6 +32,12 @@ const MAX_SYMLINKS: usize = 40;
 /// or the new content, never a mix; on failure the target is untouched and no
 /// temporary file remains. Errors name `path`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if path.as_os_str().is_empty() {
+        return Err(NnError::InvalidArgument {
+            name: "path",
+            reason: "the path is empty: give a file name, e.g. \"trained.mat\"".into(),
+        });
+    }
     let io_err = |source| NnError::Io { path: path.to_path_buf(), action: "write", source };
     let target = resolve_symlinks(path).map_err(io_err)?;
     let file_name = target.file_name().ok_or_else(|| NnError::InvalidArgument {

@@ -99,7 +99,7 @@ impl Checkpoint {
             stop_reason: *STOP_REASONS.get(stop).unwrap_or(&StopReason::Stopped),
         };
         let lambda = scalar("lambda")?;
-        crate::error::check_non_negative("lambda", lambda)?;
+        crate::error::check_lambda(lambda)?;
         Ok(Checkpoint { network, history, lambda, seed: whole("seed", scalar("seed")?)? })
     }
 }

@@ -1,6 +1,6 @@
-//! MAT v5 files: a small writer (the reader is in [`read`](super::read)) and the
-//! inspection that explains, in words a student can act on, why a file could
-//! not be read.
+//! MAT v5 files: a small writer. The reader is in [`read`](super::read), the
+//! explanation of why a file could not be read in [`diagnose`](super::diagnose), the
+//! format's numbers and element framing in [`format`](super::format).
 //!
 //! The writer stores real double matrices, each as a zlib-compressed
 //! `miCOMPRESSED` element — the format MATLAB's `save -v7`, Octave's
@@ -28,47 +28,20 @@
 //! # std::fs::remove_dir_all(&dir).unwrap();
 //! ```
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
-use flate2::read::ZlibDecoder;
 use flate2::write::ZlibEncoder;
 use flate2::Compression;
 use ndarray::ArrayView2;
 
 use super::atomic::write_atomic;
+use super::format::{
+    HEADER_TEXT, MAX_NAME_LEN, MI_COMPRESSED, MI_DOUBLE, MI_INT32, MI_INT8, MI_MATRIX, MI_UINT32, MX_DOUBLE_CLASS,
+    MX_INT32_CLASS, NUM_LABELS_VAR,
+};
 use crate::error::{NnError, Result};
 use crate::lecture::{Dataset, Network};
-
-// Data types of MAT v5 data elements (the `mi*` constants of the format).
-pub(crate) const MI_INT8: u32 = 1;
-pub(crate) const MI_INT32: u32 = 5;
-pub(crate) const MI_UINT32: u32 = 6;
-const MI_DOUBLE: u32 = 9;
-pub(crate) const MI_MATRIX: u32 = 14;
-pub(crate) const MI_COMPRESSED: u32 = 15;
-
-// Array classes (the `mx*_CLASS` constants).
-const MX_DOUBLE_CLASS: u32 = 6;
-const MX_INT32_CLASS: u32 = 12;
-
-/// The 116-byte descriptive text at the start of every file this kit writes
-/// (padded with spaces). No date, so that the bytes are reproducible.
-const HEADER_TEXT: &str = "MATLAB 5.0 MAT-file, written by nn-core (Rust); no timestamp so that files are reproducible";
-
-/// HDF5's signature: a MATLAB v7.3 file carries it at byte 512 (after a
-/// 512-byte user block that holds the MAT header), a plain HDF5 file at byte 0.
-const HDF5_SIGNATURE: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
-
-/// MATLAB's `namelengthmax`.
-const MAX_NAME_LEN: usize = 63;
-
-/// The variable [`Dataset::save`] adds when K is not the course's 10.
-pub(crate) const NUM_LABELS_VAR: &str = "num_labels";
-
-/// How to re-save a file in the format this kit reads.
-pub(crate) const RESAVE_HINT: &str = "re-save it as a v7 MAT file: in MATLAB or Octave `save -v7 file.mat X y` \
-     (or `save -v7 file.mat Theta1 Theta2`), in Python `scipy.io.savemat('file.mat', {...})`";
 
 /// Writes real double matrices as a MAT v5 file (compressed, one variable per
 /// `(name, matrix)` pair, in the given order), atomically.
@@ -306,209 +279,11 @@ fn matrix_element(name: &str, payload: &Payload) -> Result<Vec<u8>> {
     Ok(element)
 }
 
-// ---------------------------------------------------------------------------
-// Reading side: explaining why a file cannot be read.
-
-/// Whether the 128-byte header says "little endian" (`IM`) or big (`MI`).
-pub(crate) fn endianness(bytes: &[u8]) -> Option<bool> {
-    match bytes.get(126..128) {
-        Some(b"IM") => Some(true),
-        Some(b"MI") => Some(false),
-        _ => None,
-    }
-}
-
-pub(crate) fn read_u32(bytes: &[u8], at: usize, little: bool) -> Option<u32> {
-    let b: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
-    Some(if little { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) })
-}
-
-/// A short printable preview of the first bytes, for "not a MAT file" messages.
-fn preview(bytes: &[u8]) -> String {
-    let head: String =
-        bytes.iter().take(24).map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }).collect();
-    format!("{head:?}")
-}
-
-fn looks_like_text(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(512)];
-    !head.is_empty()
-        && head.iter().all(|&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b) || b >= 0x80)
-}
-
-/// A problem visible without decoding any variable: not a MAT file at all, a
-/// MATLAB v7.3 (HDF5) file, an unsupported version, a truncated header, or a
-/// truncated file (a top-level element that runs past the end — a lenient reader
-/// would silently drop such a variable and report it missing).
-pub(crate) fn header_problem(bytes: &[u8]) -> Option<String> {
-    if bytes.is_empty() {
-        return Some("the file is empty (0 bytes); it was probably not saved completely".into());
-    }
-    let is_v73 = bytes.starts_with(b"MATLAB 7.3")
-        || bytes.get(512..520) == Some(&HDF5_SIGNATURE[..])
-        || bytes.starts_with(HDF5_SIGNATURE);
-    if is_v73 {
-        return Some(format!("it is a MATLAB v7.3 file (HDF5 format), which this kit cannot read; {RESAVE_HINT}"));
-    }
-    if bytes.starts_with(b"# Created by Octave") {
-        return Some(format!(
-            "it is an Octave text file (Octave's default `save` format), not a binary MAT file; {RESAVE_HINT}"
-        ));
-    }
-    if bytes.len() < 128 {
-        if bytes.starts_with(b"MATLAB") {
-            return Some(format!(
-                "the file is truncated: it is only {} bytes, shorter than the 128-byte MAT header; copy or save it again",
-                bytes.len()
-            ));
-        }
-        return Some(format!(
-            "it is only {} bytes and does not start with a MAT header (it starts with {}); a MAT file starts with a 128-byte header such as \"MATLAB 5.0 MAT-file\"",
-            bytes.len(),
-            preview(bytes)
-        ));
-    }
-    let Some(little) = endianness(bytes) else {
-        let what = if looks_like_text(bytes) {
-            "it looks like a text file"
-        } else if bytes[..4].contains(&0) {
-            "it may be a MATLAB v4 file or another binary format"
-        } else {
-            "it is some other format"
-        };
-        return Some(format!("it has no MAT v5 header ({what}; it starts with {}); {RESAVE_HINT}", preview(bytes)));
-    };
-    let version = {
-        let b = [bytes[124], bytes[125]];
-        if little {
-            u16::from_le_bytes(b)
-        } else {
-            u16::from_be_bytes(b)
-        }
-    };
-    if version == 0x0200 {
-        return Some(format!("it is a MATLAB v7.3 file (HDF5 format), which this kit cannot read; {RESAVE_HINT}"));
-    }
-    if version != 0x0100 {
-        return Some(format!(
-            "its header gives MAT version 0x{version:04x}, not the v5/v7 format (0x0100); {RESAVE_HINT}"
-        ));
-    }
-    if bytes[..4].contains(&0) {
-        return Some(format!(
-            "its header text starts with zero bytes ({}), which MAT v5 forbids; {RESAVE_HINT}",
-            preview(bytes)
-        ));
-    }
-    // Element framing: every top-level element must fit in the file.
-    let mut at = 128;
-    let mut index = 0;
-    while at < bytes.len() {
-        index += 1;
-        let Some(el) = element_at(bytes, at, little) else {
-            return Some(format!(
-                "the file is truncated: it ends {} bytes into the tag of element {index} (at byte {at}); copy or save it again",
-                bytes.len() - at
-            ));
-        };
-        if el.end > bytes.len() {
-            let name = peek_name(bytes, &el, little)
-                .map(|n| format!("variable `{n}`"))
-                .unwrap_or_else(|| format!("element {index}"));
-            return Some(format!(
-                "the file is truncated: {name} (at byte {at}) needs {} bytes but the file ends after {}; \
-                 it was probably cut off while copying or saving — copy or save it again",
-                el.end - el.data_start,
-                bytes.len() - el.data_start
-            ));
-        }
-        at = el.next;
-    }
-    None
-}
-
-/// One top-level data element: its type and where its data starts and ends.
-pub(crate) struct Element {
-    pub(crate) data_type: u32,
-    pub(crate) data_start: usize,
-    /// End of the data (may lie past the end of the file when truncated).
-    pub(crate) end: usize,
-    /// Where the next element starts (after padding).
-    pub(crate) next: usize,
-}
-
-pub(crate) fn element_at(bytes: &[u8], at: usize, little: bool) -> Option<Element> {
-    let first = read_u32(bytes, at, little)?;
-    if first >> 16 != 0 {
-        // Small data element: type and size packed into 4 bytes, 4 data bytes.
-        let data_type = first & 0xffff;
-        let size = (first >> 16) as usize;
-        return Some(Element { data_type, data_start: at + 4, end: at + 4 + size.min(4), next: at + 8 });
-    }
-    let size = read_u32(bytes, at + 4, little)? as usize;
-    let data_start = at + 8;
-    let end = data_start + size;
-    let next = if first == MI_COMPRESSED { end } else { data_start + size.div_ceil(8) * 8 };
-    Some(Element { data_type: first, data_start, end, next })
-}
-
-/// The class and name of a `miMATRIX` element's body (uncompressed).
-fn matrix_header(body: &[u8], little: bool) -> Option<(u32, String)> {
-    // Flags subelement: tag (8) + flags/class (4) + nzmax (4).
-    let flags = read_u32(body, 8, little)?;
-    let class = flags & 0xff;
-    let dims = element_at(body, 16, little)?;
-    let name_el = element_at(body, dims.next, little)?;
-    let name = body.get(name_el.data_start..name_el.end)?;
-    Some((class, String::from_utf8_lossy(name).into_owned()))
-}
-
-/// The variable name of a (possibly truncated) element, if it can be read.
-fn peek_name(bytes: &[u8], el: &Element, little: bool) -> Option<String> {
-    let avail = &bytes[el.data_start.min(bytes.len())..el.end.min(bytes.len())];
-    let body = match el.data_type {
-        MI_MATRIX => avail.to_vec(),
-        MI_COMPRESSED => {
-            // Inflate only the first bytes: enough for the flags, dims and name.
-            let mut out = Vec::new();
-            let _ = ZlibDecoder::new(avail).take(8 + 256).read_to_end(&mut out);
-            let inner = element_at(&out, 0, little)?;
-            if inner.data_type != MI_MATRIX {
-                return None;
-            }
-            out.get(8..)?.to_vec()
-        }
-        _ => return None,
-    };
-    matrix_header(&body, little).map(|(_, name)| name)
-}
-
-pub(crate) fn class_name(class: u32) -> &'static str {
-    match class {
-        1 => "cell",
-        2 => "struct",
-        3 => "object",
-        4 => "char",
-        5 => "sparse",
-        6 => "double",
-        7 => "single",
-        8 => "int8",
-        9 => "uint8",
-        10 => "int16",
-        11 => "uint16",
-        12 => "int32",
-        13 => "uint32",
-        14 => "int64",
-        15 => "uint64",
-        16 => "function handle",
-        17 => "object",
-        _ => "unknown class",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::io::diagnose::header_problem;
+    use crate::io::format::{read_u32, HDF5_SIGNATURE};
     use ndarray::{array, Array2};
     use std::fs;
 

@@ -21,9 +21,10 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 use flate2::read::ZlibDecoder;
 
 use crate::error::{first_non_finite, shape_str, NnError, Result};
-use crate::io::mat::{
-    class_name, element_at, endianness, header_problem, read_u32, MI_COMPRESSED, MI_INT32, MI_INT8, MI_MATRIX,
-    MI_UINT32, NUM_LABELS_VAR, RESAVE_HINT,
+use crate::io::diagnose::header_problem;
+use crate::io::format::{
+    class_name, element_at, endianness, read_u32, MI_COMPRESSED, MI_INT32, MI_INT8, MI_MATRIX, MI_UINT32,
+    NUM_LABELS_VAR, RESAVE_HINT,
 };
 use crate::lecture::data::{MAX_LABELS, NUM_LABELS};
 use crate::lecture::{Dataset, Network};
@@ -134,6 +135,15 @@ impl Network {
             thetas.push(matrix(&mat, path, &format!("Theta{l}"))?);
             l += 1;
         }
+        // Theta1 and Theta3 without Theta2: the gap is what is missing, not a layer.
+        let numbered = |a: &MatArray| a.name.strip_prefix("Theta")?.parse::<usize>().ok();
+        if mat.arrays.iter().filter_map(numbered).any(|n| n > l) {
+            return Err(NnError::MissingVariable {
+                path: path.to_path_buf(),
+                name: format!("Theta{l}"),
+                present: mat.arrays.iter().map(|a| a.name.clone()).collect(),
+            });
+        }
         Network::new(thetas).map_err(|e| match e {
             NnError::Shape { what, expected, got } => {
                 NnError::Shape { what: format!("{what} in {}", path.display()), expected, got }
@@ -242,7 +252,7 @@ impl MatArray {
 
     /// MATLAB's class name: `double`, `int32`, `sparse`, `cell`...
     pub fn class_name(&self) -> &'static str {
-        crate::io::mat::class_name(self.class)
+        crate::io::format::class_name(self.class)
     }
 }
 
@@ -258,6 +268,12 @@ fn thetas_word(n: usize) -> String {
 /// Reads and parses a `.mat` file, turning every failure into an error that
 /// names the file and, where it can, the variable and the cause.
 pub fn read_mat(path: &Path) -> Result<MatFile> {
+    if path.as_os_str().is_empty() {
+        return Err(NnError::InvalidArgument {
+            name: "path",
+            reason: "the path is empty: give the path of a .mat file, e.g. \"data/ex4data1.mat\"".into(),
+        });
+    }
     let io_err = |source| NnError::Io { path: path.to_path_buf(), action: "read", source };
     // Only regular files: a folder, a pipe or a device (/dev/zero) would fail
     // obscurely, block, or never end.
@@ -442,7 +458,9 @@ fn subelement<'a>(
     if first >> 16 != 0 {
         let size = (first >> 16) as usize;
         if size > 4 {
-            return Err(Bad::new(format!("has a malformed {what}: a small field cannot hold {size} bytes")));
+            return Err(Bad::new(format!(
+                "has a malformed field for its {what}: a small field cannot hold {size} bytes"
+            )));
         }
         let data = body.get(*pos + 4..*pos + 4 + size).ok_or_else(cut)?;
         *pos += 8;
@@ -451,7 +469,7 @@ fn subelement<'a>(
     let size = read_u32(body, *pos + 4, little).ok_or_else(cut)? as usize;
     let data = body.get(*pos + 8..*pos + 8 + size).ok_or_else(|| {
         Bad::new(format!(
-            "has a {what} that claims {size} bytes where only {} remain",
+            "has a field for its {what} that claims {size} bytes where only {} remain",
             body.len().saturating_sub(*pos + 8)
         ))
     })?;
@@ -466,7 +484,7 @@ fn decode_header(body: &[u8], little: bool, prefix_only: bool) -> std::result::R
     let (ty, flags) = subelement(body, &mut pos, little, "array flags").map_err(too_long)?;
     let flags_word = read_u32(flags, 0, little).filter(|_| ty == MI_UINT32 && flags.len() == 8);
     let Some(flags_word) = flags_word else {
-        return Err(Bad::new("has malformed array flags"));
+        return Err(Bad::new("has a malformed field for its array flags"));
     };
     let class = flags_word & 0xff;
     let complex = flags_word & 0x800 != 0;
@@ -476,13 +494,13 @@ fn decode_header(body: &[u8], little: bool, prefix_only: bool) -> std::result::R
     } else {
         let (ty, d) = subelement(body, &mut pos, little, "dimensions").map_err(too_long)?;
         if ty != MI_INT32 || d.len() < 8 || d.len() % 4 != 0 {
-            return Err(Bad::new("has a malformed dimensions field"));
+            return Err(Bad::new("has a malformed field for its dimensions"));
         }
         d.chunks_exact(4).map(|c| i64::from(read_u32(c, 0, little).unwrap_or(0) as i32)).collect()
     };
     let (ty, name) = subelement(body, &mut pos, little, "name").map_err(too_long)?;
     if ![MI_INT8, 2, 16].contains(&ty) {
-        return Err(Bad::new("has a malformed name field"));
+        return Err(Bad::new("has a malformed field for its name"));
     }
     let name = String::from_utf8_lossy(name).trim_end_matches('\0').to_string();
     if raw_dims.iter().any(|&d| d < 0) {

@@ -28,7 +28,7 @@ use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2, Axis};
 use super::data::{check_labels, one_hot};
 use super::network::{feedforward, with_bias, Network};
 use super::sigmoid::{neg_log_one_minus_sigmoid, neg_log_sigmoid, sigmoid, sigmoid_gradient};
-use crate::error::{check_non_negative, first_non_finite, shape_str, NnError, Result};
+use crate::error::{check_lambda, first_non_finite, shape_str, short_number, NnError, Result};
 
 /// The cost J and the gradients `(J, Theta1_grad, Theta2_grad)` of the course's network
 /// (input, one hidden layer, output), vectorized over all m examples.
@@ -77,7 +77,7 @@ pub fn nn_cost_function(
     theta1_grad.slice_mut(s![.., 1..]).scaled_add(lambda / m, &theta1.slice(s![.., 1..]));
     theta2_grad.slice_mut(s![.., 1..]).scaled_add(lambda / m, &theta2.slice(s![.., 1..]));
 
-    check_finite(x.view(), j, &[&theta1_grad, &theta2_grad])?;
+    check_finite(x.view(), j, &[&theta1_grad, &theta2_grad], lambda)?;
     Ok((j, theta1_grad, theta2_grad))
 }
 
@@ -128,7 +128,7 @@ pub fn nn_cost_function_loop(
     theta1_grad.slice_mut(s![.., 1..]).scaled_add(lambda / m, &theta1.slice(s![.., 1..]));
     theta2_grad.slice_mut(s![.., 1..]).scaled_add(lambda / m, &theta2.slice(s![.., 1..]));
 
-    check_finite(x.view(), j, &[&theta1_grad, &theta2_grad])?;
+    check_finite(x.view(), j, &[&theta1_grad, &theta2_grad], lambda)?;
     Ok((j, theta1_grad, theta2_grad))
 }
 
@@ -177,7 +177,7 @@ pub fn nn_cost_function_deep(
         }
     }
     let refs: Vec<&Array2<f64>> = grads.iter().collect();
-    check_finite(x.view(), j, &refs)?;
+    check_finite(x.view(), j, &refs, lambda)?;
     Ok((j, grads))
 }
 
@@ -239,23 +239,41 @@ pub(crate) fn check_problem(
     }
     let k = thetas.last().map_or(0, |t| t.nrows());
     check_labels("y", y, k)?;
-    check_non_negative("lambda", lambda)
+    check_lambda(lambda)
 }
 
 /// A NaN or infinite J or gradient as an error naming its cause: a non-finite entry of X,
-/// or weights too large for floating point.
-pub(crate) fn check_finite(x: ArrayView2<f64>, j: f64, grads: &[&Array2<f64>]) -> Result<()> {
+/// a lambda so large that its penalty overflows, or weights too large for floating point.
+/// Above this, a non-finite cost is blamed on lambda (see [`check_finite`]).
+const LAMBDA_ABSURD: f64 = 1e10;
+
+pub(crate) fn check_finite(x: ArrayView2<f64>, j: f64, grads: &[&Array2<f64>], lambda: f64) -> Result<()> {
     if j.is_finite() && grads.iter().all(|g| g.iter().all(|v| v.is_finite())) {
         return Ok(());
     }
     if let Some((r, c, v)) = first_non_finite(x) {
         return Err(NnError::NonFinite { what: "X".into(), row: r, col: c, value: v });
     }
+    let what = if j.is_finite() { "its gradient did not stay finite" } else { "the cost came out as" };
+    let shown = if j.is_finite() { String::new() } else { format!(" {}", short_number(j)) };
+    // lambda / (2 m) * sum(Theta^2) overflows only with an absurd lambda or absurd weights:
+    // weights that large (~1e150) with lambda <= 1e10 would, lambda > 1e10 is absurd itself.
+    if lambda > LAMBDA_ABSURD {
+        return Err(NnError::InvalidArgument {
+            name: "lambda",
+            reason: format!(
+                "{what}{shown}: lambda = {} is far too large, its penalty lambda/(2m) * sum(Theta^2) \
+                 overflows floating point; the course uses lambda = 1 (0 to 10 is the useful range)",
+                short_number(lambda)
+            ),
+        });
+    }
     Err(NnError::InvalidArgument {
         name: "weights",
         reason: format!(
-            "the cost came out as {j} (or its gradient did not stay finite): the weights are too large \
-             for floating point or not finite; re-initialize them"
+            "{what}{shown} (lambda = {}): the weights are too large for floating point or not finite; \
+             re-initialize them",
+            short_number(lambda)
         ),
     })
 }

@@ -219,7 +219,7 @@ pub fn check_nn_gradients(nn_cost_function: &TwoLayerCost<'_>, lambda: f64) -> R
 /// `Theta(l) = debugInitializeWeights`, `X = debugInitializeWeights(m, n - 1)`,
 /// `y = 1 + mod(1:m, K)`.
 pub fn check_gradients(cost: &NetworkCost<'_>, sizes: &[usize], lambda: f64) -> Result<GradCheckReport> {
-    crate::error::check_non_negative("lambda", lambda)?;
+    crate::error::check_lambda(lambda)?;
     let net = Network::debug(sizes)?;
     let m = 5;
     let k = *sizes.last().expect("validated");

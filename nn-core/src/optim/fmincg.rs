@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use ndarray::Array1;
 
-use super::{check_iterations, eval_checked, History, Next, Objective, Step, StopReason};
+use super::{check_iterations, eval_checked, judge, History, Next, Objective, Optimizer, Start, Step, StopReason};
 use crate::error::Result;
 
 /// The published constants of the line search.
@@ -51,7 +51,9 @@ fn dot(a: &Array1<f64>, b: &Array1<f64>) -> f64 {
 /// course's `fmincg(f, X, optimset('MaxIter', max_iter))`).
 ///
 /// `callback(&step)` runs after each completed iteration; [`Next::Stop`] ends the run there.
-/// Returns the best parameters found and the history of costs.
+/// Returns the best parameters found and the history of costs; a run that completed no
+/// iteration (the line search found no lower cost from the start) is an
+/// [`NnError::NotTrained`](crate::NnError::NotTrained) error saying so.
 ///
 /// ```
 /// use ndarray::{array, Array1};
@@ -75,8 +77,12 @@ pub fn fmincg(
     let mut costs = Vec::new();
     let realmin = f64::MIN_POSITIVE;
 
-    let (mut f1, mut df1) = eval_checked(&mut f, &x, 0, &mut evaluations)?;
+    let (mut f1, mut df1) = eval_checked(&mut f, &x, 0, &mut evaluations, &Optimizer::Fmincg)?;
     let initial_cost = f1;
+    let zero_start_gradient = df1.iter().all(|v| *v == 0.0);
+    // The lowest cost any point of a line search had (to tell "no lower cost" from "lower
+    // costs, but never a flat slope" when no iteration completes).
+    let mut lowest_seen = f1;
     let mut s = -&df1; // search direction: steepest descent first
     let mut d1 = -dot(&s, &s); // slope along s
     let mut z1 = 1.0 / (1.0 - d1); // initial step: red / (1 - d1), red = 1
@@ -88,7 +94,8 @@ pub fn fmincg(
         i += 1;
         let (x0, f0, df0) = (x.clone(), f1, df1.clone());
         x.scaled_add(z1, &s);
-        let (mut f2, mut df2) = eval_checked(&mut f, &x, i, &mut evaluations)?;
+        let (mut f2, mut df2) = eval_checked(&mut f, &x, i, &mut evaluations, &Optimizer::Fmincg)?;
+        lowest_seen = lowest_seen.min(f2);
         let mut d2 = dot(&df2, &s);
         // Point 3 starts equal to point 1.
         let (mut f3, mut d3, mut z3) = (f1, d1, -z1);
@@ -114,7 +121,8 @@ pub fn fmincg(
                 z2 = z2.min(c.int * z3).max((1.0 - c.int) * z3); // not too close to the ends
                 z1 += z2;
                 x.scaled_add(z2, &s);
-                (f2, df2) = eval_checked(&mut f, &x, i, &mut evaluations)?;
+                (f2, df2) = eval_checked(&mut f, &x, i, &mut evaluations, &Optimizer::Fmincg)?;
+                lowest_seen = lowest_seen.min(f2);
                 m -= 1;
                 d2 = dot(&df2, &s);
                 z3 -= z2; // z3 is now relative to the location of z2
@@ -146,7 +154,8 @@ pub fn fmincg(
             (f3, d3, z3) = (f2, d2, -z2); // point 2 becomes point 3
             z1 += z2;
             x.scaled_add(z2, &s);
-            (f2, df2) = eval_checked(&mut f, &x, i, &mut evaluations)?;
+            (f2, df2) = eval_checked(&mut f, &x, i, &mut evaluations, &Optimizer::Fmincg)?;
+            lowest_seen = lowest_seen.min(f2);
             m -= 1;
             d2 = dot(&df2, &s);
         }
@@ -190,7 +199,16 @@ pub fn fmincg(
             ls_failed = true;
         }
     }
-    Ok((x, History { costs, initial_cost, evaluations, elapsed: start.elapsed(), stop_reason }))
+    let history = History { costs, initial_cost, evaluations, elapsed: start.elapsed(), stop_reason };
+    let start_state = if zero_start_gradient {
+        Start::ZeroGradient
+    } else if lowest_seen < initial_cost {
+        Start::LowerButNotFlat
+    } else {
+        Start::NoLowerCost
+    };
+    judge(&history, &Optimizer::Fmincg, start_state)?;
+    Ok((x, history))
 }
 
 #[cfg(test)]
@@ -270,11 +288,46 @@ mod tests {
     }
 
     #[test]
-    fn stops_when_line_search_cannot_improve() {
-        // Already at the minimum: line searches fail and it stops early.
+    fn a_run_that_completes_no_iteration_is_an_error_that_says_why() {
+        // Already at the minimum: the gradient is zero, nothing to do; an error, not an Ok.
         let f = |x: &Array1<f64>| Ok((x[0] * x[0], array![2.0 * x[0]]));
-        let (_, h) = fmincg(f, array![0.0], 50, |_| Ok(Next::Continue)).unwrap();
+        let e = fmincg(f, array![0.0], 50, |_| Ok(Next::Continue)).unwrap_err();
+        assert!(matches!(e, NnError::NotTrained { iterations: 0, .. }), "{e}");
+        assert!(e.to_string().contains("gradient at the starting weights is all zeros"), "{e}");
+        // Unbounded below (f = x): lower costs all the way, never a flat slope.
+        let e = fmincg(|x: &Array1<f64>| Ok((x[0], array![1.0])), array![0.0], 50, |_| Ok(Next::Continue)).unwrap_err();
+        assert!(e.to_string().contains("lower costs but no point where the slope flattens"), "{e}");
+        assert!(e.to_string().contains("bounded below"), "{e}");
+        // A gradient of the wrong sign: no lower cost along it.
+        let wrong = |x: &Array1<f64>| Ok((x[0] * x[0], array![-2.0 * x[0]]));
+        let e = fmincg(wrong, array![1.0], 50, |_| Ok(Next::Continue)).unwrap_err();
+        assert!(e.to_string().contains("found no lower cost from the start"), "{e}");
+        assert!(e.to_string().contains("check_nn_gradients"), "{e}");
+        // After some iterations, the line search failing is the end of a good run.
+        // (A gradient that reads 0 near the minimum makes the line searches fail there.)
+        let flat = |x: &Array1<f64>| Ok((x[0] * x[0], array![if x[0].abs() < 1e-3 { 0.0 } else { 2.0 * x[0] }]));
+        let (_, h) = fmincg(flat, array![3.0], 50, |_| Ok(Next::Continue)).unwrap();
         assert_eq!(h.stop_reason, StopReason::LineSearchFailed);
-        assert!(h.iterations() < 50);
+        assert!(h.iterations() >= 1 && h.iterations() < 50 && h.final_cost() < 1e-6, "{h:?}");
+        assert!(h.stop_reason.to_string().contains("a minimum"), "{}", h.stop_reason);
+    }
+
+    #[test]
+    fn non_finite_values_blame_what_is_at_fault() {
+        // NaN at the start: no step was taken, and fmincg has no learning rate.
+        let e = fmincg(|_: &Array1<f64>| Ok((f64::NAN, array![1.0])), array![0.0], 5, |_| Ok(Next::Continue))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("iteration 0, before any step") && !e.contains("learning rate"), "{e}");
+        // A NaN gradient with a finite cost: the cost is given as it was, the gradient named.
+        let e = fmincg(|_: &Array1<f64>| Ok((2.5, array![1.0, f64::NAN])), array![0.0, 0.0], 5, |_| Ok(Next::Continue))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cost 2.5") && e.contains("gradient has NaN at entry 2 of 2"), "{e}");
+        assert!(!e.contains("cost NaN") && !e.contains("learning rate"), "{e}");
+        // Later: fmincg's own words.
+        let f = |x: &Array1<f64>| Ok((if x[0] < 0.5 { f64::NAN } else { x[0] }, array![1.0]));
+        let e = fmincg(f, array![1.0], 5, |_| Ok(Next::Continue)).unwrap_err().to_string();
+        assert!(e.contains("iteration 1") && e.contains("line search") && !e.contains("learning rate"), "{e}");
     }
 }

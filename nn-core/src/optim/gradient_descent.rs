@@ -6,14 +6,15 @@ use std::time::Instant;
 
 use ndarray::Array1;
 
-use super::{check_iterations, eval_checked, History, Next, Objective, Step, StopReason};
+use super::{check_iterations, eval_checked, judge, History, Next, Objective, Optimizer, Start, Step, StopReason};
 use crate::error::{check_non_negative, NnError, Result};
 
 /// Runs `max_iter` steps of size `learning_rate` from `x0`.
 ///
 /// `callback(&step)` runs after each step with the cost at the new
 /// point. Stops with [`NnError::Diverged`] if the cost becomes NaN or infinite
-/// (a learning rate that is too large).
+/// (a learning rate that is too large), and ends with [`NnError::NotTrained`] if the
+/// cost ended higher than it started.
 ///
 /// ```
 /// use ndarray::{array, Array1};
@@ -36,15 +37,16 @@ pub fn gradient_descent(
             reason: "a learning rate of 0 never moves; try 0.5 to 2 for this network".into(),
         });
     }
+    let optimizer = Optimizer::GradientDescent { learning_rate };
     let start = Instant::now();
     let mut evaluations = 0;
     let mut x = x0;
-    let (initial_cost, mut grad) = eval_checked(&mut f, &x, 0, &mut evaluations)?;
+    let (initial_cost, mut grad) = eval_checked(&mut f, &x, 0, &mut evaluations, &optimizer)?;
     let mut costs = Vec::with_capacity(max_iter);
     let mut stop_reason = StopReason::IterationLimit;
     for i in 1..=max_iter {
         x.scaled_add(-learning_rate, &grad);
-        let (j, g) = eval_checked(&mut f, &x, i, &mut evaluations)?;
+        let (j, g) = eval_checked(&mut f, &x, i, &mut evaluations, &optimizer)?;
         grad = g;
         costs.push(j);
         if callback(&Step { iteration: i, cost: j, params: &x, initial_cost, evaluations })? == Next::Stop {
@@ -52,7 +54,9 @@ pub fn gradient_descent(
             break;
         }
     }
-    Ok((x, History { costs, initial_cost, evaluations, elapsed: start.elapsed(), stop_reason }))
+    let history = History { costs, initial_cost, evaluations, elapsed: start.elapsed(), stop_reason };
+    judge(&history, &optimizer, Start::NoLowerCost)?;
+    Ok((x, history))
 }
 
 #[cfg(test)]

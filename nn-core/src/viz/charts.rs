@@ -301,6 +301,18 @@ fn check_finite(what: &'static str, values: impl IntoIterator<Item = f64>) -> Re
     Ok(())
 }
 
+/// A cost per iteration, iteration 0 first (the start): the first that is not finite, by
+/// its iteration.
+fn check_costs(costs: impl IntoIterator<Item = f64>) -> Result<()> {
+    match costs.into_iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        Some((k, v)) => Err(NnError::InvalidArgument {
+            name: "costs",
+            reason: format!("the cost at iteration {k} (iteration 0 = the start) is {v}; every cost must be finite"),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// What [`cost_curves`] draws: labelled training histories.
 pub trait Curves {
     /// Each run's label and history.
@@ -367,7 +379,7 @@ fn draw_cost_curves(curves: Vec<(String, &History)>) -> Result<Figure> {
         });
     }
     for (_, h) in &curves {
-        check_finite("costs", std::iter::once(h.initial_cost).chain(h.costs.iter().copied()))?;
+        check_costs(std::iter::once(h.initial_cost).chain(h.costs.iter().copied()))?;
     }
     let all = || curves.iter().flat_map(|(_, h)| std::iter::once(h.initial_cost).chain(h.costs.iter().copied()));
     let (lo, hi) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
@@ -443,6 +455,7 @@ fn draw_cost_curves(curves: Vec<(String, &History)>) -> Result<Figure> {
 /// assert!(viz::validation_curve(&study, Measure::Cost).is_ok());
 /// ```
 pub fn validation_curve(study: &LambdaStudy, measure: Measure) -> Result<Figure> {
+    study.check_finite()?;
     let r = &study.results;
     let lambdas: Vec<f64> = r.iter().map(|r| r.lambda).collect();
     let (train, held_out): (Vec<f64>, Vec<f64>) = match measure {
@@ -482,12 +495,7 @@ pub(crate) fn validation_curve_of(
         }
     }
     for &l in lambdas {
-        if !l.is_finite() || l < 0.0 {
-            return Err(NnError::InvalidArgument {
-                name: "lambdas",
-                reason: format!("{l} is not a finite number >= 0"),
-            });
-        }
+        crate::error::check_lambda(l)?;
     }
     check_finite("training values", train.iter().copied())?;
     check_finite("held-out values", held_out.iter().copied())?;
@@ -747,7 +755,9 @@ pub(crate) struct Curve<'a> {
 /// The cost axis is logarithmic when the costs span more than a factor 20.
 pub(crate) fn curve_canvas(curves: &[Curve<'_>], w: u32, h: u32, title: &str) -> Result<Canvas> {
     register_plotters_font();
-    check_finite("costs", curves.iter().flat_map(|c| c.values.iter().copied()))?;
+    for c in curves {
+        check_costs(c.values.iter().copied())?;
+    }
     let all = || curves.iter().flat_map(|c| c.values.iter().copied());
     let (lo, hi) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     if !lo.is_finite() {

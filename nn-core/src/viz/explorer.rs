@@ -352,6 +352,7 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
         return Err(NnError::InvalidArgument { name: "study", reason: "the study has no lambdas".into() });
     }
     check_frame_count(r.len(), "an explorer")?;
+    study.check_finite()?;
     let nets: Vec<&crate::lecture::Network> = r.iter().map(|r| &r.trained.network).collect();
     let scale = shared_scale(&nets)?;
     let curves: Vec<Vec<f64>> = r

@@ -256,12 +256,7 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
     let mut grids = Vec::with_capacity(entries.len());
     let mut captions = Vec::with_capacity(entries.len());
     for e in entries {
-        if !e.lambda.is_finite() || e.lambda < 0.0 {
-            return Err(NnError::InvalidArgument {
-                name: "lambda",
-                reason: format!("{} is not a finite number >= 0", e.lambda),
-            });
-        }
+        crate::error::check_lambda(e.lambda)?;
         if !e.final_cost.is_finite() {
             return Err(NnError::InvalidArgument {
                 name: "final_cost",
@@ -344,6 +339,7 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
 /// assert!(fig.width() > fig.height());
 /// ```
 pub fn lambda_panel(study: &LambdaStudy) -> Result<Figure> {
+    study.check_finite()?;
     let entries: Vec<PanelEntry> =
         study.results.iter().map(|r| PanelEntry::new(&r.trained, r.train_accuracy, Some(r.test_accuracy))).collect();
     lambda_panel_of(&entries)
