@@ -29,8 +29,10 @@ fn with_stderr_captured<R>(f: impl FnOnce() -> R) -> (R, String) {
     // SAFETY: dup/dup2 on this process's own descriptors; fd 2 is put back below.
     let saved = unsafe { libc::dup(2) };
     assert!(saved >= 0);
+    // SAFETY: as above: fd 2 now points at the temporary file.
     unsafe { libc::dup2(file.as_raw_fd(), 2) };
     let result = f();
+    // SAFETY: as above: fd 2 back as it was, the copy closed.
     unsafe {
         libc::dup2(saved, 2);
         libc::close(saved);
@@ -378,6 +380,7 @@ fn a_grader_killed_before_its_deadline_takes_the_students_loop_with_it() {
     }
     let left: Vec<u32> = students.into_iter().filter(|&p| alive(p)).collect();
     for &p in &left {
+        // SAFETY: kill(2) takes no pointers; p is a student process this test started.
         unsafe { libc::kill(p as i32, libc::SIGKILL) };
     }
     assert!(left.is_empty(), "student processes {left:?} kept running after their grader was killed");
