@@ -348,7 +348,7 @@ impl Expected {
 }
 
 /// The course's published figures: its weights on its own ex4data1.mat.
-pub const COURSE_ON_COURSE: Expected = Expected {
+const COURSE_ON_COURSE: Expected = Expected {
     cost_lambda0: 0.287629,
     cost_lambda1: 0.383770,
     cost_lambda3: 0.576051,
@@ -358,7 +358,7 @@ pub const COURSE_ON_COURSE: Expected = Expected {
 
 /// The course's weights on the bundled rebuild (measured; an independent NumPy
 /// implementation gives the same).
-pub const COURSE_ON_BUNDLED: Expected = Expected {
+const COURSE_ON_BUNDLED: Expected = Expected {
     cost_lambda0: 0.287676,
     cost_lambda1: 0.383816,
     cost_lambda3: 0.576098,
@@ -368,19 +368,13 @@ pub const COURSE_ON_BUNDLED: Expected = Expected {
 
 /// The kit's own weights (`data/weights.mat`) on the bundled digits (measured
 /// when they were trained: lambda 1, 400 fmincg iterations, seed 0; see data/README.md).
-pub const BUNDLED_ON_BUNDLED: Expected = Expected {
+const BUNDLED_ON_BUNDLED: Expected = Expected {
     cost_lambda0: 0.128780,
     cost_lambda1: 0.316211,
     cost_lambda3: 0.691072,
     accuracy: 0.9954,
     what: "the kit's data/weights.mat on the bundled digits (trained with lambda = 1, so J(1) is its training cost)",
 };
-
-/// The kit's own weights on the held-out `data/digits-test.mat`: accuracy (0..=1).
-pub const BUNDLED_HELD_OUT_ACCURACY: f64 = 0.9328;
-
-/// The course's weights on the held-out `data/digits-test.mat`: accuracy (0..=1).
-pub const COURSE_HELD_OUT_ACCURACY: f64 = 0.9292;
 
 /// Reference figures for a combination of digits and weights, where known.
 pub fn expected_for(digits: Source, weights: Source) -> Option<Expected> {
