@@ -14,8 +14,6 @@ NN_EX4_SCREENSHOTS=<folder> to keep a full-page screenshot of each notebook at 9
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -24,21 +22,15 @@ REPO = Path(__file__).resolve().parents[2]
 WIDTH = 900
 NOTEBOOKS = sorted(REPO.glob("notebooks/*.ipynb")) + sorted(REPO.glob("notebooks/exercises/*.ipynb"))
 
-os.environ.setdefault("SE_OFFLINE", "true")
-os.environ.setdefault("SE_AVOID_STATS", "true")
+from chromium import headless_chromium, missing_browser
 
 
 def _missing() -> str | None:
-    for module, hint in (("selenium", "pip install -r requirements.txt"), ("nbconvert", "pip install -r requirements.txt")):
-        try:
-            __import__(module)
-        except ImportError:
-            return f"{module} is not installed ({hint})"
-    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
-        return "chromium is not installed (apt-get install -y chromium chromium-driver)"
-    if not shutil.which("chromedriver"):
-        return "chromedriver is not installed (apt-get install -y chromium-driver)"
-    return None
+    try:
+        import nbconvert  # noqa: F401
+    except ImportError:
+        return "nbconvert is not installed (pip install -r requirements.txt)"
+    return missing_browser()
 
 
 MISSING = _missing()
@@ -47,22 +39,8 @@ pytestmark = pytest.mark.skipif(MISSING is not None, reason=f"notebook page test
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    profile = tempfile.mkdtemp(prefix="nn-ex4-pages-")
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--no-first-run", "--disable-quic", f"--user-data-dir={profile}",
-              "--hide-scrollbars", f"--window-size={WIDTH},1000"):
-        opts.add_argument(a)
-    driver = webdriver.Chrome(options=opts, service=Service(executable_path=shutil.which("chromedriver")))
-    try:
+    with headless_chromium("--disable-quic", "--hide-scrollbars", f"--window-size={WIDTH},1000") as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 MEASURE = """

@@ -768,7 +768,7 @@ pub(crate) fn curve_canvas(curves: &[Curve<'_>], w: u32, h: u32, title: &str) ->
         x_label: &x_fmt,
         y_label: &y_fmt,
         x_desc: "iteration".into(),
-        y_desc: if log { "cost J (log scale)".into() } else { "cost J".into() },
+        y_desc: if log { "objective (log scale)".into() } else { "objective".into() },
     };
     let mut canvas = Canvas::new(w as usize, h as usize, [255, 255, 255]);
     {
