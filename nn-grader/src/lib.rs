@@ -88,7 +88,9 @@ pub mod wire;
 pub use isolate::{Failure, Limits};
 pub use mistakes::Mistake;
 pub use nn_core::lecture::cost::TwoLayerCost;
-pub use notebook::{attempt, attempt_result, train_with, train_with_limits, StudentGradCheck, TRAIN_LIMITS};
+pub use notebook::{
+    attempt, attempt_result, cost_at_weights, train_with, train_with_limits, StudentGradCheck, TRAIN_LIMITS,
+};
 pub use report::{GradeReport, InitCheck, Part, PartResult};
 
 use parts::CostRuns;

@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use ndarray::Array1;
+use nn_core::bundled::{self, Source};
 use nn_core::lecture::cost::TwoLayerCost;
 use nn_core::lecture::network::unroll;
 use nn_core::{fmincg, Dataset, GradCheckReport, History, Init, Network, NnError, StopReason};
@@ -36,6 +37,53 @@ pub fn attempt<R>(f: impl FnOnce() -> R) -> Result<R, String> {
 /// ```
 pub fn attempt_result<T, E: fmt::Display>(f: impl FnOnce() -> Result<T, E>) -> Result<T, String> {
     attempt(f)?.map_err(|e| format!("returned an error: {e}"))
+}
+
+/// The notebook's line for the student's cost at the pretrained weights: their J next to
+/// the value expected for the files in use ([`bundled::expected`]), or what went wrong.
+///
+/// `net` and `data` are the files in use (`bundled::weights()`, `bundled::digits()`). When
+/// those are not the course's own `ex4data1.mat` + `ex4weights.mat`, a second line says
+/// so and gives the handout's number for this lambda (the course's 0.287629 / 0.383770 /
+/// 0.576051), with where to read how to use the course's files: a student comparing with
+/// the PDF sees why the numbers differ.
+///
+/// ```
+/// use nn_core::bundled::{self, Source};
+/// let (net, data) = (bundled::weights().unwrap(), bundled::digits().unwrap());
+/// let line = nn_grader::cost_at_weights(&nn_core::nn_cost_function, &net, &data, 0.0);
+/// let expected = bundled::expected_cost_text(bundled::expected(), 0.0);
+/// assert!(line.starts_with(&format!("Cost at the pretrained weights (lambda = 0): {expected}  (expected about {expected}")));
+/// if (bundled::digits_source(), bundled::weights_source()) != (Source::Course, Source::Course) {
+///     assert!(line.contains("the handout's 0.287629"));
+/// }
+/// let todo = nn_grader::cost_at_weights(&|_, _, _, _, _| todo!(), &net, &data, 1.0);
+/// assert_eq!(todo, "nn_cost_function: not implemented yet (todo!())");
+/// ```
+pub fn cost_at_weights(nn_cost_function: &TwoLayerCost<'_>, net: &Network, data: &Dataset, lambda: f64) -> String {
+    let j = match attempt_result(|| nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), lambda)) {
+        Ok((j, _, _)) => j,
+        Err(problem) => return format!("nn_cost_function: {problem}"),
+    };
+    let (digits, weights) = (bundled::digits_source(), bundled::weights_source());
+    let expected = bundled::expected_for(digits, weights);
+    let mut line = format!(
+        "Cost at the pretrained weights (lambda = {lambda}): {j:.6}  (expected about {})",
+        bundled::expected_cost_text(expected, lambda)
+    );
+    let handout = bundled::expected_for(Source::Course, Source::Course).and_then(|e| e.cost(lambda));
+    if let (Some(handout), false) = (handout, (digits, weights) == (Source::Course, Source::Course)) {
+        let which = match (digits, weights) {
+            (Source::Bundled, Source::Bundled) => "the kit's bundled digits and weights",
+            (Source::Bundled, Source::Course) => "the kit's bundled digits with the course's weights",
+            _ => "the course's digits with the kit's weights",
+        };
+        line.push_str(&format!(
+            "\n  expected for {which}; the handout's {handout:.6} is for the course's own ex4data1.mat and \
+             ex4weights.mat\n  (to use those, see data/README.md, \"Using the course's original files instead\")"
+        ));
+    }
+    line
 }
 
 /// A gradient check of the student's function, or why it could not run.

@@ -18,33 +18,17 @@ import base64
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
+from chromium import headless_chromium, missing_browser
+
 REPO = Path(__file__).resolve().parents[2]
 
-# Selenium Manager must never look for browsers or drivers online (the paths are given).
-os.environ.setdefault("SE_OFFLINE", "true")
-os.environ.setdefault("SE_AVOID_STATS", "true")
-
-
-def _missing_browser() -> str | None:
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -r requirements.txt)"
-    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
-        return "chromium is not installed (apt-get install -y chromium chromium-driver)"
-    if not shutil.which("chromedriver"):
-        return "chromedriver is not installed (apt-get install -y chromium-driver)"
-    return None
-
-
 NO_CARGO = None if shutil.which("cargo") else "cargo is not on PATH"
-MISSING_BROWSER = NO_CARGO or _missing_browser()
+MISSING_BROWSER = NO_CARGO or missing_browser()
 needs_cargo = pytest.mark.skipif(NO_CARGO is not None, reason=f"explorer test skipped: {NO_CARGO}")
 needs_browser = pytest.mark.skipif(MISSING_BROWSER is not None, reason=f"browser test skipped: {MISSING_BROWSER}")
 
@@ -70,23 +54,8 @@ def pages(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = shutil.which("chromium") or shutil.which("chromium-browser")
-    profile = tempfile.mkdtemp(prefix="nn-ex4-chromium-")
-    for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-              "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}",
-              "--window-size=1000,1100"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(options=opts, service=Service(executable_path=shutil.which("chromedriver")))
-    try:
+    with headless_chromium("--window-size=1000,1100", logs=True) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def shown(driver) -> list[int]:
@@ -209,11 +178,15 @@ def test_display_output_has_html_and_png_fallback(pages):
 
 @needs_browser
 def test_fallback_alone_without_javascript(pages, browser):
-    """With scripts off (an untrusted notebook), the first frame and a note still show."""
+    """With scripts off (an untrusted notebook), the static panel of all frames and a note show, no slider."""
     html = pages["lambda"].read_text()
     no_js = pages["lambda"].with_name("no-js.html")
     no_js.write_text(html.replace("<script>", "<script type=\"text/x-disabled\">"))
     browser.get(no_js.as_uri())
-    assert shown(browser) == [0]
     assert browser.find_element("css selector", ".nnx-nojs").is_displayed()
+    assert browser.find_element("css selector", ".nnx-static img").is_displayed()
+    assert not browser.find_element("css selector", ".nnx-slider").is_displayed()
+    assert not browser.find_element("css selector", ".nnx-frame").is_displayed()
+    png = base64.b64encode(pages["lambda"].with_suffix(".png").read_bytes()).decode()
+    assert browser.find_element("css selector", ".nnx-static img").get_attribute("src").endswith(png)
     assert severe_logs(browser) == []

@@ -181,7 +181,7 @@ pub(crate) fn training_frame(
         ],
         chart_w,
         380,
-        "Cost J during training",
+        "Objective during training",
     )?;
     let title_size = 18.0f32;
     let head = (line_height(title_size) + 16.0).ceil() as usize;
@@ -189,7 +189,7 @@ pub(crate) fn training_frame(
     let height = head + left_h.max(chart.h) + 10;
     let mut c = Canvas::new(ANIM_W, height, WHITE);
     let mut title = format!(
-        "λ = {lambda} · iteration {iteration} of {total} · J = {}",
+        "λ = {lambda} · iteration {iteration} of {total} · objective {}",
         fmt_cost(costs[iteration.min(costs.len() - 1)])
     );
     if let Some(a) = accuracy {

@@ -412,7 +412,7 @@ fn draw_cost_curves(curves: Vec<(String, &History)>) -> Result<Figure> {
         x_label: &x_fmt,
         y_label: &y_fmt,
         x_desc: "iteration".into(),
-        y_desc: if log { "cost J (log scale)".into() } else { "cost J".into() },
+        y_desc: if log { "objective (log scale)".into() } else { "objective".into() },
     };
     let items: Vec<LegendItem> = curves
         .iter()
@@ -423,13 +423,13 @@ fn draw_cost_curves(curves: Vec<(String, &History)>) -> Result<Figure> {
                 color: PALETTE[i % PALETTE.len()],
                 marker: false,
                 line: if label.is_empty() { format!("run {}", i + 1) } else { label.to_string() },
-                detail: Some((format!("final J = {:.4} ({} it.)", h.final_cost(), h.costs.len()), MUTED)),
+                detail: Some((format!("final objective {:.4} ({} it.)", h.final_cost(), h.costs.len()), MUTED)),
             }
         })
         .collect();
     let legend_w = legend_width(&items);
-    let (w, h) = (760 + legend_w, legend_height(&items).max(460));
-    let title = "Cost J during training";
+    let (w, h) = (800u32.saturating_sub(legend_w).max(480) + legend_w, legend_height(&items).max(460));
+    let title = "Objective during training: cost J + (λ/2m)·ΣΘ², what fmincg minimizes";
     macro_rules! body {
         ($root:expr) => {{
             let root = $root;
@@ -583,7 +583,7 @@ pub(crate) fn validation_curve_of(
     let best_pt = (u(lambdas[best]), held_out[best] * scale);
     let zero_sep = (has_zero && min_pos.is_finite()).then_some(zero_u + 0.5);
     let legend_w = legend_width(&items);
-    let (w, h) = (720 + legend_w, 460u32);
+    let (w, h) = (800u32.saturating_sub(legend_w).max(480) + legend_w, 460u32);
     let title = format!("Training and held-out {what} against λ");
     macro_rules! body {
         ($root:expr) => {{
@@ -710,7 +710,7 @@ pub fn gradient_check(report: &GradCheckReport) -> Result<Figure> {
         .collect();
     let legend_w = legend_width(&items);
     // At most 900 px wide, so that it stays legible where a notebook is shown 900 px wide.
-    let (w, h) = (900u32.saturating_sub(legend_w).max(560) + legend_w, legend_height(&items).max(440));
+    let (w, h) = (800u32.saturating_sub(legend_w).max(560) + legend_w, legend_height(&items).max(440));
     let verdict = if report.passed() {
         "below 1e-9: backpropagation is correct"
     } else {
@@ -778,7 +778,7 @@ pub(crate) fn curve_canvas(curves: &[Curve<'_>], w: u32, h: u32, title: &str) ->
         x_label: &x_fmt,
         y_label: &y_fmt,
         x_desc: "iteration".into(),
-        y_desc: if log { "cost J (log scale)".into() } else { "cost J".into() },
+        y_desc: if log { "objective (log scale)".into() } else { "objective".into() },
     };
     let mut canvas = Canvas::new(w as usize, h as usize, [255, 255, 255]);
     {

@@ -5,9 +5,10 @@
 //! drawn in advance (small PNGs as base64 data URIs, the numbers as HTML text) and a few
 //! lines of inline JavaScript show one frame at a time. No CDN, no network, no state
 //! kept in the kernel. The display carries `text/html` and, in the same output,
-//! `image/png` (the static panel): a front end that does not run the HTML's script
-//! (an untrusted notebook, a static viewer) still shows the first frame and a note, or
-//! the PNG.
+//! `image/png` (the static panel). The HTML carries that panel too: it shows, with a note,
+//! until the script replaces it by the slider (the frames sit in a `hidden` block the
+//! script reveals), so a front end that runs no script (an untrusted notebook, a viewer
+//! without JavaScript) shows the static panel of all frames, never a dead slider.
 
 use std::fmt;
 use std::io::Write;
@@ -29,9 +30,10 @@ use crate::train::LambdaStudy;
 
 /// How many times larger than its pixels a hidden-units grid is shown in the explorer.
 const UNITS_ZOOM: usize = 3;
-/// Size of each frame's cost chart, in pixels.
-const CURVE_W: u32 = 470;
-const CURVE_H: u32 = 318;
+/// Size of each frame's cost chart, in pixels: with the units (318 px) and the gap, a frame
+/// is 756 px wide, inside the 800 px a notebook's output area has on a 900 px wide page.
+const CURVE_W: u32 = 420;
+const CURVE_H: u32 = 290;
 /// Light gray for the curves that are not the frame's own.
 const GHOST: Rgb = [200, 200, 200];
 
@@ -164,7 +166,7 @@ pub(crate) fn build(title: &str, note: &str, scale: f64, frames: &[Frame], fallb
     for (i, f) in frames.iter().enumerate() {
         let (uw, uh) = (f.units.w * UNITS_ZOOM, f.units.h * UNITS_ZOOM);
         body.push_str(&format!(
-            "<div class=\"nnx-frame{}\" data-index=\"{i}\" data-label=\"{}\">\n<div class=\"nnx-left\"><img class=\"nnx-units\" width=\"{uw}\" height=\"{uh}\" alt=\"hidden units, {}\" src=\"{}\">\n<div class=\"nnx-ramp\"></div><div class=\"nnx-ramp-labels\"><span>−{s}</span><span>0</span><span>+{s}</span></div><div class=\"nnx-ramp-note\">weight of each pixel (one gray scale for every frame)</div></div>\n<div class=\"nnx-right\"><img class=\"nnx-curve\" width=\"{}\" height=\"{}\" alt=\"cost J, {}\" src=\"{}\">\n<table>",
+            "<div class=\"nnx-frame{}\" data-index=\"{i}\" data-label=\"{}\">\n<div class=\"nnx-left\"><img class=\"nnx-units\" width=\"{uw}\" height=\"{uh}\" alt=\"hidden units, {}\" src=\"{}\">\n<div class=\"nnx-ramp\"></div><div class=\"nnx-ramp-labels\"><span>−{s}</span><span>0</span><span>+{s}</span></div><div class=\"nnx-ramp-note\">weight of each pixel (one gray scale for every frame)</div></div>\n<div class=\"nnx-right\"><img class=\"nnx-curve\" width=\"{}\" height=\"{}\" alt=\"objective, {}\" src=\"{}\">\n<table>",
             if i == 0 { " nnx-on" } else { "" },
             escape(&f.label),
             escape(&f.label),
@@ -181,11 +183,13 @@ pub(crate) fn build(title: &str, note: &str, scale: f64, frames: &[Frame], fallb
         body.push_str("</table></div>\n</div>\n");
     }
     let id = element_id(&format!("{title}{n}{}", body.len()));
+    let fallback_uri =
+        format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(fallback.png_bytes()));
     let labels: Vec<String> = frames.iter().map(|f| format!("\"{}\"", js_string(&f.label))).collect();
     let html = format!(
         r#"<div id="{id}" class="nnx-explorer" data-frames="{n}">
 <style>
-#{id}{{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;font-size:14px;color:#1e1e1e;max-width:880px;line-height:1.35}}
+#{id}{{font-family:"DejaVu Sans",Verdana,Arial,sans-serif;font-size:14px;color:#1e1e1e;max-width:800px;line-height:1.35}}
 #{id} .nnx-title{{font-weight:bold;font-size:16px;margin:4px 0 2px 0}}
 #{id} .nnx-note{{color:#5a5a5a;font-size:13px;margin:0 0 4px 0}}
 #{id} .nnx-controls{{display:flex;align-items:center;gap:12px;margin:6px 0 8px 0}}
@@ -194,6 +198,8 @@ pub(crate) fn build(title: &str, note: &str, scale: f64, frames: &[Frame], fallb
 #{id} .nnx-label{{font-weight:bold;min-width:160px}}
 #{id} .nnx-nojs{{color:#a05000;font-size:13px;margin:0 0 6px 0}}
 #{id} .nnx-frame{{display:none;gap:18px;align-items:flex-start;flex-wrap:wrap}}
+#{id} .nnx-static img{{max-width:100%;height:auto;display:block}}
+#{id} .nnx-right img{{max-width:100%;height:auto}}
 #{id} .nnx-frame.nnx-on{{display:flex}}
 #{id} .nnx-units{{image-rendering:pixelated;image-rendering:crisp-edges;display:block}}
 #{id} .nnx-left{{width:{uw}px}}
@@ -205,9 +211,11 @@ pub(crate) fn build(title: &str, note: &str, scale: f64, frames: &[Frame], fallb
 </style>
 <div class="nnx-title">{title}</div>
 <div class="nnx-note">{note}</div>
+<div class="nnx-static"><div class="nnx-nojs">The slider needs JavaScript (in Jupyter: File → Trust Notebook); here are all the frames at once.</div><img alt="all frames: {title}" width="{fw}" height="{fh}" src="{fallback_uri}"></div>
+<div class="nnx-live" hidden>
 <div class="nnx-controls"><button type="button" class="nnx-play" title="play the frames in turn">▶ play</button><input type="range" class="nnx-slider" min="0" max="{max}" step="1" value="0" aria-label="frame"><span class="nnx-label">{label0}</span></div>
-<div class="nnx-nojs">The slider needs JavaScript (in Jupyter: File → Trust Notebook); this is the first frame.</div>
-{body}<script>
+{body}</div>
+<script>
 (function () {{
   var root = document.getElementById("{id}");
   if (!root) return;
@@ -216,9 +224,12 @@ pub(crate) fn build(title: &str, note: &str, scale: f64, frames: &[Frame], fallb
   var slider = root.querySelector(".nnx-slider");
   var label = root.querySelector(".nnx-label");
   var play = root.querySelector(".nnx-play");
-  var nojs = root.querySelector(".nnx-nojs");
+  var still = root.querySelector(".nnx-static");
+  var live = root.querySelector(".nnx-live");
   var timer = null;
-  if (nojs) nojs.style.display = "none";
+  // With JavaScript the slider replaces the static panel of all frames.
+  if (still) still.style.display = "none";
+  if (live) live.hidden = false;
   function show(i) {{
     i = Math.max(0, Math.min(frames.length - 1, i | 0));
     for (var k = 0; k < frames.length; k++) frames[k].classList.toggle("nnx-on", k === i);
@@ -254,6 +265,8 @@ pub(crate) fn build(title: &str, note: &str, scale: f64, frames: &[Frame], fallb
         uw = frames[0].units.w * UNITS_ZOOM,
         labels = labels.join(","),
         interval = if n > 12 { 450 } else { 900 },
+        fw = fallback.width(),
+        fh = fallback.height(),
     );
     Ok(Explorer { title: title.to_string(), html, fallback, frames: n })
 }
@@ -371,7 +384,7 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
             .map(|(_, v)| Curve { values: v, color: GHOST, width: 1, upto: None })
             .collect();
         cs.push(Curve { values: &curves[i], color: color(i), width: 3, upto: None });
-        let title = format!("Cost J during training, λ = {} (others gray)", fmt_lambda(res.lambda));
+        let title = format!("Objective during training, λ = {} (others gray)", fmt_lambda(res.lambda));
         let curve = curve_canvas(&cs, CURVE_W, CURVE_H, &title)?;
         frames.push(Frame {
             label: format!("λ = {}", fmt_lambda(res.lambda)),
@@ -408,7 +421,7 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
         .collect();
     let all: Vec<Curve> =
         curves.iter().enumerate().map(|(i, v)| Curve { values: v, color: color(i), width: 2, upto: None }).collect();
-    let chart = curve_canvas(&all, 640, 300, "Cost J during training (colours as the λ captions above)")?;
+    let chart = curve_canvas(&all, 640, 300, "Objective during training (colours as the λ captions above)")?;
     let fallback = static_panel("Hidden units for each λ, on one gray scale", &cells, 4, scale, &chart)?;
     build(
         "Hidden units and cost for each λ: drag the slider or press play",
@@ -448,11 +461,11 @@ pub fn training_explorer(run: &TrainingSnapshots, data: Option<&Dataset>) -> Res
             &cs,
             CURVE_W,
             CURVE_H,
-            &format!("Cost J, λ = {lambda}: iteration {} of {total}", s.iteration),
+            &format!("Objective, λ = {lambda}: iteration {} of {total}", s.iteration),
         )?;
         let mut rows = vec![
             ("iteration".into(), format!("{} of {total}", s.iteration)),
-            ("cost J (with the λ penalty)".into(), fmt_cost(run.costs[s.iteration.min(total)])),
+            ("objective (J with the λ penalty)".into(), fmt_cost(run.costs[s.iteration.min(total)])),
         ];
         if let Some(d) = data {
             rows.push(("training accuracy".into(), fmt_percent(s.network.accuracy(d)?)));
@@ -472,7 +485,7 @@ pub fn training_explorer(run: &TrainingSnapshots, data: Option<&Dataset>) -> Res
             units: frames[k].units.scaled(2),
             caption: vec![
                 (format!("iteration {}", run.snapshots[k].iteration), 15.0, TEXT),
-                (format!("J = {}", fmt_cost(run.costs[run.snapshots[k].iteration.min(total)])), 13.0, TEXT),
+                (format!("objective {}", fmt_cost(run.costs[run.snapshots[k].iteration.min(total)])), 13.0, TEXT),
             ],
         })
         .collect();
@@ -480,7 +493,7 @@ pub fn training_explorer(run: &TrainingSnapshots, data: Option<&Dataset>) -> Res
     for &k in &picks {
         cs.push(Curve { values: &run.costs, color: [214, 39, 40], width: 0, upto: Some(run.snapshots[k].iteration) });
     }
-    let chart = curve_canvas(&cs, 640, 300, "Cost J during training (dots: the iterations above)")?;
+    let chart = curve_canvas(&cs, 640, 300, "Objective during training (dots: the iterations above)")?;
     let fallback =
         static_panel(&format!("Hidden units during training, λ = {lambda}, one gray scale"), &cells, 4, scale, &chart)?;
     let mut note = String::from(

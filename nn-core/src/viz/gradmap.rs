@@ -123,8 +123,8 @@ pub(crate) fn map_range(diffs: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// |numerical − backprop| for every entry of every Theta, drawn as the matrices
-/// themselves (one heatmap per Theta, rows and columns as in the matrix, column 1 the
-/// bias column), on one shared logarithmic colour scale with its legend. A mistake
+/// themselves (one heatmap per Theta, rows and columns numbered from 0 as in Rust's
+/// `theta[[row, col]]`, column 0 the bias column), on one shared logarithmic colour scale with its legend. A mistake
 /// confined to part of the gradient shows as a bright patch: a regularized bias column
 /// is a bright first column, a transposed or wrongly indexed delta a bright stripe or
 /// block. The scale's top is at least 1e-6, so a correct gradient is dark all over.
@@ -150,7 +150,7 @@ pub fn gradient_check_map(report: &GradCheckReport) -> Result<Figure> {
     let ts = fit_size(&title, 18.0, 12.0, layout.width as f32 - 20.0);
     c.text(&title, layout.width as f32 / 2.0, 10.0, ts, if report.passed() { TEXT } else { RED }, Align::Center);
     let sub = format!(
-        "relative difference {} (the course's bar: below 1e-9) · rows and columns as in each Theta · column 1 multiplies the bias",
+        "relative difference {} (the course's bar: below 1e-9) · rows and columns as in each Theta, from 0 · column 0 multiplies the bias",
         fmt_sci(report.relative_difference)
     );
     let ss = fit_size(&sub, 13.0, 9.0, layout.width as f32 - 20.0);
@@ -188,23 +188,16 @@ pub fn gradient_check_map(report: &GradCheckReport) -> Result<Figure> {
                 c.fill_rect((b.x + col * b.cell) as i64, b.y as i64, 1, b.rows * b.cell, WHITE);
             }
         }
-        // Row numbers on the left, column numbers above (1-based, as in MATLAB).
-        for r in (0..b.rows).filter(|r| (r + 1) % label_every == 0 || *r == 0) {
+        // Row numbers on the left, column numbers above (0-based, as `theta[[row, col]]` in Rust).
+        for r in (0..b.rows).filter(|r| r % label_every == 0) {
             let (_, y, s) = b.cell_rect(r, 0);
             let lh = line_height(label_size);
-            c.text(
-                &(r + 1).to_string(),
-                b.x as f32 - 5.0,
-                (y + s / 2) as f32 - lh / 2.0,
-                label_size,
-                TEXT,
-                Align::Right,
-            );
+            c.text(&r.to_string(), b.x as f32 - 5.0, (y + s / 2) as f32 - lh / 2.0, label_size, TEXT, Align::Right);
         }
-        for col in (0..b.cols).filter(|col| (col + 1) % label_every == 0 || *col == 0) {
+        for col in (0..b.cols).filter(|col| col % label_every == 0) {
             let (x, _, s) = b.cell_rect(0, col);
             let lh = line_height(label_size);
-            c.text(&(col + 1).to_string(), (x + s / 2) as f32, b.y as f32 - lh - 1.0, label_size, TEXT, Align::Center);
+            c.text(&col.to_string(), (x + s / 2) as f32, b.y as f32 - lh - 1.0, label_size, TEXT, Align::Center);
         }
         let (bx, _, s) = b.cell_rect(b.rows - 1, 0);
         let by = b.y + b.rows * b.cell + 3;

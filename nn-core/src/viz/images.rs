@@ -288,7 +288,8 @@ pub(crate) fn lambda_panel_of(entries: &[PanelEntry<'_>]) -> Result<Figure> {
         .chain(captions.iter().flatten().map(|(t, s, _)| text_width(t, *s).ceil() as usize))
         .max()
         .unwrap_or(0)
-        + 2 * margin;
+        // Four 2x units grids (212 px) with 6 px each side: 896 px, inside a 900 px page.
+        + 12;
     let caption_h: f32 =
         captions.iter().map(|c| c.iter().map(|(_, s, _)| line_height(*s)).sum::<f32>()).fold(0.0, f32::max);
     let grid_h = grids.iter().map(|g| g.h).max().unwrap_or(0);

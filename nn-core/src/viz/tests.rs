@@ -276,7 +276,7 @@ fn saving_is_atomic_and_errors_name_the_path() {
     assert_eq!(std::fs::read(&png_path).unwrap(), pixel.png_bytes());
     chart.save(dir.join("cost.svg")).unwrap();
     let svg = std::fs::read_to_string(dir.join("cost.svg")).unwrap();
-    assert!(svg.starts_with("<svg") && svg.contains("Cost J") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.starts_with("<svg") && svg.contains("Objective") && svg.trim_end().ends_with("</svg>"));
     chart.save(dir.join("cost.png")).unwrap();
     assert_eq!(std::fs::read(dir.join("cost.png")).unwrap(), chart.png_bytes());
     // No temporary files left behind.
@@ -586,4 +586,29 @@ fn gradient_check_pictures_fit_900_pixels() {
             assert!(gradient_check_map(&report).unwrap().width() <= 900, "the course's 3-5-3 map");
         }
     }
+}
+
+#[test]
+fn the_notebooks_pictures_fit_a_900_px_page() {
+    // The widest the notebooks draw: 8 lambdas of the 400-25-10 digits network, the
+    // longest cost-curve labels of notebook 03.
+    let net = Network::random(&[400, 25, 10], Init::default(), 0).unwrap();
+    let lambdas = [0.0, 0.01, 0.1, 1.0, 3.0, 10.0, 30.0, 100.0];
+    let entries: Vec<PanelEntry> = lambdas
+        .iter()
+        .map(|&lambda| PanelEntry {
+            network: &net,
+            lambda,
+            final_cost: 3.2508,
+            train_accuracy: 1.0,
+            held_out_accuracy: Some(0.8790),
+        })
+        .collect();
+    assert!(lambda_panel_of(&entries).unwrap().width() <= 900);
+    let (a, b) = (history(50, 6.7), history(83, 6.7));
+    let fig = cost_curves(&[("fmincg (per iteration)", &a), ("gradient descent, alpha = 2 (per step)", &b)]).unwrap();
+    assert!(fig.width() <= 800, "{}", fig.width());
+    let many: Vec<(String, &History)> = lambdas.iter().map(|l| (format!("lambda = {l}"), &a)).collect();
+    let many: Vec<(&str, &History)> = many.iter().map(|(s, h)| (s.as_str(), *h)).collect();
+    assert!(cost_curves(&many[..]).unwrap().width() <= 800);
 }

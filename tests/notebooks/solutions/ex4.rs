@@ -53,8 +53,8 @@ fn nn_cost_function(
     let j = cost + lambda / (2.0 * mf) * (squares(theta1) + squares(theta2));
 
     // Part 2: backpropagation, all examples at once. g'(z2) = a2 .* (1 - a2) without the
-    // bias column: the same as sigmoid_gradient(&z2), which this cell (section 1.3) cannot
-    // call yet — sigmoid_gradient is defined further down, in 2.1.
+    // bias column: the same as sigmoid_gradient(&z2) (which ex4-natural.rs calls), without
+    // computing the sigmoid twice.
     let delta3 = &h - &y_k;
     let g2 = a2.slice(s![.., 1..]);
     let delta2 = delta3.dot(&theta2.slice(s![.., 1..])) * (&g2 * &(1.0 - &g2));
