@@ -6,6 +6,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 # Selenium Manager must never look for browsers or drivers online (the paths are given).
 os.environ.setdefault("SE_OFFLINE", "true")
@@ -45,3 +46,26 @@ def headless_chromium(*extra_args: str, logs: bool = False):
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def screenshot(driver, name: str) -> None:
+    folder = os.environ.get("NN_EX4_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(Path(folder) / name))
+
+
+def severe_logs(driver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+
+
+def network_requests(driver) -> list[str]:
+    import json
+
+    urls = []
+    for e in driver.get_log("performance"):
+        msg = json.loads(e["message"])["message"]
+        if msg.get("method") == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    # (chrome:// requests are the browser's own pages, not the explorer's)
+    return [u for u in urls if u.startswith(("http:", "https:", "ws:", "wss:", "ftp:"))]

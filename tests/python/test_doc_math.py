@@ -17,10 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from test_explorer_browser import MISSING_BROWSER, browser, network_requests, screenshot, severe_logs  # noqa: F401
+from chromium import headless_chromium, missing_browser, network_requests, screenshot, severe_logs
 
 REPO = Path(__file__).resolve().parents[2]
+MISSING_BROWSER = missing_browser()
 needs_browser = pytest.mark.skipif(MISSING_BROWSER is not None, reason=f"doc math test skipped: {MISSING_BROWSER}")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with headless_chromium("--window-size=1000,1100", logs=True) as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +40,7 @@ def docs() -> Path:
 
 @needs_browser
 @pytest.mark.parametrize("page", ["nn_core/lecture/cost/index.html", "nn_core/lecture/sigmoid/index.html"])
-def test_formulas_render_with_the_vendored_katex(docs, browser, page):  # noqa: F811
+def test_formulas_render_with_the_vendored_katex(docs, browser, page):
     browser.get((docs / page).as_uri())
     browser.implicitly_wait(0)
     rendered = 0

@@ -15,7 +15,6 @@ them (the display-output check needs only cargo). Set NN_EX4_SCREENSHOTS=<folder
 from __future__ import annotations
 
 import base64
-import os
 import shutil
 import subprocess
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from chromium import headless_chromium, missing_browser
+from chromium import headless_chromium, missing_browser, network_requests, screenshot, severe_logs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -76,29 +75,6 @@ def set_slider(driver, value: int) -> None:
     driver.execute_script(
         "const s = document.querySelector('.nnx-slider'); s.value = arguments[0];"
         "s.dispatchEvent(new Event('input', {bubbles: true}));", str(value))
-
-
-def screenshot(driver, name: str) -> None:
-    folder = os.environ.get("NN_EX4_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(Path(folder) / name))
-
-
-def severe_logs(driver) -> list[str]:
-    return [e["message"] for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
-
-
-def network_requests(driver) -> list[str]:
-    import json
-
-    urls = []
-    for e in driver.get_log("performance"):
-        msg = json.loads(e["message"])["message"]
-        if msg.get("method") == "Network.requestWillBeSent":
-            urls.append(msg["params"]["request"]["url"])
-    # (chrome:// requests are the browser's own pages, not the explorer's)
-    return [u for u in urls if u.startswith(("http:", "https:", "ws:", "wss:", "ftp:"))]
 
 
 @needs_browser
