@@ -172,7 +172,7 @@ impl Source {
     /// One line about the pretrained weights of this source.
     pub fn weights_description(self) -> &'static str {
         match self {
-            Source::Bundled => "the kit's own pretrained 400-25-10 network (data/weights.mat)",
+            Source::Bundled => "the kit's own pretrained 400-25-10 network",
             Source::Course => "the course's own ex4weights.mat",
         }
     }
