@@ -8,7 +8,7 @@ use std::path::Path;
 use base64::Engine as _;
 
 use super::canvas::{line_height, Align, Canvas, Quantizer, PALETTE, TEXT, WHITE};
-use super::charts::{curve_canvas, Curve};
+use super::cost_chart::{curve_canvas, Curve};
 use super::fmt_percent;
 use super::frames::{check_frame_count, fmt_cost, TrainingSnapshots};
 use super::images::{gray_legend, shared_scale, units_canvas};

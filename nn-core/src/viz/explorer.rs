@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use base64::Engine as _;
 
 use super::canvas::{line_height, text_width, Align, Canvas, Rgb, PALETTE, TEXT, WHITE};
-use super::charts::{curve_canvas, Curve};
+use super::cost_chart::{curve_canvas, Curve};
 use super::figure::Figure;
 use super::frames::{check_frame_count, even_picks, fmt_cost, TrainingSnapshots};
 use super::images::{fmt_scale, gray_legend, shared_scale, units_canvas};

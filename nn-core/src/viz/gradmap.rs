@@ -136,7 +136,7 @@ pub(crate) fn map_range(diffs: impl Iterator<Item = f64>) -> (f64, f64) {
 /// assert!(map.width() > map.height());
 /// ```
 pub fn gradient_check_map(report: &GradCheckReport) -> Result<Figure> {
-    super::charts::check_report(report)?;
+    super::gradcheck_chart::check_report(report)?;
     let entries = report.entries();
     let (lo, hi) = map_range(entries.iter().map(|e| e.abs_difference()));
     let t_of = |d: f64| if d <= 0.0 { 0.0 } else { (d.log10() - lo) / (hi - lo) };

@@ -44,25 +44,30 @@
 
 mod animation;
 mod canvas;
-mod charts;
+mod chart_kit;
+mod cost_chart;
 mod digit;
 mod explorer;
 mod figure;
 mod frames;
+mod gradcheck_chart;
 mod gradmap;
 mod images;
+mod validation_chart;
 
 pub use animation::{training_animation, Animation};
-pub use charts::{cost_curves, gradient_check, validation_curve, Curves, Measure};
+pub use cost_chart::{cost_curves, Curves};
 pub use digit::digit_prediction;
 pub use explorer::{lambda_explorer, training_explorer, Explorer};
 pub use figure::Figure;
 pub use frames::{train_in_snapshots, Snapshot, TrainingSnapshots, MAX_FRAMES};
+pub use gradcheck_chart::gradient_check;
 pub use gradmap::gradient_check_map;
 pub use images::{
     confusion_counts, confusion_matrix, digit_grid, display_data, hidden_units, lambda_panel, misclassified,
     predictions, DEFAULT_DIGITS, DEFAULT_GALLERY,
 };
+pub use validation_chart::{validation_curve, Measure};
 
 /// lambda as a teacher writes it: 0, 0.001, 0.03, 1, 10, 1e-05.
 pub(crate) fn fmt_lambda(l: f64) -> String {

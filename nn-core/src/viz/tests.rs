@@ -6,8 +6,8 @@ use base64::Engine as _;
 use ndarray::{Array1, Array2};
 
 use super::canvas::{font, text_mask, Canvas};
-use super::charts::validation_curve_of;
 use super::images::{grid_canvas, grid_shape, lambda_panel_of, PanelEntry, CM_CELL, CM_LEFT, CM_TOP};
+use super::validation_chart::validation_curve_of;
 use super::*;
 use crate::lecture::gradcheck::{check_gradients, check_nn_gradients};
 use crate::lecture::network::{Init, Network};
