@@ -28,6 +28,9 @@
 pub mod engine;
 pub mod error;
 pub mod io;
+// The course, plainly: no unsafe code in lecture/ (speed lives in engine/). deny, not
+// forbid: ndarray's `s![]` allows unsafe_code inside its own expansion.
+#[deny(unsafe_code)]
 pub mod lecture;
 pub mod optim;
 pub mod train;
