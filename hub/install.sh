@@ -65,7 +65,11 @@ fi
 RUSTC=$(rustup which rustc 2>/dev/null || command -v rustc)
 TOOLCHAIN=$(cd "$(dirname "$(readlink -f "$RUSTC")")/.." && pwd -P)
 TC_NAME=$(basename "$TOOLCHAIN")
-if [ ! -x "$PREFIX/rust/$TC_NAME/bin/rustc" ]; then
+# evcxr's rust-analyzer infers the type of every `let` from the sources of std: rust-src
+[ -d "$TOOLCHAIN/lib/rustlib/src/rust/library" ] || {
+  echo "hub/install.sh: $TOOLCHAIN has no rust-src (evcxr needs it to infer variables' types): rustup component add rust-src" >&2; exit 1; }
+# (again when a component was added: hard links share the components file, so compare folders)
+if [ "$(ls "$TOOLCHAIN/lib/rustlib")" != "$(ls "$PREFIX/rust/$TC_NAME/lib/rustlib" 2>/dev/null)" ]; then
   rm -rf "$PREFIX/rust.new"
   mkdir -p "$PREFIX/rust.new"
   # hard links: no second 1.4 GB copy; root-owned, and students cannot write them
@@ -144,7 +148,7 @@ mv "$KDIR.new" "$KDIR"
 
 # --- the warm build: the notebooks' setup cells, run once as they run for a student ------
 WARM_STAMP=$PREFIX/warm/.stamp
-WARM_KEY=$( (sha256sum "$PREFIX/bin/evcxr_jupyter"; echo "$TC_NAME"; cat "$PREFIX/cargo/config.toml";
+WARM_KEY=$( (sha256sum "$PREFIX/bin/evcxr_jupyter"; echo "$TC_NAME"; ls "$PREFIX/rust/$TC_NAME/lib/rustlib"; cat "$PREFIX/cargo/config.toml";
              cd "$PREFIX/kit" && find nn-core nn-grader Cargo.toml -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum)
 if [ "$(cat "$WARM_STAMP" 2>/dev/null)" != "$WARM_KEY" ]; then
   rm -rf "$PREFIX/warm"
@@ -155,6 +159,8 @@ if [ "$(cat "$WARM_STAMP" 2>/dev/null)" != "$WARM_KEY" ]; then
       CARGO_HOME="$PREFIX/cargo" RUSTUP_HOME="$PREFIX/rust" \
       "$PREFIX/venv/bin/python" "$PREFIX/kit/scripts/warm.py"
   rm -rf "$PREFIX/warm/home/.cache/nn-ex4/evcxr-tmp"
+  # (as root and online, the warm run also fetched the crates rust-src's std depends on, which
+  # evcxr's rust-analyzer loads; students then run cargo offline against this registry)
   echo "$WARM_KEY" > "$WARM_STAMP"
   say "warm build done ($(du -sh "$PREFIX/warm/home/.cache/evcxr" | cut -f1) of evcxr cache)"
 else
