@@ -144,8 +144,12 @@ class ClassHub:
         headers = {"Authorization": f"token {token or self.token}", "Content-Type": "application/json"}
         req = HTTPRequest(self.url + base + path, method=method, headers=headers,
                           body=None if body is None and method == "GET" else json.dumps(body or {}),
-                          request_timeout=timeout, follow_redirects=False, allow_nonstandard_methods=True)
-        resp = await AsyncHTTPClient().fetch(req, raise_error=False)
+                          request_timeout=timeout, connect_timeout=timeout, follow_redirects=False,
+                          allow_nonstandard_methods=True)
+        try:
+            resp = await AsyncHTTPClient().fetch(req, raise_error=False)
+        except Exception as e:
+            raise RuntimeError(f"{method} {base}{path}: {type(e).__name__}: {e}") from e
         if raw:
             return resp
         if resp.code >= 400:
@@ -214,7 +218,10 @@ class Kernel:
 
     async def connect(self):
         url = self.hub.url.replace("http", "ws", 1) + f"/user/{self.user}/api/kernels/{self.id}/channels"
-        req = HTTPRequest(url, headers={"Authorization": f"token {self.hub.user_tokens[self.user]}"})
+        # the server answers the websocket once the kernel is up: with many students starting
+        # kernels at once that takes longer than tornado's 20 s default
+        req = HTTPRequest(url, headers={"Authorization": f"token {self.hub.user_tokens[self.user]}"},
+                          connect_timeout=300, request_timeout=300)
         self.ws = await websocket_connect(req, max_message_size=256 << 20)
 
     async def execute(self, code: str, timeout: float = 600) -> dict:
