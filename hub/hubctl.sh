@@ -25,8 +25,9 @@ case "${1:-}" in
     # nbgrader's exchange as nbgrader documents it: everyone may write, the course folders
     # inside are made by the teacher's `nbgrader release_assignment` (inbound: -wx, sticky)
     mkdir -p "$EXCHANGE" && chmod 1777 "$EXCHANGE"
-    ( cd "$STATE" && setsid "$PREFIX/venv/bin/jupyterhub" -f "$HUB_DIR/jupyterhub_config.py" \
-        >> "$STATE/jupyterhub.log" 2>&1 < /dev/null & )
+    # setsid -f: the hub in a session of its own, and this script does not wait for it
+    ( cd "$STATE" && setsid -f "$PREFIX/venv/bin/jupyterhub" -f "$HUB_DIR/jupyterhub_config.py" \
+        >> "$STATE/jupyterhub.log" 2>&1 < /dev/null )
     for _ in $(seq 120); do
       if "$PREFIX/venv/bin/python" -c "import sys,urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "http://$IP:$PORT/hub/health" 2>/dev/null; then
         echo "hub: running on http://$IP:$PORT (pid $(cat "$STATE/jupyterhub.pid"); log $STATE/jupyterhub.log)"
