@@ -28,6 +28,9 @@ help:
 	@echo "make grade SUBMISSIONS=dir GRADES=dir  grade a class: gradebook.csv, feedback/, summary.md + .png"
 	@echo "make bench-grade    time grading a made-up class of 30 (cold and warm build)"
 	@echo "make clean-notebook-builds  remove build folders of killed notebook kernels (.evcxr/.tmp*)"
+	@echo "make hub            (root) a class server: JupyterHub on 127.0.0.1:8000, one Unix user per student (docs/classroom.md)"
+	@echo "make hub-stop       stop it, and every student's server and kernel"
+	@echo "make hub-test STUDENTS=N  (root) N test students run notebook 01 at once on a hub: memory and latency"
 
 setup:
 	@bash scripts/setup.sh
@@ -86,3 +89,18 @@ grade:
 # this tree's grader and by main's (BENCH_BASELINE=ref or none), with the ratios.
 bench-grade:
 	bash scripts/bench_grade.sh
+
+# The class server (docs/classroom.md; run as root where `make setup` ran): JupyterHub on
+# 127.0.0.1:8000 (NNEX4_HUB_PORT, NNEX4_HUB_IP), students' servers as their Unix users.
+STUDENTS ?= 2
+.PHONY: hub hub-stop hub-test
+hub: setup
+	bash hub/hubctl.sh start
+
+hub-stop:
+	bash hub/hubctl.sh stop
+
+# N test students at once on notebook 01; last line: hub-test: N students, M MiB per student ...
+hub-test: setup
+	bash hub/install.sh
+	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest.py --students $(STUDENTS)

@@ -110,6 +110,30 @@ with open(path + ".tmp", "w") as f:
 os.replace(path + ".tmp", path)
 PY
 echo "    kernel.json: env TMPDIR=${ROOT}/.evcxr (build settings in .evcxr/.cargo/config.toml)"
+# Kept across evcxr upgrades: evcxr_jupyter rewrites $JUPYTER_PATH/kernels/rust/kernel.json
+# (or ~/.local/share/jupyter/kernels/rust's), dropping its env, whenever that folder's
+# version.txt differs from its binary. kernel.json starts evcxr through a wrapper (in the
+# kernel's folder) that sets the same TMPDIR and points JUPYTER_PATH at a folder with no
+# kernels/ in it, so evcxr's check finds nothing to rewrite, whatever version it is.
+cat > "$KERNEL_DIR/nnex4-kernel" <<SH
+#!/bin/sh
+# written by scripts/setup.sh: the kit's rust kernel (see there)
+export JUPYTER_PATH="$KERNEL_DIR/no-kernelspecs-here"
+export TMPDIR="$ROOT/.evcxr"
+exec "$EVCXR" "\$@"
+SH
+chmod 755 "$KERNEL_DIR/nnex4-kernel"
+"$VENV/bin/python" - "$KERNEL_DIR/kernel.json" "$KERNEL_DIR/nnex4-kernel" <<'PY'
+import json, os, sys
+path, wrapper = sys.argv[1], sys.argv[2]
+spec = json.load(open(path))
+spec["argv"] = [wrapper] + spec["argv"][1:]
+with open(path + ".tmp", "w") as f:
+    json.dump(spec, f, indent=2)
+    f.write("\n")
+os.replace(path + ".tmp", path)
+PY
+echo "    kernel.json: argv starts $KERNEL_DIR/nnex4-kernel (keeps TMPDIR across evcxr upgrades)"
 # Verify with jupyter itself that the venv sees the kernel, and that it is the venv's one.
 LISTED=$("$VENV/bin/jupyter" kernelspec list | awk '$1 == "rust" {print $2}')
 if [ -z "$LISTED" ]; then

@@ -1,0 +1,316 @@
+"""A class server for tests and the load test: start a hub on 127.0.0.1 with test students
+(real Unix users), talk to it as the students' browsers do (JupyterHub's REST API, each
+student's Jupyter server API and the kernels' websockets), and clean everything up.
+
+Used by hub/loadtest.py (make hub-test) and tests/hub/. Runs as root from the hub's venv
+(tornado is JupyterHub's own dependency; nothing else is needed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+HUB_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(HUB_DIR))
+import users as hub_users  # noqa: E402
+
+PREFIX = Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub"))
+
+
+def free_port_block(n: int = 3) -> int:
+    """A port p with p..p+n-1 free on 127.0.0.1 (hub, hub API, proxy API)."""
+    for _ in range(100):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        base = s.getsockname()[1]
+        s.close()
+        ok = True
+        for p in range(base, base + n):
+            t = socket.socket()
+            try:
+                t.bind(("127.0.0.1", p))
+            except OSError:
+                ok = False
+            finally:
+                t.close()
+        if ok and base + n < 65000:
+            return base
+    raise RuntimeError("no free ports on 127.0.0.1")
+
+
+class CellError(Exception):
+    pass
+
+
+class ClassHub:
+    """A running hub with test students; use as a context manager."""
+
+    def __init__(self, students: list[str], mem_limit: str = "2G", cull_timeout: int = 0,
+                 exchange: Path | None = None, log=print):
+        self.students = students
+        self.port = free_port_block()
+        self.token = secrets.token_hex(24)
+        self.state = Path(tempfile.mkdtemp(prefix="nnex4-hub-state-"))
+        self.exchange = exchange or Path(tempfile.mkdtemp(prefix="nnex4-exchange-"))
+        self.mem_limit = mem_limit
+        self.cull_timeout = cull_timeout
+        self.proc: subprocess.Popen | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.user_tokens: dict[str, str] = {}
+        AsyncHTTPClient.configure(None, max_clients=64)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def env(self) -> dict:
+        return {**os.environ, "NNEX4_HUB_PREFIX": str(PREFIX), "NNEX4_HUB_STATE": str(self.state),
+                "NNEX4_HUB_PORT": str(self.port), "NNEX4_HUB_IP": "127.0.0.1",
+                "NNEX4_HUB_MEM_LIMIT": self.mem_limit, "NNEX4_HUB_CULL_TIMEOUT": str(self.cull_timeout),
+                "NNEX4_HUB_SERVICE_TOKEN": self.token, "NNEX4_HUB_EXCHANGE": str(self.exchange)}
+
+    def __enter__(self):
+        hub_users.STATE = self.state
+        os.chmod(self.state, 0o700)
+        hub_users.add(self.students)
+        self.exchange.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.exchange, 0o1777)
+        self.logfile = open(self.state / "jupyterhub.log", "ab")
+        self.proc = subprocess.Popen(
+            [str(PREFIX / "venv" / "bin" / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")],
+            cwd=self.state, env=self.env(), stdout=self.logfile, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + 90
+        import urllib.request
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the hub exited ({self.proc.returncode}):\n{self.tail_log()}")
+            try:
+                urllib.request.urlopen(self.url + "/hub/health", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"the hub did not answer in 90 s:\n{self.tail_log()}")
+
+    def tail_log(self, n: int = 40) -> str:
+        try:
+            return "\n".join((self.state / "jupyterhub.log").read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # the hub stops every server it spawned
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        # the proxy runs in the hub's session: end whatever is left of it, by process group
+        if self.proc:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        import nnex4hub
+        for name in self.students:
+            nnex4hub.remove_cgroup(name)
+        hub_users.remove(self.students)
+        self.logfile.close()
+        if os.environ.get("NNEX4_HUB_KEEP_STATE"):
+            self.log(f"hub state kept in {self.state}")
+        else:
+            shutil.rmtree(self.state, ignore_errors=True)
+            shutil.rmtree(self.exchange, ignore_errors=True)
+        return False
+
+    # --- REST ------------------------------------------------------------------------------------
+    async def api(self, method: str, path: str, body=None, token: str | None = None, base: str = "/hub/api",
+                  raw: bool = False, timeout: float = 120):
+        headers = {"Authorization": f"token {token or self.token}", "Content-Type": "application/json"}
+        req = HTTPRequest(self.url + base + path, method=method, headers=headers,
+                          body=None if body is None and method == "GET" else json.dumps(body or {}),
+                          request_timeout=timeout, connect_timeout=timeout, follow_redirects=False,
+                          allow_nonstandard_methods=True)
+        try:
+            resp = await AsyncHTTPClient().fetch(req, raise_error=False)
+        except Exception as e:
+            raise RuntimeError(f"{method} {base}{path}: {type(e).__name__}: {e}") from e
+        if raw:
+            return resp
+        if resp.code >= 400:
+            raise HTTPClientError(resp.code, f"{method} {path}: {resp.code} {resp.body[:500]!r}", resp)
+        return json.loads(resp.body) if resp.body else None
+
+    async def form_login(self, name: str, password: str) -> int:
+        """Log in through the hub's login page as a browser does; returns the HTTP status
+        (302: logged in; 403: refused)."""
+        import re
+        import urllib.parse
+        client = AsyncHTTPClient()
+        page = await client.fetch(self.url + "/hub/login", raise_error=False)
+        cookies = "; ".join(c.split(";", 1)[0] for c in page.headers.get_list("Set-Cookie"))
+        m = re.search(rb'name="_xsrf" value="([^"]+)"', page.body)
+        form = {"username": name, "password": password}
+        if m:
+            form["_xsrf"] = m.group(1).decode()
+        resp = await client.fetch(HTTPRequest(
+            self.url + "/hub/login", method="POST", body=urllib.parse.urlencode(form),
+            headers={"Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded"},
+            follow_redirects=False), raise_error=False)
+        return resp.code
+
+    async def login(self, name: str) -> float:
+        """Make the student known to the hub, start their server, give them an API token.
+        Returns the seconds until their server answered."""
+        t0 = time.monotonic()
+        r = await self.api("GET", f"/users/{name}", raw=True)
+        if r.code == 404:
+            await self.api("POST", f"/users/{name}")
+        await self.api("POST", f"/users/{name}/server", raw=True)
+        while True:
+            user = await self.api("GET", f"/users/{name}")
+            srv = user.get("servers", {}).get("", {})
+            if srv.get("ready"):
+                break
+            if not user.get("pending") and not srv:
+                raise RuntimeError(f"{name}'s server did not start:\n{self.tail_log()}")
+            if time.monotonic() - t0 > 180:
+                raise RuntimeError(f"{name}'s server not ready after 180 s:\n{self.tail_log()}")
+            await asyncio.sleep(0.5)
+        tok = await self.api("POST", f"/users/{name}/tokens", {"note": "classhub", "expires_in": 7200})
+        self.user_tokens[name] = tok["token"]
+        return time.monotonic() - t0
+
+    async def server(self, name: str, method: str, path: str, body=None, raw=False):
+        return await self.api(method, path, body, token=self.user_tokens[name], base=f"/user/{name}/api", raw=raw)
+
+    async def open_kernel(self, name: str, notebook: str) -> "Kernel":
+        """A `rust` kernel for the notebook at `notebook` (relative to the student's home), as
+        JupyterLab opens one: a session, so the kernel runs in the notebook's folder."""
+        s = await self.server(name, "POST", "/sessions",
+                              {"path": notebook, "type": "notebook", "name": Path(notebook).name,
+                               "kernel": {"name": "rust"}})
+        k = Kernel(self, name, s["kernel"]["id"])
+        await k.connect()
+        return k
+
+
+class Kernel:
+    def __init__(self, hub: ClassHub, user: str, kernel_id: str):
+        self.hub, self.user, self.id = hub, user, kernel_id
+        self.session = uuid.uuid4().hex
+        self.ws = None
+
+    async def connect(self):
+        url = self.hub.url.replace("http", "ws", 1) + f"/user/{self.user}/api/kernels/{self.id}/channels"
+        # the server answers the websocket once the kernel is up: with many students starting
+        # kernels at once that takes longer than tornado's 20 s default
+        req = HTTPRequest(url, headers={"Authorization": f"token {self.hub.user_tokens[self.user]}"},
+                          connect_timeout=300, request_timeout=300)
+        self.ws = await websocket_connect(req, max_message_size=256 << 20)
+
+    async def execute(self, code: str, timeout: float = 600) -> dict:
+        """Runs one cell; returns {"seconds", "stdout", "stderr", "outputs", "error"}."""
+        msg_id = uuid.uuid4().hex
+        msg = {"header": {"msg_id": msg_id, "username": self.user, "session": self.session,
+                          "msg_type": "execute_request", "version": "5.3",
+                          "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
+               "parent_header": {}, "metadata": {}, "channel": "shell",
+               "content": {"code": code, "silent": False, "store_history": True,
+                           "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}}
+        t0 = time.monotonic()
+        await self.ws.write_message(json.dumps(msg))
+        out = {"stdout": "", "stderr": "", "outputs": [], "error": None, "reply": None}
+        idle = False
+        while not (idle and out["reply"] is not None):
+            left = timeout - (time.monotonic() - t0)
+            if left <= 0:
+                raise CellError(f"{self.user}: no reply within {timeout:.0f} s")
+            raw = await asyncio.wait_for(self.ws.read_message(), left)
+            if raw is None:
+                raise CellError(f"{self.user}: the kernel's websocket closed (kernel died?)")
+            if isinstance(raw, bytes):
+                continue
+            m = json.loads(raw)
+            if m.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            t, c = m["msg_type"], m["content"]
+            if t == "stream":
+                out[c["name"]] += c["text"]
+            elif t in ("execute_result", "display_data"):
+                out["outputs"].append(c.get("data", {}))
+            elif t == "error":
+                out["error"] = f"{c.get('ename')}: {c.get('evalue')}"
+            elif t == "status" and c["execution_state"] == "idle":
+                idle = True
+            elif t == "execute_reply":
+                out["reply"] = c
+                if c.get("status") != "ok" and not out["error"]:
+                    out["error"] = f"{c.get('ename')}: {c.get('evalue')}"
+        out["seconds"] = time.monotonic() - t0
+        return out
+
+    async def close(self):
+        if self.ws:
+            self.ws.close()
+
+
+def check_cell(user: str, index: int, out: dict) -> None:
+    """A cell fails on an error reply/output or a panic (evcxr reports a panic as stderr with
+    status ok)."""
+    if out["error"] or "panicked at" in out["stderr"]:
+        raise CellError(f"{user}: cell {index} failed: {out['error'] or ''} {out['stderr'][-800:]}")
+
+
+def code_cells(notebook: Path) -> list[str]:
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def processes_of(user: str) -> list[tuple[int, str]]:
+    uid = pwd.getpwnam(user).pw_uid
+    out = []
+    for pid in hub_users.pids_of(uid):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        out.append((pid, cmd))
+    return out
+
+
+def memory_of(user: str) -> tuple[float, float]:
+    """(everything, kernel) PSS in MiB of the student's processes: their Jupyter server, the
+    kernel and all its children (every process runs as the student's uid)."""
+    total = kernel = 0
+    for pid, cmd in processes_of(user):
+        kib = pss_kib(pid)
+        total += kib
+        if "jupyterhub-singleuser" not in cmd:
+            kernel += kib
+    return total / 1024, kernel / 1024

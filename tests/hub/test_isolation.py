@@ -1,0 +1,187 @@
+"""Students are each other's attackers: from a cell of their own `rust` kernel on the hub
+(the code a student runs), nnex4-s1 attacks nnex4-s2 and nnex4-s2 attacks nnex4-s1. Each
+attack must fail; the same probes on the attacker's own files must succeed (so a probe that
+could not work at all would not pass as a defence). Then the memory cap: a cell that fills
+3 GiB is stopped at the student's cap, and the other student's kernel is unharmed.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+
+import pytest
+from hubenv import PREFIX, STUDENTS
+
+import classhub
+import nnex4hub
+
+NOTEBOOK = "nn-ex4/notebooks/01-feedforward-and-cost.ipynb"
+
+
+def _one(pattern: str) -> str:
+    found = sorted(glob.glob(pattern, recursive=True))
+    assert found, f"nothing matches {pattern}"
+    return found[0]
+
+
+def probe_cell(checks: list[tuple[str, str, str]]) -> str:
+    """A Rust cell: each check is (name, kind, argument); prints `PROBE name: ok|denied (...)`."""
+    lines = [
+        "use std::fs::{self, OpenOptions};",
+        "fn report(name: &str, r: std::io::Result<()>) {",
+        "    match r { Ok(()) => println!(\"PROBE {name}: ok\"), Err(e) => println!(\"PROBE {name}: denied ({e})\") }",
+        "}",
+        "fn signal(pid: &str) -> std::io::Result<()> {",
+        "    let st = std::process::Command::new(\"kill\").args([\"-KILL\", pid]).stderr(std::process::Stdio::null()).status()?;",
+        "    if st.success() { Ok(()) } else { Err(std::io::Error::other(format!(\"kill: {st}\"))) }",
+        "}",
+    ]
+    for name, kind, arg in checks:
+        a = json.dumps(arg)
+        expr = {
+            "list": f"fs::read_dir({a}).map(|_| ())",
+            "read": f"fs::read({a}).map(|_| ())",
+            "write": f"OpenOptions::new().write(true).open({a}).map(|_| ())",
+            "create": f"fs::write({a}, b\"evil\")",
+            "signal": f"signal({a})",
+        }[kind]
+        lines.append(f"report({json.dumps(name)}, {expr});")
+    return "\n".join(lines) + "\n"
+
+
+def results(out: dict) -> dict[str, str]:
+    got = dict(re.findall(r"^PROBE (.+?): (ok|denied)", out["stdout"], re.M))
+    assert got, f"the probe cell printed nothing: {out}"
+    return got
+
+
+def kernel_pid(user: str) -> str:
+    for pid, cmd in classhub.processes_of(user):
+        if "evcxr_jupyter" in cmd and "--control_file" in cmd:
+            return str(pid)
+    raise AssertionError(f"{user} has no kernel running: {classhub.processes_of(user)}")
+
+
+def test_students_cannot_reach_each_other(hub, loop):
+    kernels = {s: loop.run_until_complete(hub.open_kernel(s, NOTEBOOK)) for s in STUDENTS}
+    try:
+        for s, k in kernels.items():  # the first cell: the warm build's :dep lines
+            classhub.check_cell(s, 0, loop.run_until_complete(k.execute(classhub.code_cells(
+                PREFIX / "kit" / "notebooks" / "01-feedforward-and-cost.ipynb")[0])))
+        warm_file = _one(f"{PREFIX}/warm/home/.cache/evcxr/*/libnn_core-*.rlib")
+        std_rlib = _one(f"{PREFIX}/rust/current/lib/rustlib/*/lib/libstd-*.rlib")
+        registry_src = _one(f"{PREFIX}/cargo/registry/src/*/ndarray-0.17*/src/lib.rs")
+        for attacker, victim in [(STUDENTS[0], STUDENTS[1]), (STUDENTS[1], STUDENTS[0])]:
+            vh, ah = f"/home/{victim}", f"/home/{attacker}"
+            own_cached = _one(f"{ah}/.cache/evcxr/*/libnn_core-*.rlib")
+            assert os.stat(own_cached).st_uid == 0, "the student's cached nn-core must be root's (hard link)"
+            victim_kernel = kernel_pid(victim)
+            attacks = [
+                ("list the other's home", "list", vh),
+                ("read the other's notebook", "read", f"{vh}/{NOTEBOOK}"),
+                ("list the other's kernel build folder", "list", f"{vh}/.cache/nn-ex4/evcxr-tmp"),
+                ("list the other's evcxr cache", "list", f"{vh}/.cache/evcxr"),
+                ("read the other's kernel environment", "read", f"/proc/{victim_kernel}/environ"),
+                ("signal the other's kernel", "signal", victim_kernel),
+                ("overwrite the shared warm nn-core", "write", warm_file),
+                ("add a file to the shared warm cache", "create", os.path.join(os.path.dirname(warm_file), "evil")),
+                ("overwrite one's own cached nn-core (shared by hard link)", "write", own_cached),
+                ("overwrite the toolchain's libstd", "write", std_rlib),
+                ("overwrite a registry crate everyone compiles", "write", registry_src),
+                ("overwrite the kit's nn-core source", "write", f"{PREFIX}/kit/nn-core/src/lib.rs"),
+                ("overwrite the shared evcxr_jupyter", "write", f"{PREFIX}/bin/evcxr_jupyter"),
+                ("overwrite the kernel wrapper", "write", f"{PREFIX}/bin/nnex4-kernel"),
+                ("add a kernelspec", "create", f"{PREFIX}/venv/share/jupyter/kernels/evil.json"),
+            ]
+            controls = [
+                ("own home", "list", ah),
+                ("own notebook", "read", f"{ah}/{NOTEBOOK}"),
+                ("own build folder", "list", f"{ah}/.cache/nn-ex4/evcxr-tmp"),
+                ("own new file", "create", f"{ah}/probe.txt"),
+                ("read the shared warm nn-core", "read", warm_file),
+            ]
+            out = loop.run_until_complete(kernels[attacker].execute(probe_cell(attacks + controls)))
+            got = results(out)
+            for name, _, _ in attacks:
+                assert got.get(name) == "denied", f"{attacker} could {name}: {out['stdout']}"
+            for name, _, _ in controls:
+                assert got.get(name) == "ok", f"{attacker}'s control '{name}' failed: {out['stdout']}"
+            assert kernel_pid(victim) == victim_kernel, f"{victim}'s kernel changed"
+        for s, k in kernels.items():  # both kernels still answer
+            out = loop.run_until_complete(k.execute('println!("alive {}", 6 * 7);'))
+            assert "alive 42" in out["stdout"], (s, out)
+        for s in STUDENTS:
+            assert not os.path.exists(f"{PREFIX}/warm/home/.cache/evcxr/evil")
+            assert oct(os.stat(f"/home/{s}").st_mode & 0o777) == "0o700"
+    finally:
+        for k in kernels.values():
+            loop.run_until_complete(k.close())
+
+
+def test_memory_cap_stops_a_hog_and_spares_the_other(hub, loop):
+    limit = nnex4hub.parse_bytes(hub.mem_limit)
+    version, cg = nnex4hub.cgroup_for(STUDENTS[0])
+    assert nnex4hub.cgroup_pids(STUDENTS[0]), f"{STUDENTS[0]}'s server is not in {cg}"
+    hog = loop.run_until_complete(hub.open_kernel(STUDENTS[0], "nn-ex4/hog.ipynb"))
+    other = loop.run_until_complete(hub.open_kernel(STUDENTS[1], "nn-ex4/other.ipynb"))
+    try:
+        big = limit + (1 << 30)  # 1 GiB over the cap, every byte written
+        out = loop.run_until_complete(hog.execute(
+            f"let v = vec![7u8; {big}usize];\nprintln!(\"filled {{}}\", v.iter().map(|&b| b as u64).sum::<u64>());"))
+        assert "filled" not in out["stdout"], f"the hog filled {big} bytes past a {limit}-byte cap: {out}"
+        if version == "v1":
+            peak = int((cg / "memory.max_usage_in_bytes").read_text())
+            assert int((cg / "memory.failcnt").read_text()) > 0
+        else:
+            peak = int((cg / "memory.peak").read_text())
+            assert "oom_kill 0" not in (cg / "memory.events").read_text()
+        assert peak <= limit, (peak, limit)
+        out2 = loop.run_until_complete(other.execute('println!("fine {}", 1 + 1);'))
+        assert "fine 2" in out2["stdout"], out2
+    finally:
+        loop.run_until_complete(hog.close())
+        loop.run_until_complete(other.close())
+
+
+def test_login_needs_the_class_list_and_the_first_password(hub, loop):
+    """First-use passwords: a student sets theirs at the first login; after that a wrong one
+    is refused; a name outside the class list is refused whatever the password."""
+    s = STUDENTS[0]
+    assert loop.run_until_complete(hub.form_login(s, "first-password-1")) == 302
+    assert loop.run_until_complete(hub.form_login(s, "first-password-1")) == 302
+    assert loop.run_until_complete(hub.form_login(s, "someone-elses-guess")) == 403
+    assert loop.run_until_complete(hub.form_login("nnex4-intruder", "any-password-1")) == 403
+    assert loop.run_until_complete(hub.form_login(STUDENTS[1], "short")) == 403  # min length 8
+
+
+@pytest.mark.needs_hub_install
+def test_idle_culler_stops_an_idle_server(loop):
+    """jupyterhub-idle-culler, as the hub runs it, with a 10 s timeout: a server nobody uses
+    is stopped (and its memory cgroup emptied) within a minute."""
+    import asyncio
+    import time
+
+    name = "nnex4-s3"
+    with classhub.ClassHub([name], cull_timeout=10) as h:
+        loop.run_until_complete(h.login(name))
+        assert nnex4hub.cgroup_pids(name)
+        t0 = time.monotonic()
+
+        async def wait_culled():
+            while time.monotonic() - t0 < 90:
+                user = await h.api("GET", f"/users/{name}")
+                if not user.get("servers"):
+                    return time.monotonic() - t0
+                await asyncio.sleep(2)
+            raise AssertionError(f"{name}'s idle server still running after 90 s:\n{h.tail_log()}")
+
+        took = loop.run_until_complete(wait_culled())
+        print(f"idle server culled after {took:.0f} s")
+        for _ in range(20):
+            if not classhub.processes_of(name):
+                break
+            time.sleep(0.5)
+        assert not classhub.processes_of(name), classhub.processes_of(name)
