@@ -46,8 +46,10 @@ test: rust-test python-test notebook-test
 rust-test:
 	$(CARGO) test --workspace
 
+# tests/hub runs in the hub's own venv (it imports jupyterhub): .ci/run, docs/classroom.md
+PYTEST_ARGS ?=
 python-test: setup
-	$(PY) -m pytest -q -rs -p no:cacheprovider tests
+	$(PY) -m pytest -q -rs -p no:cacheprovider --ignore=tests/hub $(PYTEST_ARGS) tests
 
 notebook-test: setup
 	$(PY) tests/notebooks/run_notebooks.py $(NB_SPECS) $(NB_ARGS)
