@@ -35,7 +35,7 @@ def warm(path: Path) -> float:
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(setup_cell(path)),
-                nbformat.v4.new_code_cell("use nn_core::prelude::*;\nlet _ = sigmoid(0.0);")]
+                nbformat.v4.new_code_cell("use nn_core::prelude::*;\nlet _ = sigmoid(&array![0.0]);")]
     t0 = time.monotonic()
     # The kernel's own output (cargo's "Compiling ..." lines) goes to out/warm.log.
     log_path = REPO / "out" / "warm.log"
