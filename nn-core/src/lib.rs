@@ -50,9 +50,7 @@ mod surface {
     };
     pub use crate::lecture::sigmoid::{sigmoid, sigmoid_gradient, sigmoid_scalar};
     pub use crate::optim::{fmincg, gradient_descent, History, Optimizer, StopReason};
-    pub use crate::train::{
-        compare_lambdas, restore, train, Best, Engine, LambdaResult, LambdaStudy, TrainConfig, Trained,
-    };
+    pub use crate::train::{compare_lambdas, train, Engine, LambdaStudy, TrainConfig, Trained};
     pub use crate::viz;
 }
 

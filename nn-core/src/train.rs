@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::FastCost;
 use crate::error::{check_lambda, short_number, NnError, Result};
-use crate::io::Checkpoint;
+use crate::io::checkpoint::Checkpoint;
 use crate::lecture::cost::nn_cost_function_deep;
 use crate::lecture::network::{unroll, Init, Network};
 use crate::lecture::Dataset;
@@ -92,7 +92,7 @@ pub struct TrainConfig {
     /// Stop (and keep what there is) once training has run this long.
     pub time_budget: Option<Duration>,
     /// Save the run to this file every so many iterations (and when it ends), so that
-    /// [`restore`] can bring it back after an interrupted cell or a dead kernel.
+    /// [`Trained::from_checkpoint`] can bring it back after an interrupted cell or a dead kernel.
     pub checkpoint: Option<(PathBuf, usize)>,
 }
 
@@ -226,6 +226,20 @@ pub struct Trained {
     pub config: TrainConfig,
 }
 
+impl Trained {
+    /// Brings back a run saved with [`TrainConfig::checkpoint`]: the network, its history and
+    /// its settings (layer sizes, lambda, seed; `iterations` is the number done). Continue it
+    /// with `train(&run.config.clone().iterations(n).start_from(run.network.clone()), &data)`.
+    pub fn from_checkpoint(path: impl AsRef<Path>) -> Result<Trained> {
+        let cp = Checkpoint::load(path)?;
+        let config = TrainConfig::new(&cp.network.layer_sizes())
+            .lambda(cp.lambda)
+            .seed(cp.seed)
+            .iterations(cp.history.iterations().max(1));
+        Ok(Trained { network: cp.network, history: cp.history, config })
+    }
+}
+
 /// Trains a network as `config` says: from random weights (or `config.start`), with the
 /// chosen optimizer and engine. The one entry point for training.
 pub fn train(config: &TrainConfig, data: &Dataset) -> Result<Trained> {
@@ -290,18 +304,6 @@ fn optimize(config: &TrainConfig, objective: impl Objective, prepared_in: Durati
 fn save_checkpoint(config: &TrainConfig, path: &Path, params: &ndarray::Array1<f64>, history: History) -> Result<()> {
     let network = Network::reroll(params.as_slice().unwrap_or(&params.to_vec()), &config.sizes)?;
     Checkpoint { network, history, lambda: config.lambda, seed: config.seed }.save(path)
-}
-
-/// Brings back a run saved with [`TrainConfig::checkpoint`]: the network, its history and
-/// its settings (layer sizes, lambda, seed; `iterations` is the number done). Continue it
-/// with `train(&restored.config.clone().iterations(n).start_from(restored.network.clone()), &data)`.
-pub fn restore(path: impl AsRef<Path>) -> Result<Trained> {
-    let cp = Checkpoint::load(path)?;
-    let config = TrainConfig::new(&cp.network.layer_sizes())
-        .lambda(cp.lambda)
-        .seed(cp.seed)
-        .iterations(cp.history.iterations().max(1));
-    Ok(Trained { network: cp.network, history: cp.history, config })
 }
 
 /// One lambda of a comparison: the trained network and how it does on the
@@ -625,7 +627,7 @@ mod tests {
         let config = TrainConfig::new(&[4, 5, 2]).iterations(14).seed(9).lambda(0.5).checkpoint(&path, 4).on_iteration(
             move |i, _| {
                 if i == 13 {
-                    log.lock().unwrap().push(restore(&path_for_cb).unwrap());
+                    log.lock().unwrap().push(Trained::from_checkpoint(&path_for_cb).unwrap());
                 }
             },
         );
@@ -633,7 +635,7 @@ mod tests {
         let mid = seen.lock().unwrap().pop().expect("restored at iteration 13");
         assert_eq!(mid.history.costs, run.history.costs[..12].to_vec());
         assert_eq!((mid.config.lambda, mid.config.seed, mid.config.sizes.clone()), (0.5, 9, vec![4, 5, 2]));
-        let end = restore(&path).unwrap();
+        let end = Trained::from_checkpoint(&path).unwrap();
         assert_eq!(end.network, run.network);
         assert_eq!(end.history.costs, run.history.costs);
         assert_eq!(

@@ -27,7 +27,7 @@ fn course_weights() -> Option<Network> {
 }
 
 fn train_set() -> Dataset {
-    Dataset::load(Source::Bundled.digits_path()).expect("load data/digits.mat")
+    Dataset::load(Source::Bundled.digits_file()).expect("load data/digits.mat")
 }
 
 fn test_set() -> Dataset {
@@ -113,7 +113,7 @@ const COURSE_HELD_OUT_ACCURACY: f64 = 0.9292;
 
 #[test]
 fn kit_weights_score_at_least_97_percent() {
-    let path = Source::Bundled.weights_path();
+    let path = Source::Bundled.weights_file();
     let net = Network::load_expecting(&path, &[400, 25, 10]).expect("load data/weights.mat");
     let d = train_set();
     let acc = net.accuracy(&d).unwrap();
@@ -173,7 +173,7 @@ fn bundled_files_are_exactly_what_the_writer_produces() {
     // Loading and saving again gives the committed bytes: the files are the
     // writer's deterministic output, unedited.
     let dir = TempDir::new("bundled-resave");
-    for path in [Source::Bundled.digits_path(), bundled::digits_test_path(), Source::Bundled.weights_path()] {
+    for path in [Source::Bundled.digits_file(), bundled::digits_test_path(), Source::Bundled.weights_file()] {
         let out = dir.join("again.mat");
         if path.ends_with("weights.mat") {
             Network::load(&path).unwrap().save(&out).unwrap();

@@ -32,7 +32,7 @@ fn trained_weights() -> Network {
 }
 
 fn digits() -> Dataset {
-    Dataset::load(nn_core::bundled::Source::Bundled.digits_path()).expect("bundled digits")
+    Dataset::load(nn_core::bundled::Source::Bundled.digits_file()).expect("bundled digits")
 }
 
 #[test]

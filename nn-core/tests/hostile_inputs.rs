@@ -1007,8 +1007,8 @@ fn child_entry() {
         m if m.starts_with("save:") || m.starts_with("save-named:") => {
             // Save a large network over the path given, pausing forever half-way.
             let (kind, path) = m.split_once(':').unwrap();
-            nn_core::io::atomic::force_named_temp(kind == "save-named");
-            nn_core::io::atomic::set_mid_write_hook(|| {
+            nn_core::io::force_named_temp(kind == "save-named");
+            nn_core::io::set_mid_write_hook(|| {
                 println!("MID-WRITE");
                 std::io::stdout().flush().unwrap();
                 std::thread::sleep(Duration::from_secs(120));
@@ -1233,7 +1233,7 @@ fn a_training_that_did_not_train_is_an_error_saying_what_to_try() {
     }
     // The course's network with weights scaled by 1e6, on the digits (before: Ok, final
     // cost 1.9e12, nothing changed).
-    let digits = Dataset::load(nn_core::bundled::Source::Bundled.digits_path()).expect("bundled digits");
+    let digits = Dataset::load(nn_core::bundled::Source::Bundled.digits_file()).expect("bundled digits");
     let start = Network::random(&[400, 25, 10], Init::default(), 1).unwrap();
     let huge = Network::new(start.thetas().iter().map(|t| t * 1e6).collect()).unwrap();
     let e = train(&TrainConfig::default().iterations(5).start_from(huge), &digits).unwrap_err();

@@ -3,21 +3,13 @@
 //! C library one number at a time; this one runs 2, 4 or 8 numbers per instruction).
 //!
 //! [`exp`] is the textbook method, written without branches or library calls;
-//! [`map_in_place`] compiles a loop over it three times (the target's baseline, e.g. SSE2
-//! on x86-64; AVX2; AVX-512) and picks, at run time, the widest one the processor runs.
+//! [`map_in_place_with`] compiles a loop over it three times (the target's baseline, e.g. SSE2
+//! on x86-64; AVX2; AVX-512); the engine passes the width of the kernel it chose at run time.
 //! There is no fused multiply-add in the arithmetic (Rust never fuses `a * b + c` on its
 //! own), so all three give the same bits: tested below, as is the accuracy against the
 //! standard library (within 2 units in the last place). The lecture's `sigmoid` uses the
 //! standard library's `exp`; the engine's results agree with it to 1e-12 (engine tests).
 //!
-//! ```
-//! use nn_core::engine::elementwise::{exp, map_in_place};
-//! let mut v = vec![0.0, 1.0, -1.0, -800.0];
-//! map_in_place(&mut v, exp);
-//! assert_eq!(v[0], 1.0);
-//! assert!((v[1] - std::f64::consts::E).abs() <= 2.0 * f64::EPSILON * v[1]);
-//! assert_eq!(v[3], 0.0);
-//! ```
 
 /// 1.5 * 2^52: adding it to a double rounds it to an integer, kept in the sum's low bits.
 const SHIFTER: f64 = 6_755_399_441_055_744.0;
@@ -81,6 +73,7 @@ pub(crate) enum Width {
 
 impl Width {
     /// The widest this processor runs (looked up once).
+    #[cfg(test)]
     pub(crate) fn detect() -> Width {
         static WIDTH: std::sync::OnceLock<Width> = std::sync::OnceLock::new();
         *WIDTH.get_or_init(|| {
@@ -98,16 +91,10 @@ impl Width {
     }
 }
 
-/// `v = f(v)` for every v, compiled for the widest vector instructions this processor runs.
-#[inline]
-pub fn map_in_place<F: Fn(f64) -> f64 + Copy>(values: &mut [f64], f: F) {
-    map_in_place_with(Width::detect(), values, f)
-}
-
-/// [`map_in_place`] with the width chosen (tests compare the three).
+/// `v = f(v)` for every v, compiled for the vector width given (tests compare the three).
 pub(crate) fn map_in_place_with<F: Fn(f64) -> f64 + Copy>(width: Width, values: &mut [f64], f: F) {
     match width {
-        // SAFETY: every caller passes a width the processor runs: `Width::detect`'s, the
+        // SAFETY: every caller passes a width the processor runs: the
         // engine's (`Kernel::width` of a kernel checked by `Kernel::is_supported`), or in
         // tests one of `supported()`.
         #[cfg(target_arch = "x86_64")]

@@ -55,7 +55,7 @@
 //!    says which runs; `NN_CORE_KERNEL=portable|avx2|avx512` forces one.
 //! 5. **One exponential per sigmoid, 4 or 8 at a time.** `g(z)` and the output
 //!    layer's logs all come from `e = exp(-|z|)`, the engine's vectorized
-//!    [`exp`](elementwise::exp) (`elementwise.rs`: the same bits on every kernel).
+//!    `exp` (`elementwise.rs`: the same bits on every kernel).
 //!
 //! The layers after the first (25 x 10 here) are small; on each block they use
 //! `dense_times_dense` (`products.rs`), the loop of the sparse products over every entry.
@@ -64,7 +64,7 @@
 //! 2 units in the last place of `f64::exp`, and the sigmoid is formed from `exp(-|z|)`);
 //! the tests check 1e-12.
 
-pub mod elementwise;
+pub(crate) mod elementwise;
 mod kernel;
 mod padded;
 mod pass;

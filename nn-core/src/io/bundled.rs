@@ -35,18 +35,18 @@ use crate::lecture::Dataset;
 use crate::lecture::Network;
 
 /// File names inside [`data_dir`].
-pub const DIGITS_FILE: &str = "digits.mat";
+const DIGITS_FILE: &str = "digits.mat";
 /// The held-out digits.
-pub const DIGITS_TEST_FILE: &str = "digits-test.mat";
+const DIGITS_TEST_FILE: &str = "digits-test.mat";
 /// The kit's pretrained weights.
-pub const WEIGHTS_FILE: &str = "weights.mat";
+const WEIGHTS_FILE: &str = "weights.mat";
 /// The course's own training data, if a teacher adds it.
-pub const COURSE_DIGITS_FILE: &str = "ex4data1.mat";
+const COURSE_DIGITS_FILE: &str = "ex4data1.mat";
 /// The course's own pretrained weights, if a teacher adds them.
-pub const COURSE_WEIGHTS_FILE: &str = "ex4weights.mat";
+const COURSE_WEIGHTS_FILE: &str = "ex4weights.mat";
 
 /// The course's network shape.
-pub const LAYER_SIZES: [usize; 3] = [400, 25, 10];
+const LAYER_SIZES: [usize; 3] = [400, 25, 10];
 
 /// How to get the bundled files back when they are missing.
 const RESTORE_HINT: &str = "the bundled files are part of the repository: restore them with \
@@ -143,16 +143,18 @@ pub enum Source {
 }
 
 impl Source {
-    /// The training digits of this source: `data/digits.mat` or `data/ex4data1.mat`.
-    pub fn digits_path(self) -> PathBuf {
+    /// This source's training digits, `data/digits.mat` or `data/ex4data1.mat`, whether or
+    /// not it is the file in use (that is [`digits_path`]).
+    pub fn digits_file(self) -> PathBuf {
         data_dir().join(match self {
             Source::Bundled => DIGITS_FILE,
             Source::Course => COURSE_DIGITS_FILE,
         })
     }
 
-    /// The pretrained weights of this source: `data/weights.mat` or `data/ex4weights.mat`.
-    pub fn weights_path(self) -> PathBuf {
+    /// This source's pretrained weights, `data/weights.mat` or `data/ex4weights.mat`, whether
+    /// or not it is the file in use (that is [`weights_path`]).
+    pub fn weights_file(self) -> PathBuf {
         data_dir().join(match self {
             Source::Bundled => WEIGHTS_FILE,
             Source::Course => COURSE_WEIGHTS_FILE,
@@ -160,7 +162,7 @@ impl Source {
     }
 
     /// One line about the training digits of this source.
-    pub fn digits_description(self) -> &'static str {
+    fn digits_description(self) -> &'static str {
         match self {
             Source::Bundled => {
                 "the kit's rebuild of the course's 5000 digits from MNIST (first 500 test images of each digit, 20x20)"
@@ -170,7 +172,7 @@ impl Source {
     }
 
     /// One line about the pretrained weights of this source.
-    pub fn weights_description(self) -> &'static str {
+    fn weights_description(self) -> &'static str {
         match self {
             Source::Bundled => "the kit's own pretrained 400-25-10 network",
             Source::Course => "the course's own ex4weights.mat",
@@ -189,7 +191,7 @@ impl fmt::Display for Source {
 
 /// `Course` when `data/ex4data1.mat` exists, else `Bundled`.
 pub fn digits_source() -> Source {
-    if Source::Course.digits_path().is_file() {
+    if Source::Course.digits_file().is_file() {
         Source::Course
     } else {
         Source::Bundled
@@ -198,7 +200,7 @@ pub fn digits_source() -> Source {
 
 /// `Course` when `data/ex4weights.mat` exists, else `Bundled`.
 pub fn weights_source() -> Source {
-    if Source::Course.weights_path().is_file() {
+    if Source::Course.weights_file().is_file() {
         Source::Course
     } else {
         Source::Bundled
@@ -208,7 +210,7 @@ pub fn weights_source() -> Source {
 /// The training digits in use: `data/ex4data1.mat` if a teacher put it there,
 /// else the bundled `data/digits.mat`.
 pub fn digits_path() -> PathBuf {
-    digits_source().digits_path()
+    digits_source().digits_file()
 }
 
 /// The held-out digits, `data/digits-test.mat` (the course has no such set).
@@ -219,12 +221,12 @@ pub fn digits_test_path() -> PathBuf {
 /// The pretrained weights in use: `data/ex4weights.mat` if a teacher put it
 /// there, else the bundled `data/weights.mat`.
 pub fn weights_path() -> PathBuf {
-    weights_source().weights_path()
+    weights_source().weights_file()
 }
 
 /// The environment variable that points at the course's own `ex4weights.mat`
 /// (the course's file is not part of the kit; the checks that need it use it).
-pub const COURSE_WEIGHTS_ENV: &str = "NN_EX4_COURSE_WEIGHTS";
+const COURSE_WEIGHTS_ENV: &str = "NN_EX4_COURSE_WEIGHTS";
 
 /// How to make the course's weights reachable, for skip lines and errors.
 pub const COURSE_WEIGHTS_HINT: &str = "set NN_EX4_COURSE_WEIGHTS=/path/to/ex4weights.mat or put the file in data/";
@@ -236,12 +238,12 @@ pub const COURSE_WEIGHTS_HINT: &str = "set NN_EX4_COURSE_WEIGHTS=/path/to/ex4wei
 ///
 /// ```
 /// // On a plain clone (no variable, no data/ex4weights.mat) there is none.
-/// # if std::env::var_os("NN_EX4_COURSE_WEIGHTS").is_none() && !nn_core::bundled::Source::Course.weights_path().exists() {
+/// # if std::env::var_os("NN_EX4_COURSE_WEIGHTS").is_none() && !nn_core::bundled::Source::Course.weights_file().exists() {
 /// assert!(nn_core::bundled::course_weights_file().unwrap().is_none());
 /// # }
 /// ```
 pub fn course_weights_file() -> Result<Option<PathBuf>> {
-    course_weights_file_from(std::env::var_os(COURSE_WEIGHTS_ENV), &Source::Course.weights_path())
+    course_weights_file_from(std::env::var_os(COURSE_WEIGHTS_ENV), &Source::Course.weights_file())
 }
 
 /// [`course_weights_file`] with the variable's value and the `data/` file given.
@@ -394,7 +396,7 @@ pub fn expected() -> Option<Expected> {
 /// Which source a file is: the bundled file itself, or a file named like the
 /// course's (`ex4data1.mat` / `ex4weights.mat`, wherever it is). `None` for
 /// any other file, whose expected values are unknown.
-pub fn source_of_file(path: &Path, bundled: &Path, course_name: &str) -> Option<Source> {
+fn source_of_file(path: &Path, bundled: &Path, course_name: &str) -> Option<Source> {
     if path == bundled {
         Some(Source::Bundled)
     } else if path.file_name().is_some_and(|n| n == course_name) {
@@ -409,13 +411,13 @@ pub fn source_of_file(path: &Path, bundled: &Path, course_name: &str) -> Option<
 ///
 /// ```
 /// use nn_core::bundled::{self, Source};
-/// let e = bundled::expected_for_files(&Source::Bundled.digits_path(), "/anywhere/ex4weights.mat".as_ref());
+/// let e = bundled::expected_for_files(&Source::Bundled.digits_file(), "/anywhere/ex4weights.mat".as_ref());
 /// assert_eq!(e.unwrap().cost_lambda0, 0.287676);
-/// assert!(bundled::expected_for_files("/my/own.mat".as_ref(), &Source::Bundled.weights_path()).is_none());
+/// assert!(bundled::expected_for_files("/my/own.mat".as_ref(), &Source::Bundled.weights_file()).is_none());
 /// ```
 pub fn expected_for_files(digits: &Path, weights: &Path) -> Option<Expected> {
-    let d = source_of_file(digits, &Source::Bundled.digits_path(), COURSE_DIGITS_FILE)?;
-    let w = source_of_file(weights, &Source::Bundled.weights_path(), COURSE_WEIGHTS_FILE)?;
+    let d = source_of_file(digits, &Source::Bundled.digits_file(), COURSE_DIGITS_FILE)?;
+    let w = source_of_file(weights, &Source::Bundled.weights_file(), COURSE_WEIGHTS_FILE)?;
     expected_for(d, w)
 }
 
@@ -442,9 +444,9 @@ pub fn describe() -> String {
     let (d, w) = (digits_source(), weights_source());
     format!(
         "training digits: {} ({})\npretrained weights: {} ({})",
-        kit_path(&d.digits_path()),
+        kit_path(&d.digits_file()),
         d.digits_description(),
-        kit_path(&w.weights_path()),
+        kit_path(&w.weights_file()),
         w.weights_description()
     )
 }
@@ -471,7 +473,7 @@ mod tests {
 
     #[test]
     fn expected_values_follow_the_files() {
-        let (bd, bw) = (Source::Bundled.digits_path(), Source::Bundled.weights_path());
+        let (bd, bw) = (Source::Bundled.digits_file(), Source::Bundled.weights_file());
         let course_w = Path::new("/elsewhere/ex4weights.mat");
         let course_d = Path::new("/elsewhere/ex4data1.mat");
         assert_eq!(expected_for_files(&bd, course_w), Some(COURSE_ON_BUNDLED));
@@ -487,12 +489,12 @@ mod tests {
 
     #[test]
     fn paths_are_absolute_and_in_data() {
-        for p in [digits_path(), digits_test_path(), weights_path(), Source::Course.digits_path()] {
+        for p in [digits_path(), digits_test_path(), weights_path(), Source::Course.digits_file()] {
             assert!(p.is_absolute(), "{}", p.display());
             assert_eq!(p.parent().unwrap(), data_dir());
         }
-        assert!(Source::Bundled.digits_path().ends_with("data/digits.mat"));
-        assert!(Source::Course.weights_path().ends_with("data/ex4weights.mat"));
+        assert!(Source::Bundled.digits_file().ends_with("data/digits.mat"));
+        assert!(Source::Course.weights_file().ends_with("data/ex4weights.mat"));
     }
 
     #[test]

@@ -27,21 +27,21 @@ use ndarray::Array2;
 use crate::error::{NnError, Result};
 
 /// Largest width or height accepted (the header is checked before any pixel is decoded).
-pub const MAX_SIDE: usize = 10_000;
+pub(crate) const MAX_SIDE: usize = 10_000;
 /// Largest number of pixels accepted (width x height).
-pub const MAX_PIXELS: usize = 50_000_000;
+pub(crate) const MAX_PIXELS: usize = 50_000_000;
 /// Largest file read, in bytes.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Side of the course's images.
 pub const SIDE: usize = 20;
 /// The digit's longer side after scaling (MNIST's 20 of 28, here 16 of 20).
-pub const FIT: usize = 16;
+pub(crate) const FIT: usize = 16;
 
 /// A grayscale picture, row-major, values in 0..=1 (0 black, 1 white), and the opacity
 /// of each pixel when the picture has transparency (`None`: opaque). A large file is
 /// averaged down on decoding to at most about [`WORK_PIXELS`] pixels.
 #[derive(Clone, Debug, PartialEq)]
-pub struct GrayImage {
+pub(crate) struct GrayImage {
     pub width: usize,
     pub height: usize,
     pub pixels: Vec<f64>,
@@ -73,7 +73,7 @@ fn check_dims(path: &Path, w: usize, h: usize) -> Result<()> {
 /// Errors name the file: missing or unreadable, not a PNG or JPEG, truncated or corrupt,
 /// larger than [`MAX_SIDE`] per side or [`MAX_PIXELS`] pixels (refused from the header,
 /// before decoding), a file over [`MAX_FILE_BYTES`].
-pub fn read_gray(path: impl AsRef<Path>) -> Result<GrayImage> {
+pub(crate) fn read_gray(path: impl AsRef<Path>) -> Result<GrayImage> {
     let path = path.as_ref();
     let io = |source| NnError::Io { path: path.to_path_buf(), action: "read", source };
     let file = std::fs::File::open(path).map_err(io)?;
@@ -87,7 +87,7 @@ pub fn read_gray(path: impl AsRef<Path>) -> Result<GrayImage> {
 }
 
 /// [`read_gray`] of bytes already in memory; `path` only names them in errors.
-pub fn decode_gray(bytes: &[u8], path: &Path) -> Result<GrayImage> {
+pub(crate) fn decode_gray(bytes: &[u8], path: &Path) -> Result<GrayImage> {
     if bytes.is_empty() {
         return Err(bad(path, "the file is empty"));
     }
@@ -116,7 +116,7 @@ struct Samples<'a> {
 
 /// Pixels kept after decoding: larger pictures are averaged down (k x k blocks) to at most
 /// about this many, so the f64 images stay small whatever the file.
-pub const WORK_PIXELS: usize = 4_000_000;
+pub(crate) const WORK_PIXELS: usize = 4_000_000;
 
 /// Grayscale (and opacity) from decoded samples, averaged down by an integer factor so
 /// that at most about [`WORK_PIXELS`] remain.
@@ -228,7 +228,7 @@ fn decode_jpeg(bytes: &[u8], path: &Path) -> Result<GrayImage> {
 
 /// Loads a drawn digit as the course's 1 x 400 row (see the module's steps).
 ///
-/// Errors name the file: everything [`read_gray`] rejects, and a blank picture (no ink
+/// Errors name the file: everything the image reader rejects, and a blank picture (no ink
 /// that stands out from the background).
 pub fn load_digit(path: impl AsRef<Path>) -> Result<Array2<f64>> {
     let path = path.as_ref();
@@ -237,7 +237,7 @@ pub fn load_digit(path: impl AsRef<Path>) -> Result<Array2<f64>> {
 }
 
 /// Steps 2-6 on a decoded picture; `path` only names it in errors.
-pub fn digit_from_gray(img: &GrayImage, path: &Path) -> Result<Array2<f64>> {
+pub(crate) fn digit_from_gray(img: &GrayImage, path: &Path) -> Result<Array2<f64>> {
     let (w, h) = (img.width, img.height);
     if w == 0 || h == 0 || img.pixels.len() != w * h {
         return Err(bad(path, format!("{} pixel values for a {w} x {h} image", img.pixels.len())));

@@ -70,8 +70,9 @@ pub fn write_mat(path: impl AsRef<Path>, vars: &[(&str, ArrayView2<f64>)]) -> Re
 }
 
 /// The bytes of a MAT v5 file holding these double matrices (what
-/// [`write_mat`] writes), for callers that want them in memory.
-pub fn mat_bytes(vars: &[(&str, ArrayView2<f64>)]) -> Result<Vec<u8>> {
+/// [`write_mat`] writes), for the tests.
+#[cfg(test)]
+pub(crate) fn mat_bytes(vars: &[(&str, ArrayView2<f64>)]) -> Result<Vec<u8>> {
     let vars: Vec<(&str, Payload)> = vars.iter().map(|(n, a)| (*n, Payload::Double(a.view()))).collect();
     encode_mat(&vars)
 }

@@ -17,5 +17,6 @@ pub mod gradcheck;
 pub mod network;
 pub mod sigmoid;
 
-pub use data::Dataset;
-pub use network::Network;
+// Short paths for the crate's own modules; users have `nn_core::Dataset`, `nn_core::Network`.
+pub(crate) use data::Dataset;
+pub(crate) use network::Network;

@@ -106,7 +106,7 @@ fn weight_count(rows: usize, inputs: usize, who: &str) -> usize {
 /// Checks layer sizes as every constructor does: at least an input and an output
 /// layer, no empty layer, and every Theta small enough to allocate and to save in
 /// one MAT variable. Call it before allocating anything sized by `sizes`.
-pub fn check_layer_sizes(sizes: &[usize]) -> Result<()> {
+pub(crate) fn check_layer_sizes(sizes: &[usize]) -> Result<()> {
     if sizes.len() < 3 {
         return Err(NnError::InvalidArgument {
             name: "layer sizes",

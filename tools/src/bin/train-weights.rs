@@ -23,7 +23,7 @@ const USAGE: &str = "usage: train-weights [--lambda L] [--iterations N] [--seed 
 
 fn run() -> Result<(), Error> {
     let (mut lambda, mut iterations, mut seed) = (1.0f64, 400usize, 0u64);
-    let mut out = Source::Bundled.weights_path();
+    let mut out = Source::Bundled.weights_file();
     let mut min_accuracy = 0.97;
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -42,7 +42,7 @@ fn run() -> Result<(), Error> {
         }
     }
     // Always the bundled digits, even if a teacher put the course's files in data/.
-    let train_set = Dataset::load(Source::Bundled.digits_path())?;
+    let train_set = Dataset::load(Source::Bundled.digits_file())?;
     let test_set = Dataset::load(bundled::digits_test_path())?;
     let config =
         TrainConfig::new(&[400, 25, 10]).lambda(lambda).iterations(iterations).seed(seed).on_iteration(|i, cost| {
@@ -52,7 +52,7 @@ fn run() -> Result<(), Error> {
         });
     println!(
         "training 400-25-10 on {}: lambda {lambda}, {iterations} fmincg iterations, seed {seed}",
-        Source::Bundled.digits_path().display()
+        Source::Bundled.digits_file().display()
     );
     let trained = train(&config, &train_set)?;
     let h = &trained.history;
