@@ -31,8 +31,8 @@ use ab_glyph::{point, Font, FontRef, PxScale, ScaleFont};
 use ndarray::Array2;
 
 use crate::cases::{cost_cases_seeded, sigmoid_gradient_cases_seeded, Case};
-use crate::isolate::Failure;
-use crate::parts::{self, Calls, CostRuns};
+use crate::outcome::{Calls, Failure};
+use crate::parts::{self, CostRuns};
 use crate::wire::{self, Values};
 use crate::{GradeOptions, GradeReport, Limits, Part, RandInitFn, SigmoidGradientFn, TwoLayerCost};
 

@@ -71,27 +71,28 @@
 
 use std::time::Duration;
 
-use ndarray::Array2;
-use ndarray_rand::rand::rngs::StdRng;
-
 pub mod cases;
 pub mod class;
 pub mod explain;
 pub mod isolate;
 pub mod mistakes;
 mod notebook;
+pub mod outcome;
 pub mod part;
 pub mod parts;
 pub mod report;
+mod student;
 pub mod wire;
 
-pub use isolate::{Failure, Limits};
+pub use isolate::Limits;
 pub use mistakes::Mistake;
 pub use nn_core::lecture::cost::TwoLayerCost;
 pub use notebook::{
     attempt, attempt_result, cost_at_weights, train_with, train_with_limits, StudentGradCheck, TRAIN_LIMITS,
 };
+pub use outcome::Failure;
 pub use report::{GradeReport, InitCheck, Part, PartResult};
+pub use student::{CostValue, RandInitFn, SigmoidGradientFn};
 
 use parts::CostRuns;
 
@@ -108,13 +109,6 @@ pub mod prelude {
     pub use ndarray_rand::RandomExt;
     pub use nn_core::{seeded_rng, sigmoid};
 }
-
-/// What `nn_cost_function` computes: `(J, Theta1_grad, Theta2_grad)`.
-pub type CostValue = (f64, Array2<f64>, Array2<f64>);
-/// The student's `sigmoid_gradient`.
-pub type SigmoidGradientFn<'a> = dyn Fn(&Array2<f64>) -> Array2<f64> + 'a;
-/// The student's `rand_initialize_weights`.
-pub type RandInitFn<'a> = dyn Fn(usize, usize, f64, &mut StdRng) -> Array2<f64> + 'a;
 
 /// How student code is run: its time and memory limits.
 ///

@@ -25,7 +25,7 @@ use ndarray::{s, Array1, Array2};
 use nn_core::lecture::sigmoid::{sigmoid_scalar, softplus};
 
 use crate::part::Part;
-use crate::CostValue;
+use crate::student::CostValue;
 
 /// The classic mistakes in `nn_cost_function` (and in the `sigmoid_gradient` it calls).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -12,7 +12,8 @@ use nn_core::lecture::network::unroll;
 use nn_core::{fmincg, Dataset, GradCheckReport, History, Init, Network, NnError, StopReason};
 
 use crate::explain::{explain_panic, Context};
-use crate::isolate::{self, Failure, Limits};
+use crate::isolate::{self, Limits};
+use crate::outcome::Failure;
 
 /// Runs student code in the notebook's own process: `Ok(value)`, or `Err(what went
 /// wrong)` in words (e.g. "not implemented yet (todo!())") instead of a panic. Nothing

@@ -13,17 +13,11 @@ use nn_core::seeded_rng;
 
 use crate::cases::{cost_cases, sigmoid_gradient_cases, Case};
 use crate::explain::{explain_panic, named, Context};
-use crate::isolate::{self, Failure, Limits};
+use crate::isolate::{self, Limits};
 use crate::mistakes::Mistake;
+use crate::outcome::{Call, Calls, Failure};
 use crate::report::{InitCheck, Part, PartResult};
-use crate::{CostValue, RandInitFn, SigmoidGradientFn};
-
-/// One call of a student function: `Ok(Ok(value))`, `Ok(Err(the error it returned))`,
-/// or `Err(its panic message)`.
-pub type Call<T> = Result<Result<T, String>, String>;
-
-/// The student's calls on every case, or why they gave nothing.
-pub type Calls<T> = Result<Vec<Call<T>>, Failure>;
+use crate::student::{CostValue, RandInitFn, SigmoidGradientFn};
 
 /// `nn_cost_function` on every case at lambda = 0 and at each case's lambda.
 pub struct CostRuns {

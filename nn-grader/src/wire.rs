@@ -10,9 +10,8 @@ use ndarray::{Array1, Array2};
 use nn_core::lecture::gradcheck::GradEntry;
 use nn_core::GradCheckReport;
 
-use crate::isolate::Failure;
-use crate::parts::Calls;
-use crate::CostValue;
+use crate::outcome::{Calls, Failure};
+use crate::student::CostValue;
 
 /// A value that can be written to bytes and read back.
 pub trait Wire: Sized {
@@ -263,7 +262,7 @@ mod tests {
     use super::*;
     use ndarray::array;
 
-    type Calls = Vec<Result<crate::CostValue, String>>;
+    type Calls = Vec<Result<CostValue, String>>;
 
     #[test]
     fn round_trips() {

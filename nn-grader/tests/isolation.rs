@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use nn_grader::isolate::{catch, run, Failure, Limits};
+use nn_grader::isolate::{catch, run, Limits};
+use nn_grader::Failure;
 
 #[test]
 fn concurrent_runs_all_come_back() {
