@@ -32,7 +32,7 @@ use ndarray::Array2;
 
 use crate::cases::{cost_cases_seeded, sigmoid_gradient_cases_seeded, Case};
 use crate::outcome::{Calls, Failure};
-use crate::parts::{self, CostRuns};
+use crate::scoring::{self, CostRuns};
 use crate::wire::{self, Values};
 use crate::{GradeOptions, GradeReport, Limits, Part, RandInitFn, SigmoidGradientFn, TwoLayerCost};
 
@@ -73,10 +73,10 @@ pub fn values(
     // Long messages are cut here too, so that a 100 MiB panic message still makes a report
     // the grader takes (it cuts them again: this side is the student's).
     Values {
-        lambda0: cut_all(parts::run_cost(nn_cost_function, &cases, false, &limits)),
-        regularized: cut_all(parts::run_cost(nn_cost_function, &cases, true, &limits)),
-        sigmoid: cut_all(parts::run_sigmoid_gradient(sigmoid_gradient, &inputs, &limits)),
-        init: cut_all(parts::run_rand_initialize_weights(rand_initialize_weights, &limits)),
+        lambda0: cut_all(scoring::run_cost(nn_cost_function, &cases, false, &limits)),
+        regularized: cut_all(scoring::run_cost(nn_cost_function, &cases, true, &limits)),
+        sigmoid: cut_all(scoring::run_sigmoid_gradient(sigmoid_gradient, &inputs, &limits)),
+        init: cut_all(scoring::run_rand_initialize_weights(rand_initialize_weights, &limits)),
     }
 }
 
@@ -127,13 +127,13 @@ pub fn score(seed: u64, values: Values) -> GradeReport {
     let n = cases.len();
     let runs = CostRuns { cases, lambda0: checked(values.lambda0, n), regularized: checked(values.regularized, n) };
     let parts = vec![
-        parts::grade_cost_part(Part::FeedforwardCost, &runs),
-        parts::grade_cost_part(Part::RegularizedCost, &runs),
-        parts::score_sigmoid_gradient(&inputs, checked(values.sigmoid, inputs.len())),
-        parts::grade_gradient_part(Part::Backpropagation, &runs),
-        parts::grade_gradient_part(Part::RegularizedGradient, &runs),
+        scoring::grade_cost_part(Part::FeedforwardCost, &runs),
+        scoring::grade_cost_part(Part::RegularizedCost, &runs),
+        scoring::score_sigmoid_gradient(&inputs, checked(values.sigmoid, inputs.len())),
+        scoring::grade_gradient_part(Part::Backpropagation, &runs),
+        scoring::grade_gradient_part(Part::RegularizedGradient, &runs),
     ];
-    GradeReport { parts, init: Some(parts::score_rand_initialize_weights(checked(values.init, 5))) }
+    GradeReport { parts, init: Some(scoring::score_rand_initialize_weights(checked(values.init, 5))) }
 }
 
 /// The report of one whole frame; `Err` for anything that is not exactly one well-formed frame.

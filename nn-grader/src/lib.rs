@@ -41,10 +41,11 @@
 //! | [`part`] | the course's five parts and their points |
 //! | [`report`] | a part's result, the whole grade, the table |
 //! | [`cases`] | the problems the student's functions run on |
-//! | [`parts`] | scoring each part against the library, trying the classic mistakes |
+//! | [`scoring`] | scoring each part against the library, trying the classic mistakes |
 //! | [`mistakes`] | the catalogue of classic mistakes, one table |
 //! | [`explain`] | a panic message turned into advice |
 //! | [`isolate`] | running student code in a child process, with limits |
+//! | [`outcome`] | what a run of student code gives back: each call's value, or why there is none |
 //! | [`wire`] | the bytes a result crosses back from the child in |
 //! | [`class`] | grading a whole class (`make grade`): report JSON, the class chart |
 //!
@@ -79,8 +80,8 @@ pub mod mistakes;
 mod notebook;
 pub mod outcome;
 pub mod part;
-pub mod parts;
 pub mod report;
+pub mod scoring;
 mod student;
 pub mod wire;
 
@@ -94,7 +95,7 @@ pub use outcome::Failure;
 pub use report::{GradeReport, InitCheck, Part, PartResult};
 pub use student::{CostValue, RandInitFn, SigmoidGradientFn};
 
-use parts::CostRuns;
+use scoring::CostRuns;
 
 /// What an exercise notebook needs in one `use nn_grader::prelude::*;`: the arrays,
 /// `sigmoid`, the random generator and its tools.
@@ -161,50 +162,53 @@ impl GradeOptions {
     pub fn grade_cost_function(&self, nn_cost_function: &TwoLayerCost<'_>) -> Vec<PartResult> {
         let runs = CostRuns::new(nn_cost_function, &self.limits(), true, true);
         vec![
-            parts::grade_cost_part(Part::FeedforwardCost, &runs),
-            parts::grade_cost_part(Part::RegularizedCost, &runs),
-            parts::grade_gradient_part(Part::Backpropagation, &runs),
-            parts::grade_gradient_part(Part::RegularizedGradient, &runs),
+            scoring::grade_cost_part(Part::FeedforwardCost, &runs),
+            scoring::grade_cost_part(Part::RegularizedCost, &runs),
+            scoring::grade_gradient_part(Part::Backpropagation, &runs),
+            scoring::grade_gradient_part(Part::RegularizedGradient, &runs),
         ]
     }
 
     /// "Feedforward and cost" (30): J at lambda = 0.
     pub fn grade_feedforward_cost(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        parts::grade_cost_part(Part::FeedforwardCost, &CostRuns::new(nn_cost_function, &self.limits(), true, false))
+        scoring::grade_cost_part(Part::FeedforwardCost, &CostRuns::new(nn_cost_function, &self.limits(), true, false))
     }
 
     /// The runs at lambda > 0 and, when those gave answers, at lambda = 0 (for hints).
     fn regularized_runs(&self, nn_cost_function: &TwoLayerCost<'_>) -> CostRuns {
         let mut runs = CostRuns::new(nn_cost_function, &self.limits(), false, true);
         if runs.regularized.is_ok() {
-            runs.lambda0 = parts::run_cost(nn_cost_function, &runs.cases, false, &self.limits());
+            runs.lambda0 = scoring::run_cost(nn_cost_function, &runs.cases, false, &self.limits());
         }
         runs
     }
 
     /// "Regularized cost" (15): J at lambda > 0.
     pub fn grade_regularized_cost(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        parts::grade_cost_part(Part::RegularizedCost, &self.regularized_runs(nn_cost_function))
+        scoring::grade_cost_part(Part::RegularizedCost, &self.regularized_runs(nn_cost_function))
     }
 
     /// "Backpropagation" (40): both gradients at lambda = 0.
     pub fn grade_backpropagation(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        parts::grade_gradient_part(Part::Backpropagation, &CostRuns::new(nn_cost_function, &self.limits(), true, false))
+        scoring::grade_gradient_part(
+            Part::Backpropagation,
+            &CostRuns::new(nn_cost_function, &self.limits(), true, false),
+        )
     }
 
     /// "Regularized gradient" (10): both gradients at lambda > 0.
     pub fn grade_regularized_gradient(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        parts::grade_gradient_part(Part::RegularizedGradient, &self.regularized_runs(nn_cost_function))
+        scoring::grade_gradient_part(Part::RegularizedGradient, &self.regularized_runs(nn_cost_function))
     }
 
     /// "Sigmoid gradient" (5).
     pub fn grade_sigmoid_gradient(&self, sigmoid_gradient: &SigmoidGradientFn<'_>) -> PartResult {
-        parts::grade_sigmoid_gradient(sigmoid_gradient, &self.limits())
+        scoring::grade_sigmoid_gradient(sigmoid_gradient, &self.limits())
     }
 
     /// The unscored check of `rand_initialize_weights`.
     pub fn check_rand_initialize_weights(&self, rand_initialize_weights: &RandInitFn<'_>) -> InitCheck {
-        parts::check_rand_initialize_weights(rand_initialize_weights, &self.limits())
+        scoring::check_rand_initialize_weights(rand_initialize_weights, &self.limits())
     }
 
     /// The course's gradient check (`checkNNGradients(lambda)`) of the student's function.

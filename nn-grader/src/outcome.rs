@@ -1,7 +1,7 @@
 //! What running student code gives back: each call's value, error or panic ([`Call`]), or
 //! why the calls as a whole gave nothing ([`Failure`]: a time-out, the memory limit, an exit,
 //! a crash). Shared by the child process that runs them ([`crate::isolate`]), the bytes that
-//! carry them back ([`crate::wire`]) and the scoring ([`crate::parts`]); it needs none of them.
+//! carry them back ([`crate::wire`]) and the scoring ([`crate::scoring`]); it needs none of them.
 
 use std::time::Duration;
 

@@ -6,7 +6,7 @@ comments and whitespace dropped, strings and numbers kept as one token each.
 - The kit's solution: a path `...::NAME` where NAME is one of the kit's solution functions
   (`nn_cost_function`, `sigmoid_gradient`, `rand_initialize_weights`, their `_loop`/`_deep`
   variants) or one of the kit's modules that hold solutions (`lecture`, `engine`, `cases`,
-  `parts`, `mistakes`, `class`); any `use` or `extern crate` of `nn_core`/`nn_grader` that
+  `scoring`, `mistakes`, `class`); any `use` or `extern crate` of `nn_core`/`nn_grader` that
   brings in anything but `Result`, `NnError`, `sigmoid`, `seeded_rng`, `prelude`; a
   `nn_core::$x`/`nn_grader::$x` path built by a macro; and the notebook's imports
   `Network`/`bundled`/`viz` used in a cell (a trained network's cost is the kit's). A
@@ -27,7 +27,7 @@ SIMILAR = 0.90  # Jaccard index of the K-token sequences (below)
 K = 5
 SOLUTION_FNS = {"nn_cost_function", "nn_cost_function_loop", "nn_cost_function_deep", "sigmoid_gradient",
                 "rand_initialize_weights"}
-SOLUTION_MODULES = {"lecture", "engine", "cases", "parts", "mistakes", "class"}
+SOLUTION_MODULES = {"lecture", "engine", "cases", "scoring", "mistakes", "class"}
 KIT_CRATES = {"nn_core", "nn_grader"}
 ALLOWED = {"Result", "NnError", "sigmoid", "seeded_rng", "prelude", "self"}
 PRELUDE_KIT = {"Network", "bundled", "viz"}

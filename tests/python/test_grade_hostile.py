@@ -466,7 +466,7 @@ def test_what_counts_as_calling_the_kits_solution():
     assert solution_calls({"a": "macro_rules! k { ($f:ident) => { nn_core::$f } }"}) == [
         "builds a path into the kit in a macro"]
     assert solution_calls({"a": "let n = Network::debug(&[3, 5, 3]);"}) == ["uses the kit's Network"]
-    assert solution_calls({"a": "extern crate nn_grader as g; g::parts::run_cost"}) == ["uses the kit's parts"]
+    assert solution_calls({"a": "extern crate nn_grader as g; g::scoring::run_cost"}) == ["uses the kit's scoring"]
     # Names changed, comments gone: the same code.
     a = "fn f(x: f64) -> f64 { let y = x * 2.0; // twice\n y + 1.0 }"
     b = "fn g(v: f64) -> f64 {\n    let w = v * 2.0;\n    w + 1.0\n}"
