@@ -112,7 +112,14 @@ import os
 c = get_config()  # noqa: F821
 c.Exchange.root = os.environ.get("NNEX4_HUB_EXCHANGE", "/srv/nbgrader/exchange")
 c.CourseDirectory.course_id = os.environ.get("NNEX4_HUB_COURSE", "nnex4")
+# evcxr's reply to a cell that does not compile lacks `ename`: nbgrader's Execute, completed
+# (the students' Validate button and the teacher's autograde; scripts/nbgrader_evcxr.py).
+import sys
+sys.path.insert(0, "@PREFIX@/kit/scripts")
+import nbgrader_evcxr
+nbgrader_evcxr.configure(c)
 PY
+sed -i "s|@PREFIX@|$PREFIX|g" "$PREFIX/venv/etc/jupyter/nbgrader_config.py"
 
 # --- one evcxr_jupyter + the kernel wrapper --------------------------------------------
 EVCXR=$(command -v evcxr_jupyter || echo "$CARGO_BIN/evcxr_jupyter")

@@ -63,6 +63,12 @@ c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
 # Autograding runs the notebook on the `rust` kernel (evcxr): the first cell compiles the
 # kit, allow for it.
 c.ExecutePreprocessor.timeout = 1800
+# evcxr's reply to a cell that does not compile lacks the `ename` nbgrader's Execute reads:
+# without this, one compile error stops the whole student's autograde (scripts/nbgrader_evcxr.py).
+import sys  # noqa: E402
+sys.path.insert(0, @SCRIPTS@)
+import nbgrader_evcxr  # noqa: E402
+nbgrader_evcxr.configure(c)
 '''
 
 
@@ -174,7 +180,7 @@ def main(argv=None) -> int:
         if args.dir is None:
             ap.error("course needs DIR")
         (args.dir).mkdir(parents=True, exist_ok=True)
-        (args.dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG)
+        (args.dir / "nbgrader_config.py").write_text(NBGRADER_CONFIG.replace("@SCRIPTS@", repr(str(args.kit.resolve() / "scripts"))))
         out = args.dir / "source" / args.assignment / NOTEBOOK.name
         write_notebook(out, source_version(nbgrader_metadata(nb), args.kit.resolve()))
         print(f"nbgrader course in {args.dir}: {out.relative_to(args.dir)}")
