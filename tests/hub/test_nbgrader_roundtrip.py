@@ -20,6 +20,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import urllib.parse
 from pathlib import Path
 
 import nnex4hub
@@ -57,10 +58,33 @@ def solved(nb: dict) -> dict:
     n = 0
     for cell in nb["cells"]:
         if cell["cell_type"] == "code" and cell["metadata"].get("nbgrader", {}).get("solution"):
-            cell["source"] = bodies[cell["metadata"]["nbgrader"]["grade_id"]]
+            # what a student does: the released cell is the signature around `todo!()`; the
+            # body takes the place of `todo!()` (the whole cell would lose the signature)
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            assert source.count(mod.CODE_STUB) == 1, f"{cell['metadata']['nbgrader']['grade_id']}: {source!r}"
+            cell["source"] = source.replace(mod.CODE_STUB, bodies[cell["metadata"]["nbgrader"]["grade_id"]].strip())
             n += 1
     assert n == 3, f"expected 3 solution cells, found {n}"
     return nb
+
+
+def failed_cells(path: Path) -> str:
+    """Each code cell of an autograded notebook with an error or stderr output, and what it says."""
+    if not path.is_file():
+        return f"no autograded notebook {path}"
+    lines = []
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        for o in cell.get("outputs", []):
+            if o["output_type"] == "error":
+                said = f"{o.get('ename')}: {o.get('evalue')}"
+            elif o["output_type"] == "stream" and o["name"] == "stderr":
+                said = "stderr: " + "".join(o["text"])
+            else:
+                continue
+            name = cell["metadata"].get("nbgrader", {}).get("grade_id") or f"cell {i}"
+            lines.append(f"{name}: {said[:1500]}")
+            break
+    return "\n".join(lines) or "no cell has an error or stderr output"
 
 
 def test_release_fetch_submit_collect_autograde_feedback(hub, loop):
@@ -119,7 +143,8 @@ def test_release_fetch_submit_collect_autograde_feedback(hub, loop):
     assert set(scores) == set(STUDENTS), rows
     for s in STUDENTS:
         assert maxes[s] == 100.0, rows
-        assert scores[s] == 100.0, f"{s} scored {scores[s]} with the reference solution:\n{rows}"
+        assert scores[s] == 100.0, (f"{s} scored {scores[s]} with the reference solution:\n"
+                                    + failed_cells(course / "autograded" / s / ASSIGNMENT / NB_NAME))
 
     async def feedback(name: str) -> str:
         await hub.api("POST", "/assignments/fetch_feedback", {"course_id": COURSE, "assignment_id": ASSIGNMENT},
@@ -127,7 +152,9 @@ def test_release_fetch_submit_collect_autograde_feedback(hub, loop):
         fb = await hub.server(name, "GET", f"/contents/{ASSIGNMENT}/feedback")
         stamps = [c["name"] for c in fb["content"]]
         assert stamps, fb
-        page = await hub.server(name, "GET", f"/contents/{ASSIGNMENT}/feedback/{stamps[0]}/{NB_NAME[:-6]}.html")
+        # the folder is nbgrader's timestamp ("2026-12-02 05:58:34.242335 UTC"): quoted in the URL
+        page = await hub.server(name, "GET", f"/contents/{ASSIGNMENT}/feedback/{urllib.parse.quote(stamps[0])}/"
+                                f"{NB_NAME[:-6]}.html")
         return page["content"]
 
     for s in STUDENTS:
