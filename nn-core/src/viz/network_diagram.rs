@@ -170,10 +170,10 @@ pub fn network_diagram(sizes: &[usize]) -> Result<crate::viz::Figure> {
             };
             let colour = if node == Node::Bias { BIAS } else { MUTED };
             // On a white ground: in a hidden layer the incoming lines pass behind the label.
-            let lw = super::canvas::text_width(&label, 11.0);
+            let lw = super::canvas::text_width(&label, 12.0);
             let lx = if align == Align::Right { x - lw } else { x };
-            c.fill_rect((lx - 2.0) as i64, (y - 7.0) as i64, lw as usize + 4, 14, WHITE);
-            c.text(&label, x, y - line_height(11.0) / 2.0, 11.0, colour, align);
+            c.fill_rect((lx - 2.0) as i64, (y - 8.0) as i64, lw as usize + 4, 16, WHITE);
+            c.text(&label, x, y - line_height(12.0) / 2.0, 12.0, colour, align);
         }
         if let Some(g) = layer.gap {
             for k in [-1.0f32, 0.0, 1.0] {

@@ -146,6 +146,11 @@ fn unrolling_labels_each_entry_with_its_place_in_net_unroll() {
     }
     let lay = unroll_layout(&[400, 25, 10]);
     assert_eq!((lay.blocks[0].start, lay.blocks[0].end, lay.blocks[1].end), (0, 10025, 10285));
+    // The course's 3-5-3 check network is drawn whole: all 38 entries, each once.
+    let small = unroll_layout(&[3, 5, 3]);
+    let mut seen: Vec<usize> = small.blocks.iter().flat_map(|b| b.cells.iter().map(|c| c.index)).collect();
+    seen.sort();
+    assert_eq!(seen, (0..38).collect::<Vec<_>>());
 }
 
 #[test]

@@ -33,7 +33,7 @@ pub(crate) fn index_layout(rows: usize, cols: usize, row: usize, col: usize) -> 
     let (ew, eh) = ((cw.ceil() as usize).max(8), (rh.ceil() as usize).max(8));
     let ex = (mx as f64 + (col as f64 + 0.5) * cw - ew as f64 / 2.0).round().clamp(mx as f64, (mx + mw - ew) as f64);
     let ey = (my as f64 + (row as f64 + 0.5) * rh - eh as f64 / 2.0).round().clamp(my as f64, (my + mh - eh) as f64);
-    IndexLayout { mx, my, mw, mh, entry: (ex as usize, ey as usize, ew, eh), width: 860, height: my + mh + 120 }
+    IndexLayout { mx, my, mw, mh, entry: (ex as usize, ey as usize, ew, eh), width: 820, height: my + mh + 120 }
 }
 
 /// Which weight is `theta{layer}[[row, col]]`: the Theta drawn as a matrix (rows: the units
@@ -121,7 +121,7 @@ pub fn theta_index(network: &Network, layer: usize, row: usize, col: usize) -> R
     c.text(&rl, (lay.mx + lay.mw) as f32, (lay.my + lay.mh + 6) as f32, 11.0, MUTED, Align::Right);
 
     // The two units and the weight between them.
-    let (ax, bx, uy) = (600.0f32, 790.0f32, (lay.my + lay.mh / 2) as f32);
+    let (ax, bx, uy) = (590.0f32, 755.0f32, (lay.my + lay.mh / 2) as f32);
     let from_bias = col == 0;
     c.line((ax, uy), (bx, uy), 3.0, MARK);
     c.disc(ax, uy, 16.0, if from_bias { BIAS } else { PALETTE[0] });
@@ -138,8 +138,13 @@ pub fn theta_index(network: &Network, layer: usize, row: usize, col: usize) -> R
     } else {
         format!("unit {} of layer {layer}", col - 1)
     };
-    let to =
-        if layer == 1 && n > 1 { format!("hidden unit {row}") } else { format!("unit {row} of layer {}", layer + 1) };
+    let to = if layer == n {
+        format!("output unit {row}")
+    } else if layer == 1 {
+        format!("hidden unit {row}")
+    } else {
+        format!("unit {row} of layer {}", layer + 1)
+    };
     let fs = fit_size(&from, 12.0, 8.0, 150.0);
     c.text(&from, ax, uy + 22.0, fs, TEXT, Align::Center);
     let ts2 = fit_size(&to, 12.0, 8.0, 130.0);
@@ -147,25 +152,30 @@ pub fn theta_index(network: &Network, layer: usize, row: usize, col: usize) -> R
     c.text("from", ax, uy - 40.0, 11.0, MUTED, Align::Center);
     c.text("to", bx, uy - 40.0, 11.0, MUTED, Align::Center);
 
+    let what_col = if from_bias {
+        "the bias".to_string()
+    } else if layer == 1 {
+        format!("pixel {}", col - 1)
+    } else {
+        format!("unit {} of layer {layer}", col - 1)
+    };
     let lines = [
-        format!(
-            "row {row}: unit {row} of layer {} (a({}) column {}, after its bias) · column {col}: column {col} of a({layer}) = [1  a], {}",
-            layer + 1,
-            layer + 1,
-            row + 1,
-            if from_bias {
-                "the bias".to_string()
-            } else if layer == 1 {
-                format!("pixel {}", col - 1)
-            } else {
-                format!("unit {} of layer {layer}", col - 1)
-            }
-        ),
-        format!("the handout's Theta{layer}(j+1, i+1) is theta{layer}[[j, i]] in Rust: subtract 1 from both of its indices"),
+        if layer == n {
+            format!("row {row}: output unit {row} (column {row} of h: the output layer has no bias)")
+        } else {
+            format!(
+                "row {row}: unit {row} of layer {} (column {} of a({}), after its bias)",
+                layer + 1,
+                row + 1,
+                layer + 1
+            )
+        },
+        format!("column {col}: column {col} of a({layer}) = [1  {}], {what_col}", if layer == 1 { "x" } else { "a" }),
+        format!("the handout's Theta{layer}(j+1, i+1) is theta{layer}[[j, i]] in Rust: subtract 1 from both indices"),
     ];
     for (k, line) in lines.iter().enumerate() {
-        let ls = fit_size(line, 12.0, 8.0, lay.width as f32 - 30.0);
-        c.text(line, 20.0, (lay.height - 62) as f32 + k as f32 * line_height(13.0), ls, MUTED, Align::Left);
+        let ls = fit_size(line, 13.0, 9.0, lay.width as f32 - 30.0);
+        c.text(line, 20.0, (lay.height - 74) as f32 + k as f32 * line_height(14.0), ls, MUTED, Align::Left);
     }
     Figure::from_canvas(&c, None)
 }

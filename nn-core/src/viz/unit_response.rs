@@ -31,9 +31,9 @@ pub(crate) struct Response {
 /// `TOP + r * ROW_H`), `PANEL` px square (20 x 20 pixels, `PANEL / 20` px each).
 pub(crate) const LEFT: usize = 24;
 pub(crate) const TOP: usize = 92;
-pub(crate) const PANEL: usize = 140;
-pub(crate) const PANEL_PITCH: usize = 172;
-pub(crate) const ROW_H: usize = 200;
+pub(crate) const PANEL: usize = 120;
+pub(crate) const PANEL_PITCH: usize = 146;
+pub(crate) const ROW_H: usize = 170;
 
 /// The examples with the largest and the smallest activation of hidden unit `unit`.
 pub(crate) fn responses(network: &Network, data: &Dataset, unit: usize) -> Result<[Response; 2]> {
@@ -111,7 +111,7 @@ pub fn unit_response(network: &Network, data: &Dataset, unit: usize) -> Result<F
     let products: Vec<ndarray::Array1<f64>> = rs.iter().map(|r| &data.x().row(r.example) * &w).collect();
     let pscale = products.iter().flat_map(|p| p.iter()).fold(0.0f64, |m, v| m.max(v.abs()));
     let zoom = (PANEL / side).max(1);
-    let width = LEFT + 3 * PANEL_PITCH + 300;
+    let width = LEFT + 3 * PANEL_PITCH + 370;
     let height = TOP + 2 * ROW_H + 20;
     let mut c = Canvas::new(width, height, WHITE);
     let title = format!("Hidden unit {unit}: its 400 input weights, as a 20 x 20 picture, are the pattern it matches");
@@ -119,7 +119,7 @@ pub fn unit_response(network: &Network, data: &Dataset, unit: usize) -> Result<F
     c.text(&title, width as f32 / 2.0, 8.0, ts, TEXT, Align::Center);
     let heads = ["the digit x", "the unit's weights w", "x .* w, pixel by pixel"];
     for (i, h) in heads.iter().enumerate() {
-        c.text(h, (LEFT + i * PANEL_PITCH + PANEL / 2) as f32, (TOP - 30) as f32, 13.0, TEXT, Align::Center);
+        c.text(h, (LEFT + i * PANEL_PITCH + PANEL / 2) as f32, (TOP - 30) as f32, 14.0, TEXT, Align::Center);
     }
     for (r, resp) in rs.iter().enumerate() {
         let y0 = (TOP + r * ROW_H) as i64;
@@ -135,15 +135,15 @@ pub fn unit_response(network: &Network, data: &Dataset, unit: usize) -> Result<F
         let which = if r == 0 { "the example it responds to most" } else { "the example it responds to least" };
         let digit = label_to_digit(data.y()[resp.example]);
         let lines: [(String, f32, Rgb); 5] = [
-            (which.to_string(), 13.0, TEXT),
-            (format!("example {}, a {digit}", resp.example), 12.0, MUTED),
+            (which.to_string(), 15.0, TEXT),
+            (format!("example {}, a {digit}", resp.example), 14.0, MUTED),
             (
                 format!("z = {:.3} (bias) {} {:.3} (sum of x .* w)", resp.bias, sign(resp.sum), resp.sum.abs()),
-                13.0,
+                14.0,
                 TEXT,
             ),
-            (format!("   = {:.3}", resp.z), 13.0, TEXT),
-            (format!("a = g(z) = {:.3}", resp.a), 15.0, if resp.a >= 0.5 { POS } else { NEG }),
+            (format!("   = {:.3}", resp.z), 14.0, TEXT),
+            (format!("a = g(z) = {:.3}", resp.a), 17.0, if resp.a >= 0.5 { POS } else { NEG }),
         ];
         let mut y = y0 as f32 + 10.0;
         for (text, size, colour) in &lines {
@@ -153,7 +153,7 @@ pub fn unit_response(network: &Network, data: &Dataset, unit: usize) -> Result<F
         }
     }
     let cap = "red: ink where the weight is positive (adds to z) · blue: ink where it is negative (subtracts)";
-    let cs = fit_size(cap, 12.0, 9.0, width as f32 - 20.0);
+    let cs = fit_size(cap, 13.0, 9.0, width as f32 - 20.0);
     c.text(cap, width as f32 / 2.0, (height - 26) as f32, cs, MUTED, Align::Center);
     Figure::from_canvas(&c, None)
 }

@@ -53,7 +53,15 @@ fn shown(n: usize, max: usize) -> Vec<usize> {
 
 pub(crate) fn unroll_layout(sizes: &[usize]) -> UnrollLayout {
     let (cell_w, cell_h, top) = (46usize, 20usize, 96usize);
-    let max_cols = if sizes.len() > 3 { 3 } else { 4 };
+    // A small network (the 3-5-3 debug one: 4 + 6 columns) is drawn whole.
+    let all_cols: usize = sizes.windows(2).map(|w| w[0] + 1).sum();
+    let max_cols = if all_cols <= 12 {
+        all_cols
+    } else if sizes.len() > 3 {
+        3
+    } else {
+        4
+    };
     let mut blocks = Vec::new();
     let mut start = 0;
     let mut x = 30;
