@@ -4,12 +4,16 @@ nbconvert's HTML export shows an output in the first of its `display_data_priori
 that the output has, and silently drops an output with none of them (an `image/gif`, for
 one: the training animation of notebook 03 was missing from its HTML page). Each rich
 output of each committed notebook must have one of those types, and every image must
-reach the page as an <img>.
+reach the page as an <img>. And every link within a notebook (`[1.3](#1.3-Feedforward-...)`,
+the links from a check back to the cell that defines its function) lands on a heading.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -60,4 +64,22 @@ def test_every_output_reaches_the_html_page(notebook):
     assert not dropped, f"{notebook.relative_to(REPO)}: nbconvert's HTML drops\n" + "\n".join(dropped)
     if gifs:
         body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
-        assert body.count("<img src=\"data:image/gif;base64,") == gifs
+        assert body.count('src="data:image/gif;base64,') == gifs
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_link_within_the_notebook_lands_on_a_heading(notebook):
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(nbformat.read(str(notebook), as_version=4))
+    # A browser matches a fragment to an id as written or percent-decoded: compare both decoded.
+    ids = {unquote(html.unescape(i)) for i in re.findall(r'\bid="([^"]+)"', body)}
+    links = [unquote(html.unescape(h)) for h in re.findall(r'href="#([^"]+)"', body)]
+    broken = sorted({h for h in links if h not in ids})
+    assert not broken, f"{notebook.relative_to(REPO)}: links to no heading: {broken}"
+
+
+def test_a_broken_link_is_caught():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("### 1.3 Feedforward\n\n[ok](#1.3-Feedforward), [bad](#1.4-Cost)")]
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    ids = {html.unescape(i) for i in re.findall(r'\bid="([^"]+)"', body)}
+    assert "1.3-Feedforward" in ids and "1.4-Cost" not in ids
