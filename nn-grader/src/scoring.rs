@@ -65,16 +65,16 @@ fn close_mat(got: &Array2<f64>, want: &Array2<f64>) -> bool {
     got.dim() == want.dim() && (got - want).iter().all(|d| d.abs() <= 1e-9 * (1.0 + max_abs(want)))
 }
 
-/// The largest difference `(row, col, got, want)`, 1-based like MATLAB.
+/// The largest difference `(row, col, got, want)`, 0-based as Rust indexes (`a[[row, col]]`).
 fn worst_entry(got: &Array2<f64>, want: &Array2<f64>) -> (usize, usize, f64, f64) {
-    let mut best = (1, 1, got[[0, 0]], want[[0, 0]]);
+    let mut best = (0, 0, got[[0, 0]], want[[0, 0]]);
     let mut largest = -1.0;
     for ((r, c), w) in want.indexed_iter() {
         let d = (got[[r, c]] - w).abs();
         let d = if d.is_nan() { f64::INFINITY } else { d };
         if d > largest {
             largest = d;
-            best = (r + 1, c + 1, got[[r, c]], *w);
+            best = (r, c, got[[r, c]], *w);
         }
     }
     best
@@ -257,7 +257,8 @@ pub fn grade_gradient_part(part: Part, runs: &CostRuns) -> PartResult {
             }
             _ => "both Theta1_grad and Theta2_grad are wrong",
         };
-        let mut msg = format!("{which} on {at}; e.g. {name}({r}, {c}) = {gv:.6e}, expected {wv:.6e}");
+        let mut msg =
+            format!("{which} on {at}; e.g. {}[[{r}, {c}]] = {gv:.6e}, expected {wv:.6e}", name.to_lowercase());
         if let Some((_, z1, z2)) = lambda0_value(runs, i).filter(|_| part.regularized()) {
             let (_, r1, r2) = case.reference(0.0);
             if z1.dim() == g1.dim()
@@ -336,7 +337,7 @@ pub fn score_sigmoid_gradient(inputs: &[Array2<f64>], calls: Calls<Array2<f64>>)
         let (r, c, gv, wv) = worst_entry(&got, &want);
         return PartResult::fail(
             part,
-            format!("at z = {}: got {gv:.6}, expected {wv:.6} (sigmoid_gradient(0) is 0.25)", z[[r - 1, c - 1]]),
+            format!("at z = {}: got {gv:.6}, expected {wv:.6} (sigmoid_gradient(0) is 0.25)", z[[r, c]]),
             None,
         );
     }

@@ -238,6 +238,29 @@ fn regularization_hints_point_at_the_right_part() {
 }
 
 #[test]
+fn a_wrong_gradient_entry_is_named_as_rust_indexes_it() {
+    let _s = serial();
+    // One weight's gradient off: row 1, column 3 of Theta2 (0-based), in every case.
+    let f = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64| {
+        let (j, g1, mut g2) = nn_cost_function(t1, t2, x, y, l)?;
+        g2[[1, 3]] += 0.5;
+        Ok((j, g1, g2))
+    };
+    let parts = nn_grader::grade_cost_function(&f);
+    let gradient = parts
+        .iter()
+        .find(|p| !p.passed() && p.message.contains("Theta2_grad is wrong"))
+        .expect("a failing gradient part");
+    let m = &gradient.message;
+    let rest = m.split("e.g. theta2_grad[[1, 3]] = ").nth(1).unwrap_or_else(|| panic!("not named 0-based: {m}"));
+    // "<got>, expected <want>": the named entry is the one that is off by 0.5.
+    let (got, want) = rest.split_once(", expected ").expect("got and expected");
+    let want = want.split_whitespace().next().unwrap().trim_end_matches(['.', ';', ',']);
+    let (got, want): (f64, f64) = (got.parse().unwrap(), want.parse().unwrap());
+    assert!((got - want - 0.5).abs() < 1e-6, "{m}");
+}
+
+#[test]
 fn sigmoid_gradient_grading() {
     let _s = serial();
     assert!(nn_grader::grade_sigmoid_gradient(&sigmoid_gradient).passed());

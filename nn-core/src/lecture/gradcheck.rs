@@ -63,9 +63,10 @@ pub struct GradEntry {
     pub index: usize,
     /// Which Theta: 1 for Theta1.
     pub layer: usize,
-    /// Row in that Theta, 1-based like MATLAB.
+    /// Row in that Theta, 0-based as in Rust's `theta[[row, col]]` (the handout's
+    /// `Theta(row + 1, col + 1)`).
     pub row: usize,
-    /// Column in that Theta, 1-based (column 1 is the bias column).
+    /// Column in that Theta, 0-based (column 0 is the bias column).
     pub col: usize,
     /// Finite-difference value.
     pub numerical: f64,
@@ -132,8 +133,8 @@ impl GradCheckReport {
                     out.push(GradEntry {
                         index,
                         layer: l + 1,
-                        row: r + 1,
-                        col: c + 1,
+                        row: r,
+                        col: c,
                         numerical: self.numerical[index],
                         analytical: self.analytical[index],
                     });
@@ -183,9 +184,9 @@ impl fmt::Display for GradCheckReport {
             writeln!(f, "Theta{} relative difference: {:.3e}  {mark}", l + 1, d)?;
         }
         if !self.passed() {
-            writeln!(f, "largest differences (Theta, row, column: numerical vs backprop):")?;
+            writeln!(f, "largest differences (weight [[row, column]], from 0: numerical vs backprop):")?;
             for e in &self.worst {
-                writeln!(f, "  Theta{}({}, {}): {:.6e} vs {:.6e}", e.layer, e.row, e.col, e.numerical, e.analytical)?;
+                writeln!(f, "  theta{}[[{}, {}]]: {:.6e} vs {:.6e}", e.layer, e.row, e.col, e.numerical, e.analytical)?;
             }
         }
         let verdict = if self.cost_is_constant() {
@@ -338,9 +339,13 @@ mod tests {
         assert!(!r.passed());
         assert_eq!(r.failing_thetas(), vec![2]);
         assert!(r.per_theta[0] < 1e-9);
-        assert!(r.worst.iter().all(|e| e.layer == 2 && e.col == 3), "{:?}", r.worst);
+        assert!(r.worst.iter().all(|e| e.layer == 2 && e.col == 2), "{:?}", r.worst);
         let text = r.to_string();
         assert!(text.contains("Theta2 relative difference") && text.contains("WRONG"), "{text}");
+        // The worst weights are named as Rust indexes them: column 2 (0-based) was broken.
+        let named: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("theta")).collect();
+        assert_eq!(named.len(), r.worst.len(), "{text}");
+        assert!(named.iter().all(|l| l.trim_start().starts_with("theta2[[") && l.contains(", 2]]:")), "{text}");
     }
 
     #[test]
@@ -388,10 +393,12 @@ mod tests {
     fn entries_locate_unrolled_positions() {
         let r = check_nn_gradients(&nn_cost_function, 0.0).unwrap();
         let e = r.entries();
-        // Unrolled order: Theta1 column 1 rows 1..5, then column 2...
-        assert_eq!((e[0].layer, e[0].row, e[0].col), (1, 1, 1));
-        assert_eq!((e[5].layer, e[5].row, e[5].col), (1, 1, 2));
-        assert_eq!((e[20].layer, e[20].row, e[20].col), (2, 1, 1));
+        // Unrolled order: Theta1 column 0 rows 0..5, then column 1..., then Theta2 (5x4 = 20 first).
+        assert_eq!((e[0].layer, e[0].row, e[0].col), (1, 0, 0));
+        assert_eq!((e[4].layer, e[4].row, e[4].col), (1, 4, 0));
+        assert_eq!((e[5].layer, e[5].row, e[5].col), (1, 0, 1));
+        assert_eq!((e[20].layer, e[20].row, e[20].col), (2, 0, 0));
+        assert_eq!((e[37].layer, e[37].row, e[37].col), (2, 2, 5));
         assert!(check_nn_gradients(&nn_cost_function, -1.0).is_err());
     }
 }

@@ -1,4 +1,4 @@
-//! [`Animation`]: an animated GIF, shown inline by evcxr as `image/gif`. The training
+//! [`Animation`]: an animated GIF, shown inline by evcxr as an HTML `<img>`. The training
 //! animation: hidden units and the cost curve, frame by frame.
 
 use std::fmt;
@@ -62,11 +62,26 @@ impl Animation {
     pub fn save_gif(&self, path: impl AsRef<Path>) -> Result<()> {
         write_atomic(path.as_ref(), &self.gif)
     }
-    /// `EVCXR_BEGIN_CONTENT image/gif`, the base64 GIF on one line, `EVCXR_END_CONTENT`.
+    /// `EVCXR_BEGIN_CONTENT text/html`, one `<img>` whose `src` is the GIF as a
+    /// `data:image/gif;base64,` URL (on one line), `EVCXR_END_CONTENT`.
+    ///
+    /// HTML rather than an `image/gif` output: nbconvert's HTML export (and so the
+    /// notebook pages, nbviewer and a class's exported feedback) drops `image/gif`
+    /// outputs, as `image/gif` is not among the types it shows; every front end
+    /// shows an `<img>`, and JupyterLab's sanitizer keeps a `data:` `src`.
     pub fn evcxr_content(&self) -> String {
+        format!("EVCXR_BEGIN_CONTENT text/html\n{}\nEVCXR_END_CONTENT", self.html())
+    }
+    /// The `<img>` element [`Animation::evcxr_content`] shows: the GIF inline, its size,
+    /// scaled down (never up) to the width of a narrower page.
+    pub fn html(&self) -> String {
         format!(
-            "EVCXR_BEGIN_CONTENT image/gif\n{}\nEVCXR_END_CONTENT",
-            base64::engine::general_purpose::STANDARD.encode(&self.gif)
+            "<img src=\"data:image/gif;base64,{}\" width=\"{}\" height=\"{}\" \
+             style=\"max-width:100%;height:auto\" alt=\"training animation, {} frames\">",
+            base64::engine::general_purpose::STANDARD.encode(&self.gif),
+            self.width,
+            self.height,
+            self.frames
         )
     }
     /// Called by evcxr when an `Animation` is the value of a cell.

@@ -145,6 +145,40 @@ impl Canvas {
         self.fill_rect(x + w as i64 - t as i64, y, t, h, c);
     }
 
+    /// A straight line `t` pixels wide from (x0, y0) to (x1, y1), its edges antialiased.
+    pub fn line(&mut self, (x0, y0): (f32, f32), (x1, y1): (f32, f32), t: f32, c: Rgb) {
+        let (dx, dy) = (x1 - x0, y1 - y0);
+        let len2 = dx * dx + dy * dy;
+        let half = t / 2.0;
+        let (lo_x, hi_x) = (x0.min(x1) - half - 1.0, x0.max(x1) + half + 1.0);
+        let (lo_y, hi_y) = (y0.min(y1) - half - 1.0, y0.max(y1) + half + 1.0);
+        for y in lo_y.floor() as i64..=hi_y.ceil() as i64 {
+            for x in lo_x.floor() as i64..=hi_x.ceil() as i64 {
+                let (px, py) = (x as f32 + 0.5, y as f32 + 0.5);
+                let u = if len2 > 0.0 { (((px - x0) * dx + (py - y0) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+                let (qx, qy) = (x0 + u * dx - px, y0 + u * dy - py);
+                let d = (qx * qx + qy * qy).sqrt();
+                let cov = (half + 0.5 - d).clamp(0.0, 1.0);
+                if cov > 0.0 {
+                    self.blend(x, y, c, cov);
+                }
+            }
+        }
+    }
+
+    /// A filled disc of radius `r` centred at (cx, cy), its edge antialiased.
+    pub fn disc(&mut self, cx: f32, cy: f32, r: f32, c: Rgb) {
+        for y in (cy - r - 1.0).floor() as i64..=(cy + r + 1.0).ceil() as i64 {
+            for x in (cx - r - 1.0).floor() as i64..=(cx + r + 1.0).ceil() as i64 {
+                let d = ((x as f32 + 0.5 - cx).powi(2) + (y as f32 + 0.5 - cy).powi(2)).sqrt();
+                let cov = (r + 0.5 - d).clamp(0.0, 1.0);
+                if cov > 0.0 {
+                    self.blend(x, y, c, cov);
+                }
+            }
+        }
+    }
+
     /// Copies `src` with its top-left corner at (x, y) (clipped).
     pub fn blit(&mut self, src: &Canvas, x: i64, y: i64) {
         for sy in 0..src.h {

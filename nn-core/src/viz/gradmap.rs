@@ -38,7 +38,7 @@ pub(crate) struct MapBlock {
     pub layer: usize,
     pub rows: usize,
     pub cols: usize,
-    /// Top-left corner of cell (1, 1).
+    /// Top-left corner of cell [[0, 0]].
     pub x: usize,
     pub y: usize,
     pub cell: usize,
@@ -168,7 +168,7 @@ pub fn gradient_check_map(report: &GradCheckReport) -> Result<Figure> {
         let label_size = if b.cell >= 20 { 12.0 } else { 10.0 };
         let label_every = if b.cell >= 16 { 1 } else { (16 / b.cell.max(1)).max(1) * 5 };
         for e in entries.iter().filter(|e| e.layer == b.layer) {
-            let (x, y, s) = b.cell_rect(e.row - 1, e.col - 1);
+            let (x, y, s) = b.cell_rect(e.row, e.col);
             let d = e.abs_difference();
             let t = t_of(d);
             c.fill_rect(x as i64, y as i64, s, s, inferno(t));

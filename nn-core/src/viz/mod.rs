@@ -19,6 +19,16 @@
 //! | [`gradient_check_map`] | \|numerical - backprop\| for every Theta entry, as the matrices, one log colour scale |
 //! | [`digit_prediction`] | one digit (e.g. a drawn one, [`crate::io::digit_image::load_digit`]) with the ten outputs as bars |
 //!
+//! Pictures that explain (each one idea):
+//!
+//! | function | picture |
+//! | --- | --- |
+//! | [`network_diagram`] | the layers with their sizes, the bias units marked, each Theta's shape |
+//! | [`one_hot_labels`] | a few examples' labels y and their rows of y_k |
+//! | [`theta_index`] | which two units `theta1[[j, i]]` connects (and the handout's `Theta1(j+1, i+1)`) |
+//! | [`unrolling`] | the Thetas column by column into one vector, with each one's index range |
+//! | [`unit_response`] | a hidden unit's weights as the template it matches: digit, weights, product, z and a |
+//!
 //! Things to play with (one cell each):
 //!
 //! | function | value | shows |
@@ -53,6 +63,11 @@ mod frames;
 mod gradcheck_chart;
 mod gradmap;
 mod images;
+mod network_diagram;
+mod one_hot;
+mod theta_index;
+mod unit_response;
+mod unrolling;
 mod validation_chart;
 
 pub use animation::{training_animation, Animation};
@@ -67,6 +82,11 @@ pub use images::{
     confusion_counts, confusion_matrix, digit_grid, display_data, hidden_units, lambda_panel, misclassified,
     predictions, DEFAULT_DIGITS, DEFAULT_GALLERY,
 };
+pub use network_diagram::network_diagram;
+pub use one_hot::{one_hot_labels, MAX_ONE_HOT_ROWS};
+pub use theta_index::theta_index;
+pub use unit_response::unit_response;
+pub use unrolling::unrolling;
 pub use validation_chart::{validation_curve, Measure};
 
 /// lambda as a teacher writes it: 0, 0.001, 0.03, 1, 10, 1e-05.
@@ -126,3 +146,5 @@ pub(crate) fn fmt_num(v: f64) -> String {
 mod tests;
 #[cfg(test)]
 mod tests_play;
+#[cfg(test)]
+mod tests_teach;

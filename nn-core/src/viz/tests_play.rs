@@ -1,6 +1,7 @@
 //! Tests of the things to play with: explorers, the training animation, the gradient
 //! check map, a drawn digit. Set NN_VIZ_OUT=<folder> to keep every picture made here.
 
+use base64::Engine as _;
 use ndarray::{s, Array1, Array2};
 
 use super::canvas::Canvas;
@@ -255,9 +256,17 @@ fn animation_is_a_looping_gif_whose_frames_decode() {
         n += 1;
     }
     assert_eq!(n, 5);
+    // The evcxr display is one HTML <img> (nbconvert's HTML drops image/gif outputs) whose
+    // data URL is this GIF, byte for byte, at its own size.
     let b = blocks(&gif.evcxr_content());
     assert_eq!(b.len(), 1);
-    assert_eq!(b[0].0, "image/gif");
+    assert_eq!(b[0].0, "text/html");
+    let html = &b[0].1;
+    assert!(html.starts_with("<img ") && html.ends_with('>') && !html.contains('\n'), "{html}");
+    let src =
+        html.split("src=\"data:image/gif;base64,").nth(1).and_then(|r| r.split('"').next()).expect("a GIF data URL");
+    assert_eq!(base64::engine::general_purpose::STANDARD.decode(src).unwrap(), bytes);
+    assert!(html.contains(&format!("width=\"{}\" height=\"{}\"", gif.width(), gif.height())), "{html}");
     // The frames differ (the units and the curve move), and the first decodes to the canvas.
     let frames: Vec<Canvas> = (0..2).map(|k| Canvas::new(20, 10, [k * 200, 255, 255])).collect();
     let two = animation::encode_gif(&frames, &[10, 10]).unwrap();
