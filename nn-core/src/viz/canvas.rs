@@ -32,6 +32,8 @@ pub(crate) type Rgb = [u8; 3];
 pub(crate) const WHITE: Rgb = [255, 255, 255];
 pub(crate) const BLACK: Rgb = [0, 0, 0];
 pub(crate) const TEXT: Rgb = [30, 30, 30];
+/// Secondary text: captions, axis numbers, sub-headings.
+pub(crate) const MUTED: Rgb = [90, 90, 90];
 pub(crate) const GREEN: Rgb = [0, 120, 40];
 pub(crate) const RED: Rgb = [200, 20, 20];
 

@@ -1,7 +1,7 @@
 //! The network as the lecture draws it: one column of units per layer, the bias units
 //! marked, a line for each weight, and each Theta's shape between the layers.
 
-use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, PALETTE, TEXT, WHITE};
+use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, MUTED, PALETTE, TEXT, WHITE};
 use super::figure::Figure;
 use crate::error::Result;
 use crate::lecture::data::label_to_digit;
@@ -11,7 +11,6 @@ use crate::lecture::network::check_layer_sizes;
 pub(crate) const BIAS: Rgb = [230, 120, 10];
 const UNIT: Rgb = PALETTE[0];
 const EDGE: Rgb = [185, 185, 185];
-const MUTED: Rgb = [90, 90, 90];
 
 /// One drawn unit: a bias unit (always 1) or unit `index` of its layer (0-based).
 #[derive(Clone, Copy, Debug, PartialEq)]

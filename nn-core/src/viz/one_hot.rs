@@ -1,7 +1,7 @@
 //! One-hot labels: a few examples, each with its label y and its row of y_k, the
 //! 10-column matrix the cost compares the network's outputs with.
 
-use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, TEXT, WHITE};
+use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, MUTED, TEXT, WHITE};
 use super::figure::Figure;
 use super::images::image_canvas;
 use crate::error::{NnError, Result};
@@ -9,7 +9,6 @@ use crate::lecture::data::{label_to_digit, Dataset};
 
 const ONE: Rgb = [31, 119, 180];
 const GRID: Rgb = [200, 200, 200];
-const MUTED: Rgb = [90, 90, 90];
 
 /// Where the y_k cells go, for the tests: cell (i, k) of example i (0-based in `rows`) and
 /// column k has its top-left corner at (`cells_x + k * cell`, `top + i * row_h`).

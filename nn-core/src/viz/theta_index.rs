@@ -1,15 +1,14 @@
 //! The Theta index convention: which two units `theta1[[j, i]]` connects, in Rust's
 //! 0-based indexing and in the handout's 1-based one.
 
-use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, PALETTE, TEXT, WHITE};
+use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, MUTED, PALETTE, RED, TEXT, WHITE};
 use super::figure::Figure;
+use super::images::lerp;
 use super::network_diagram::BIAS;
 use crate::error::{NnError, Result};
 use crate::lecture::network::Network;
 
-const MUTED: Rgb = [90, 90, 90];
 const BAND: Rgb = [222, 235, 247];
-const MARK: Rgb = [200, 20, 20];
 
 /// Where the matrix goes, for the tests: its rectangle and the entry's square.
 #[derive(Clone, Debug)]
@@ -34,6 +33,25 @@ pub(crate) fn index_layout(rows: usize, cols: usize, row: usize, col: usize) -> 
     let ex = (mx as f64 + (col as f64 + 0.5) * cw - ew as f64 / 2.0).round().clamp(mx as f64, (mx + mw - ew) as f64);
     let ey = (my as f64 + (row as f64 + 0.5) * rh - eh as f64 / 2.0).round().clamp(my as f64, (my + mh - eh) as f64);
     IndexLayout { mx, my, mw, mh, entry: (ex as usize, ey as usize, ew, eh), width: 820, height: my + mh + 120 }
+}
+
+/// The numbers along one side of the matrix: 0, the entry's index `at` (red, at the
+/// entry's centre `at_mid`) and the last, `n - 1`, each at the middle of its column (or
+/// row) of a side `extent` long from `start`; a number closer than `min_gap` to the
+/// entry's is left out.
+fn axis_marks(at: usize, n: usize, at_mid: f32, start: f32, extent: f32, min_gap: f32) -> Vec<(f32, String, Rgb)> {
+    let mut marks = Vec::new();
+    for k in [0, at, n - 1] {
+        if k == at {
+            marks.push((at_mid, at.to_string(), RED));
+            continue;
+        }
+        let pos = start + (k as f32 + 0.5) * extent / n as f32;
+        if (pos - at_mid).abs() >= min_gap {
+            marks.push((pos, k.to_string(), MUTED));
+        }
+    }
+    marks
 }
 
 /// Which weight is `theta{layer}[[row, col]]`: the Theta drawn as a matrix (rows: the units
@@ -85,35 +103,17 @@ pub fn theta_index(network: &Network, layer: usize, row: usize, col: usize) -> R
     let bias_w = ((mw as f64 / cols as f64).round() as usize).max(4);
     c.fill_rect(mx, ey as i64, mw, eh, BAND);
     c.fill_rect(ex as i64, my, ew, mh, BAND);
-    c.fill_rect(mx, my, bias_w, mh, BIAS.map(|v| (255.0 - (255.0 - v as f64) * 0.45) as u8));
-    c.fill_rect(ex as i64, ey as i64, ew, eh, MARK);
+    c.fill_rect(mx, my, bias_w, mh, lerp(WHITE, BIAS, 0.45));
+    c.fill_rect(ex as i64, ey as i64, ew, eh, RED);
     c.stroke_rect(mx, my, mw, mh, 1, MUTED);
     let name = format!("Theta{layer}: {rows} x {cols}");
     c.text(&name, (lay.mx + lay.mw / 2) as f32, (lay.my - 44) as f32, 14.0, TEXT, Align::Center);
     // Column numbers above, row numbers at the left (0, the entry's, the last).
     let ls = 11.0;
-    for (k, text) in [(0, "0".to_string()), (col, col.to_string()), (cols - 1, (cols - 1).to_string())] {
-        let x = if k == col {
-            ex as f32 + ew as f32 / 2.0
-        } else {
-            lay.mx as f32 + (k as f32 + 0.5) * mw as f32 / cols as f32
-        };
-        let colour = if k == col { MARK } else { MUTED };
-        if k != col && (x - (ex as f32 + ew as f32 / 2.0)).abs() < 28.0 {
-            continue; // too close to the entry's own number
-        }
+    for (x, text, colour) in axis_marks(col, cols, ex as f32 + ew as f32 / 2.0, lay.mx as f32, mw as f32, 28.0) {
         c.text(&text, x, (lay.my - 18) as f32, ls, colour, Align::Center);
     }
-    for (k, text) in [(0, "0".to_string()), (row, row.to_string()), (rows - 1, (rows - 1).to_string())] {
-        let y = if k == row {
-            ey as f32 + eh as f32 / 2.0
-        } else {
-            lay.my as f32 + (k as f32 + 0.5) * mh as f32 / rows as f32
-        };
-        let colour = if k == row { MARK } else { MUTED };
-        if k != row && (y - (ey as f32 + eh as f32 / 2.0)).abs() < 12.0 {
-            continue;
-        }
+    for (y, text, colour) in axis_marks(row, rows, ey as f32 + eh as f32 / 2.0, lay.my as f32, mh as f32, 12.0) {
         c.text(&text, lay.mx as f32 - 6.0, y - line_height(ls) / 2.0, ls, colour, Align::Right);
     }
     c.text("column 0: bias", lay.mx as f32, (lay.my + lay.mh + 6) as f32, 11.0, BIAS, Align::Left);
@@ -123,14 +123,14 @@ pub fn theta_index(network: &Network, layer: usize, row: usize, col: usize) -> R
     // The two units and the weight between them.
     let (ax, bx, uy) = (590.0f32, 755.0f32, (lay.my + lay.mh / 2) as f32);
     let from_bias = col == 0;
-    c.line((ax, uy), (bx, uy), 3.0, MARK);
+    c.line((ax, uy), (bx, uy), 3.0, RED);
     c.disc(ax, uy, 16.0, if from_bias { BIAS } else { PALETTE[0] });
     c.disc(bx, uy, 16.0, PALETTE[0]);
     if from_bias {
         c.text("+1", ax, uy - line_height(12.0) / 2.0, 12.0, WHITE, Align::Center);
     }
     let v = format!("{value:.4}");
-    c.text(&v, (ax + bx) / 2.0, uy - 8.0 - line_height(13.0), 13.0, MARK, Align::Center);
+    c.text(&v, (ax + bx) / 2.0, uy - 8.0 - line_height(13.0), 13.0, RED, Align::Center);
     let from = if from_bias {
         format!("bias of layer {layer}")
     } else if layer == 1 {

@@ -4,7 +4,7 @@
 
 use ndarray::ArrayView1;
 
-use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, TEXT, WHITE};
+use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, MUTED, TEXT, WHITE};
 use super::figure::Figure;
 use super::images::{image_canvas, lerp};
 use crate::error::{NnError, Result};
@@ -12,7 +12,6 @@ use crate::lecture::data::{label_to_digit, Dataset};
 use crate::lecture::network::{feedforward, Network};
 use crate::lecture::sigmoid::sigmoid_scalar;
 
-const MUTED: Rgb = [90, 90, 90];
 const POS: Rgb = [200, 30, 30];
 const NEG: Rgb = [30, 80, 200];
 

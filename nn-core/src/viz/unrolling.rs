@@ -1,12 +1,11 @@
 //! Unrolling: every Theta laid out column by column (MATLAB's `Theta(:)`) into the one
 //! parameter vector the optimizer and the gradient check work on.
 
-use super::canvas::{fit_size, line_height, Align, Canvas, Rgb, PALETTE, TEXT, WHITE};
+use super::canvas::{fit_size, line_height, Align, Canvas, MUTED, PALETTE, TEXT, WHITE};
 use super::figure::Figure;
+use super::images::lerp;
 use crate::error::Result;
 use crate::lecture::network::check_layer_sizes;
-
-const MUTED: Rgb = [90, 90, 90];
 
 /// One drawn cell of a Theta: (row, col) in that Theta, 0-based, and its place in the
 /// unrolled vector.
@@ -121,7 +120,7 @@ pub fn unrolling(sizes: &[usize]) -> Result<Figure> {
     let bar_w = lay.width - 60;
     for (l, b) in lay.blocks.iter().enumerate() {
         let colour = PALETTE[l % PALETTE.len()];
-        let light = colour.map(|v| (255.0 - (255.0 - v as f64) * 0.22).round() as u8);
+        let light = lerp(WHITE, colour, 0.22);
         let head = format!("Theta{} ({} x {}): entries {}..{}", l + 1, b.rows, b.cols, b.start, b.end);
         let right = b.cells.iter().map(|c| c.x + lay.cell_w).max().unwrap_or(b.x);
         let hs = fit_size(&head, 14.0, 9.0, (right - b.x + 30) as f32);
