@@ -24,7 +24,7 @@ fn keep(name: &str, bytes: &[u8]) {
 }
 
 /// Decodes a PNG into (width, height, RGB pixels).
-fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
+pub(super) fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
     let mut dec = png::Decoder::new(std::io::Cursor::new(bytes));
     dec.set_transformations(png::Transformations::EXPAND);
     let mut r = dec.read_info().unwrap();
@@ -38,7 +38,7 @@ fn decode_png(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
     (info.width as usize, info.height as usize, rgb)
 }
 
-fn pixel(img: &(usize, usize, Vec<u8>), x: usize, y: usize) -> [u8; 3] {
+pub(super) fn pixel(img: &(usize, usize, Vec<u8>), x: usize, y: usize) -> [u8; 3] {
     let i = (y * img.0 + x) * 3;
     [img.2[i], img.2[i + 1], img.2[i + 2]]
 }

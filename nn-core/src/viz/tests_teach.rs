@@ -1,40 +1,17 @@
 //! Tests of the explaining pictures: their layout numbers against the lecture's own
 //! functions (unroll, feedforward, the labels), and pixels where the layout says.
 
-use std::io::Cursor;
-
 use ndarray::{Array1, Array2};
 
 use super::network_diagram::{diagram_layout, Node, BIAS};
 use super::one_hot::one_hot_layout;
+use super::tests_play::{decode_png, pixel};
 use super::theta_index::index_layout;
 use super::unit_response::{responses, LEFT, PANEL, PANEL_PITCH, TOP};
 use super::unrolling::unroll_layout;
 use super::*;
 use crate::lecture::data::Dataset;
 use crate::lecture::network::{feedforward, Init, Network};
-
-/// Decoded RGB pixels of a figure.
-fn pixels(fig: &Figure) -> (usize, usize, Vec<[u8; 3]>) {
-    let dec = png::Decoder::new(Cursor::new(fig.png_bytes().to_vec()));
-    let mut reader = dec.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let ch = match info.color_type {
-        png::ColorType::Rgb => 3,
-        png::ColorType::Grayscale => 1,
-        other => panic!("{other:?}"),
-    };
-    let px = buf[..info.buffer_size()]
-        .chunks_exact(ch)
-        .map(|p| if ch == 1 { [p[0]; 3] } else { [p[0], p[1], p[2]] })
-        .collect();
-    (info.width as usize, info.height as usize, px)
-}
-
-fn at(p: &(usize, usize, Vec<[u8; 3]>), x: usize, y: usize) -> [u8; 3] {
-    p.2[y * p.0 + x]
-}
 
 fn close(a: [u8; 3], b: [u8; 3], tol: i32) -> bool {
     (0..3).all(|k| (a[k] as i32 - b[k] as i32).abs() <= tol)
@@ -71,18 +48,18 @@ fn the_diagram_draws_each_layer_with_its_bias_and_no_weight_into_a_bias() {
     assert_eq!(lay.layers[2].nodes.len(), 10, "all ten output units");
     let fig = network_diagram(&sizes).unwrap();
     assert!(fig.width() <= 900);
-    let p = pixels(&fig);
+    let p = decode_png(fig.png_bytes());
     // The bias units are orange at their centres, the other units not.
     for layer in &lay.layers {
         for &(node, y) in &layer.nodes {
-            let c = at(&p, layer.x as usize + 6, y as usize + 6);
+            let c = pixel(&p, layer.x as usize + 6, y as usize + 6);
             assert_eq!(close(c, BIAS, 30), node == Node::Bias, "{node:?} at ({}, {y}): {c:?}", layer.x);
         }
     }
     // No line ends in the hidden layer's bias: just left of it the canvas is white, while
     // just left of a hidden unit the lines arrive.
     let hidden = &lay.layers[1];
-    let left_of = |y: f32| at(&p, (hidden.x - lay.radius - 3.0) as usize, y as usize);
+    let left_of = |y: f32| pixel(&p, (hidden.x - lay.radius - 3.0) as usize, y as usize);
     assert!(close(left_of(hidden.nodes[0].1), [255; 3], 10) || hidden.nodes[0].0 != Node::Bias);
     assert!(!close(left_of(hidden.nodes[1].1), [255; 3], 10), "lines arrive at hidden unit 0");
     assert!(network_diagram(&[400]).is_err() && network_diagram(&[400, 0, 10]).is_err());
@@ -97,12 +74,12 @@ fn one_hot_rows_light_column_label_minus_one() {
     let fig = one_hot_labels(&data, &rows).unwrap();
     let lay = one_hot_layout(10, rows.len());
     assert_eq!((fig.width() as usize, fig.height() as usize), (lay.width, lay.height));
-    let p = pixels(&fig);
+    let p = decode_png(fig.png_bytes());
     for (i, &r) in rows.iter().enumerate() {
         let label = data.y()[r];
         for col in 0..10 {
             // A corner of the cell, clear of the "0"/"1" text.
-            let c = at(&p, lay.cells_x + col * lay.cell + 4, lay.top + i * lay.row_h + 4);
+            let c = pixel(&p, lay.cells_x + col * lay.cell + 4, lay.top + i * lay.row_h + 4);
             let lit = !close(c, [255; 3], 20);
             assert_eq!(lit, col == label - 1, "example {r} (y = {label}), column {col}: {c:?}");
         }
@@ -168,9 +145,9 @@ fn theta_index_marks_the_entry_of_its_row_and_column() {
         assert!((fx - (col as f64 + 0.5) * cw).abs() <= cw.max(8.0 / lay.mw as f64), "column {col}: {fx}");
         assert!((fy - (row as f64 + 0.5) * rh).abs() <= rh.max(8.0 / lay.mh as f64), "row {row}: {fy}");
         let fig = theta_index(&net, layer, row, col).unwrap();
-        let p = pixels(&fig);
+        let p = decode_png(fig.png_bytes());
         assert_eq!((p.0, p.1), (lay.width, lay.height));
-        let c = at(&p, ex + ew / 2, ey + eh / 2);
+        let c = pixel(&p, ex + ew / 2, ey + eh / 2);
         assert!(close(c, [200, 20, 20], 10), "entry ({row}, {col}) marked: {c:?}");
     }
     assert!(theta_index(&net, 3, 0, 0).unwrap_err().to_string().contains("Theta3"));
@@ -198,7 +175,7 @@ fn unit_response_shows_the_units_own_z_for_its_strongest_and_weakest_digit() {
     // negative one, white where there is no ink.
     let fig = unit_response(&net, &data, unit).unwrap();
     assert!(fig.width() <= 900);
-    let p = pixels(&fig);
+    let p = decode_png(fig.png_bytes());
     let zoom = PANEL / 20;
     let w = net.theta1().row(unit);
     let x = data.x().row(most.example);
@@ -206,7 +183,7 @@ fn unit_response_shows_the_units_own_z_for_its_strongest_and_weakest_digit() {
     for col in 0..20 {
         for row in 0..20 {
             let (xi, wi) = (x[col * 20 + row], w[1 + col * 20 + row]);
-            let c = at(&p, LEFT + 2 * PANEL_PITCH + col * zoom + zoom / 2, TOP + row * zoom + zoom / 2);
+            let c = pixel(&p, LEFT + 2 * PANEL_PITCH + col * zoom + zoom / 2, TOP + row * zoom + zoom / 2);
             if xi == 0.0 || wi.abs() < 1e-3 {
                 if xi == 0.0 {
                     assert!(close(c, [255; 3], 2), "({row}, {col}) no ink: {c:?}");
