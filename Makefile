@@ -105,4 +105,4 @@ hub-stop:
 # N test students at once on notebook 01; last line: hub-test: N students, M MiB per student ...
 hub-test: setup
 	bash hub/install.sh
-	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest.py --students $(STUDENTS)
+	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest/loadtest.py --students $(STUDENTS)

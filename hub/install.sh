@@ -11,7 +11,7 @@
 #   bin/      ONE evcxr_jupyter, and nnex4-kernel, the wrapper the `rust` kernelspec starts
 #   kit/      the kit's files (nn-core, nn-grader, data, notebooks, ...) the notebooks load
 #   warm/     evcxr's :cache after running the notebooks' setup cells: each student's cache
-#             is seeded from it on first login (hub/nnex4hub.py)
+#             is seeded from it on first login (hub/spawner.py)
 # Knobs: NNEX4_HUB_PREFIX, CHP_VERSION, PYTHON.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -106,7 +106,7 @@ fi
 mkdir -p "$PREFIX/venv/etc/jupyter"
 cat > "$PREFIX/venv/etc/jupyter/nbgrader_config.py" <<'PY'
 # The class server's nbgrader settings (hub/install.sh); the hub passes these variables to
-# every student's server (hub/nnex4hub.py). A course folder's own nbgrader_config.py
+# every student's server (hub/spawner.py). A course folder's own nbgrader_config.py
 # (scripts/nbgrader_notebook.py course) adds the rust stub and the autograder's timeout.
 import os
 c = get_config()  # noqa: F821
@@ -160,7 +160,7 @@ WARM_KEY=$( (sha256sum "$PREFIX/bin/evcxr_jupyter"; echo "$TC_NAME"; ls "$PREFIX
 if [ "$(cat "$WARM_STAMP" 2>/dev/null)" != "$WARM_KEY" ]; then
   rm -rf "$PREFIX/warm"
   mkdir -p "$PREFIX/warm/home"
-  # the kernel's environment as a student's server gives it (hub/nnex4hub.py kernel_env)
+  # the kernel's environment as a student's server gives it (hub/spawner.py kernel_env)
   env -i PATH="$PREFIX/rust/current/bin:$PREFIX/venv/bin:/usr/local/bin:/usr/bin:/bin" \
       HOME="$PREFIX/warm/home" USER=root LANG=C.UTF-8 \
       CARGO_HOME="$PREFIX/cargo" RUSTUP_HOME="$PREFIX/rust" \

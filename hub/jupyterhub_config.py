@@ -8,13 +8,13 @@
 #   NNEX4_HUB_CULL_TIMEOUT  seconds idle before a server is stopped      3600
 #   NNEX4_HUB_ADMINS    comma-separated teacher user names               (none)
 #   NNEX4_HUB_EXCHANGE  nbgrader's exchange folder                       /srv/nbgrader/exchange
-#   NNEX4_HUB_SERVICE_TOKEN  if set: an admin API token for scripts (hub/loadtest.py, tests)
+#   NNEX4_HUB_SERVICE_TOKEN  if set: an admin API token for scripts (hub/loadtest/loadtest.py, tests)
 import os
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import nnex4hub  # noqa: E402
+import spawner  # noqa: E402
 
 c = get_config()  # noqa: F821
 
@@ -52,7 +52,7 @@ c.Authenticator.allowed_users = allowed
 c.Authenticator.admin_users = admins
 
 # --- the students' servers: real Unix users, the shared kernel, a memory cap --------------------
-c.JupyterHub.spawner_class = nnex4hub.NnEx4Spawner
+c.JupyterHub.spawner_class = spawner.NnEx4Spawner
 c.Spawner.cmd = [str(PREFIX / "venv" / "bin" / "jupyterhub-singleuser")]
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab/tree/nn-ex4/notebooks"

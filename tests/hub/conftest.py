@@ -55,10 +55,10 @@ def loop():
 
 @pytest.fixture(scope="session")
 def hub(loop):
-    import classhub
+    import harness
     import users
 
-    h = classhub.ClassHub(STUDENTS)
+    h = harness.ClassHub(STUDENTS)
     with h:
         # the teacher: a Unix user of their own, not a student (nbgrader runs as them)
         if not users.exists(TEACHER):

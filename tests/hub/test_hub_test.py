@@ -1,4 +1,4 @@
-"""make hub-test's simulator (hub/loadtest.py), smoke-tested with one student: its last
+"""make hub-test's simulator (hub/loadtest/loadtest.py), smoke-tested with one student: its last
 line has the promised shape with numbers from the run, and a failing cell fails the run."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ LAST = re.compile(r"^hub-test: 1 students, (\d+) MiB per student \(kernel (\d+) 
 
 
 def run(*extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(PREFIX / "venv" / "bin" / "python"), str(REPO / "hub" / "loadtest.py"),
+    return subprocess.run([str(PREFIX / "venv" / "bin" / "python"), str(REPO / "hub" / "loadtest" / "loadtest.py"),
                            "--students", "1", "--pause", "0.5", *extra],
                           capture_output=True, text=True, timeout=900)
 

@@ -15,8 +15,8 @@ import re
 import pytest
 from hubenv import PREFIX, STUDENTS
 
-import classhub
-import nnex4hub
+import harness
+import spawner
 
 NOTEBOOK = "nn-ex4/notebooks/01-feedforward-and-cost.ipynb"
 
@@ -59,17 +59,17 @@ def results(out: dict) -> dict[str, str]:
 
 
 def kernel_pid(user: str) -> str:
-    for pid, cmd in classhub.processes_of(user):
+    for pid, cmd in harness.processes_of(user):
         if "evcxr_jupyter" in cmd and "--control_file" in cmd:
             return str(pid)
-    raise AssertionError(f"{user} has no kernel running: {classhub.processes_of(user)}")
+    raise AssertionError(f"{user} has no kernel running: {harness.processes_of(user)}")
 
 
 def test_students_cannot_reach_each_other(hub, loop):
     kernels = {s: loop.run_until_complete(hub.open_kernel(s, NOTEBOOK)) for s in STUDENTS}
     try:
         for s, k in kernels.items():  # the first cell: the warm build's :dep lines
-            classhub.check_cell(s, 0, loop.run_until_complete(k.execute(classhub.code_cells(
+            harness.check_cell(s, 0, loop.run_until_complete(k.execute(harness.code_cells(
                 PREFIX / "kit" / "notebooks" / "01-feedforward-and-cost.ipynb")[0])))
         warm_file = _one(f"{PREFIX}/warm/home/.cache/evcxr/*/libnn_core-*.rlib")
         std_rlib = _one(f"{PREFIX}/rust/current/lib/rustlib/*/lib/libstd-*.rlib")
@@ -122,9 +122,9 @@ def test_students_cannot_reach_each_other(hub, loop):
 
 
 def test_memory_cap_stops_a_hog_and_spares_the_other(hub, loop):
-    limit = nnex4hub.parse_bytes(hub.mem_limit)
-    version, cg = nnex4hub.cgroup_for(STUDENTS[0])
-    assert nnex4hub.cgroup_pids(STUDENTS[0]), f"{STUDENTS[0]}'s server is not in {cg}"
+    limit = spawner.parse_bytes(hub.mem_limit)
+    version, cg = spawner.cgroup_for(STUDENTS[0])
+    assert spawner.cgroup_pids(STUDENTS[0]), f"{STUDENTS[0]}'s server is not in {cg}"
     hog = loop.run_until_complete(hub.open_kernel(STUDENTS[0], "nn-ex4/hog.ipynb"))
     other = loop.run_until_complete(hub.open_kernel(STUDENTS[1], "nn-ex4/other.ipynb"))
     try:
@@ -165,9 +165,9 @@ def test_idle_culler_stops_an_idle_server(loop):
     import time
 
     name = "nnex4-s3"
-    with classhub.ClassHub([name], cull_timeout=10) as h:
+    with harness.ClassHub([name], cull_timeout=10) as h:
         loop.run_until_complete(h.login(name))
-        assert nnex4hub.cgroup_pids(name)
+        assert spawner.cgroup_pids(name)
         t0 = time.monotonic()
 
         async def wait_culled():
@@ -181,7 +181,7 @@ def test_idle_culler_stops_an_idle_server(loop):
         took = loop.run_until_complete(wait_culled())
         print(f"idle server culled after {took:.0f} s")
         for _ in range(20):
-            if not classhub.processes_of(name):
+            if not harness.processes_of(name):
                 break
             time.sleep(0.5)
-        assert not classhub.processes_of(name), classhub.processes_of(name)
+        assert not harness.processes_of(name), harness.processes_of(name)

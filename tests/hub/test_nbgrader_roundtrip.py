@@ -23,7 +23,7 @@ import subprocess
 import urllib.parse
 from pathlib import Path
 
-import nnex4hub
+import spawner
 from hubenv import PREFIX, REPO, STUDENTS, TEACHER
 
 ASSIGNMENT = "ex4"
@@ -89,7 +89,7 @@ def failed_cells(path: Path) -> str:
 
 def test_release_fetch_submit_collect_autograde_feedback(hub, loop):
     teacher_home = Path(pwd.getpwnam(TEACHER).pw_dir)
-    nnex4hub.prepare_home(TEACHER)  # the teacher's evcxr cache from the warm build
+    spawner.prepare_home(TEACHER)  # the teacher's evcxr cache from the warm build
     course = teacher_home / "course"
     nbg = f"{PREFIX}/venv/bin/nbgrader"
     py = f"{PREFIX}/venv/bin/python"

@@ -2,7 +2,7 @@
 (real Unix users), talk to it as the students' browsers do (JupyterHub's REST API, each
 student's Jupyter server API and the kernels' websockets), and clean everything up.
 
-Used by hub/loadtest.py (make hub-test) and tests/hub/. Runs as root from the hub's venv
+Used by hub/loadtest/loadtest.py (make hub-test) and tests/hub/. Runs as root from the hub's venv
 (tornado is JupyterHub's own dependency; nothing else is needed).
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
 
-HUB_DIR = Path(__file__).resolve().parent
+HUB_DIR = Path(__file__).resolve().parents[1]  # hub/
 sys.path.insert(0, str(HUB_DIR))
 import users as hub_users  # noqa: E402
 
@@ -126,9 +126,9 @@ class ClassHub:
                 os.killpg(self.proc.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        import nnex4hub
+        import spawner
         for name in self.students:
-            nnex4hub.remove_cgroup(name)
+            spawner.remove_cgroup(name)
         hub_users.remove(self.students)
         self.logfile.close()
         if os.environ.get("NNEX4_HUB_KEEP_STATE"):

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import classhub  # noqa: E402
+import harness  # noqa: E402
 
 NOTEBOOK = "nn-ex4/notebooks/01-feedforward-and-cost.ipynb"
 
@@ -43,7 +43,7 @@ def pct(values: list[float], p: float) -> float:
     return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
-async def student(hub: classhub.ClassHub, name: str, cells: list[str], pause: float, res: dict, log):
+async def student(hub: harness.ClassHub, name: str, cells: list[str], pause: float, res: dict, log):
     t0 = time.monotonic()
     login_s = await hub.login(name)
     kernel = await hub.open_kernel(name, NOTEBOOK)
@@ -52,7 +52,7 @@ async def student(hub: classhub.ClassHub, name: str, cells: list[str], pause: fl
             if i:
                 await asyncio.sleep(random.uniform(0.5 * pause, 1.5 * pause))
             out = await kernel.execute(code)
-            classhub.check_cell(name, i, out)
+            harness.check_cell(name, i, out)
             if i == 0:
                 res["first"][name] = time.monotonic() - t0
                 res["first_dep"][name] = out["seconds"]
@@ -67,7 +67,7 @@ async def student(hub: classhub.ClassHub, name: str, cells: list[str], pause: fl
 async def sample_memory(names: list[str], peaks: dict, stop: asyncio.Event):
     while not stop.is_set():
         for n in names:
-            total, kernel = classhub.memory_of(n)
+            total, kernel = harness.memory_of(n)
             if total > peaks[n][0]:
                 peaks[n] = (total, kernel)
         try:
@@ -78,14 +78,14 @@ async def sample_memory(names: list[str], peaks: dict, stop: asyncio.Event):
 
 async def run(args) -> int:
     names = [f"nnex4-s{i}" for i in range(1, args.students + 1)]
-    cells = classhub.code_cells(Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub")) / "kit" / NOTEBOOK.split("/", 1)[1])
+    cells = harness.code_cells(Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub")) / "kit" / NOTEBOOK.split("/", 1)[1])
     log = lambda s: print(s, flush=True)  # noqa: E731
     cells += args.extra_cell
     res = {"first": {}, "first_dep": {}, "latency": []}
     peaks = {n: (0.0, 0.0) for n in names}
     with open("/proc/loadavg") as f:
         log(f"hub-test: load average before the run: {' '.join(f.read().split()[:3])} on {os.cpu_count()} cores")
-    with classhub.ClassHub(names, mem_limit=args.mem_limit, log=log) as hub:
+    with harness.ClassHub(names, mem_limit=args.mem_limit, log=log) as hub:
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_memory(names, peaks, stop))
         results = await asyncio.gather(*(student(hub, n, cells, args.pause, res, log) for n in names),

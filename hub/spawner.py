@@ -190,10 +190,10 @@ class NnEx4Spawner(LocalProcessSpawner):
         return env
 
 
-if __name__ == "__main__":  # `python3 hub/nnex4hub.py prepare-home [user]`: a pod's postStart hook
+if __name__ == "__main__":  # `python3 hub/spawner.py prepare-home [user]`: a pod's postStart hook
     import sys
 
     if len(sys.argv) < 2 or sys.argv[1] != "prepare-home":
-        sys.exit("usage: nnex4hub.py prepare-home [user]   (default: the current user)")
+        sys.exit("usage: spawner.py prepare-home [user]   (default: the current user)")
     who = sys.argv[2] if len(sys.argv) > 2 else pwd.getpwuid(os.getuid()).pw_name
-    print(f"nnex4hub: {prepare_home(who)} ready")
+    print(f"spawner: {prepare_home(who)} ready")
