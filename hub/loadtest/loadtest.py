@@ -77,7 +77,8 @@ async def sample_memory(names: list[str], peaks: dict, stop: asyncio.Event):
 
 
 async def run(args) -> int:
-    names = [f"nnex4-s{i}" for i in range(1, args.students + 1)]
+    prefix = os.environ.get("NNEX4_TEST_USER_PREFIX", "nnex4")
+    names = [f"{prefix}-s{i}" for i in range(1, args.students + 1)]
     cells = harness.code_cells(Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub")) / "kit" / NOTEBOOK.split("/", 1)[1])
     log = lambda s: print(s, flush=True)  # noqa: E731
     cells += args.extra_cell

@@ -10,5 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "hub"))
 sys.path.insert(0, str(REPO / "hub" / "loadtest"))
 PREFIX = Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub"))
-STUDENTS = ["nnex4-s1", "nnex4-s2"]
-TEACHER = "nnex4-teacher"
+# NNEX4_TEST_USER_PREFIX lets two checkouts run these tests on one machine at once.
+USER_PREFIX = os.environ.get("NNEX4_TEST_USER_PREFIX", "nnex4")
+STUDENTS = [f"{USER_PREFIX}-s1", f"{USER_PREFIX}-s2"]
+TEACHER = f"{USER_PREFIX}-teacher"

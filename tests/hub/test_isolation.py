@@ -13,7 +13,7 @@ import os
 import re
 
 import pytest
-from hubenv import PREFIX, STUDENTS
+from hubenv import PREFIX, STUDENTS, USER_PREFIX
 
 import harness
 import spawner
@@ -164,7 +164,7 @@ def test_idle_culler_stops_an_idle_server(loop):
     import asyncio
     import time
 
-    name = "nnex4-s3"
+    name = f"{USER_PREFIX}-s3"
     with harness.ClassHub([name], cull_timeout=10) as h:
         loop.run_until_complete(h.login(name))
         assert spawner.cgroup_pids(name)
