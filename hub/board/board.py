@@ -339,6 +339,7 @@ def serve() -> None:
     from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop
 
+    os.umask(0o077)  # the database and its journal files: the hub's alone
     store = Store(state_dir() / "board.sqlite")
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/nnex4-board/")
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
@@ -357,6 +358,7 @@ def main(argv: list[str]) -> int:
         if not path.exists():
             print(f"board: no events ({path} does not exist)")
             return 0
+        os.umask(0o077)
         print(f"board: {Store(path).clear()} events deleted from {path}")
         return 0
     print(__doc__.split("\n\n")[1], file=sys.stderr)
