@@ -338,6 +338,9 @@ def serve() -> None:
 
     from tornado.httpserver import HTTPServer
     from tornado.ioloop import IOLoop
+    from tornado.log import enable_pretty_logging
+
+    enable_pretty_logging()  # one line per request, with its status, in the hub's log
 
     os.umask(0o077)  # the database and its journal files: the hub's alone
     store = Store(state_dir() / "board.sqlite")

@@ -104,12 +104,8 @@ def browser_login(driver, hub, name: str) -> None:
 def test_the_board_shows_the_teacher_where_the_class_is_stuck(hub, loop):
     wrong, right = STUDENTS
     cells, sol = exercise_cells(), solutions()
-    # the teacher: a hub admin (docs/classroom.md), logging in with a password of their own
-    r = loop.run_until_complete(hub.api("GET", f"/users/{TEACHER}", raw=True))
-    if r.code == 404:
-        loop.run_until_complete(hub.api("POST", f"/users/{TEACHER}", {"admin": True}))
-    else:
-        loop.run_until_complete(hub.api("PATCH", f"/users/{TEACHER}", {"admin": True}))
+    # the teacher: a hub admin (conftest.py), logging in with a password of their own
+    assert loop.run_until_complete(hub.api("GET", f"/users/{TEACHER}"))["admin"]
 
     kernels, outputs = {}, {}
     for name in STUDENTS:
@@ -132,7 +128,7 @@ def test_the_board_shows_the_teacher_where_the_class_is_stuck(hub, loop):
 
     # the student's own kernel tries what a hostile student would; nothing is stored
     before = stored(hub)
-    attack = """
+    attack = """{  // (braces: evcxr keeps no variables of this cell)
 use nn_grader::board::{self, Destination};
 let env = |k: &str| std::env::var(k).ok();
 let mine = Destination::from_env().unwrap();
@@ -145,7 +141,7 @@ let padding = " ".repeat(1 << 20);
 println!("1 MB body: {:?}", board::post(&mine, &format!(r#"{{"user":"%(wrong)s","time":1,"parts":{good_parts}}}{padding}"#)));
 println!("unknown part: {:?}", board::post(&mine, r#"{"user":"%(wrong)s","time":1,"parts":[{"part":"Backprop","points":40,"mistake":null}]}"#));
 println!("own event: {:?}", board::post(&mine, &format!(r#"{{"user":"%(wrong)s","time":1,"parts":{good_parts}}}"#)));
-""" % {"right": right, "wrong": wrong}
+}""" % {"right": right, "wrong": wrong}
     said = run(loop, kernels[wrong], attack)
     assert "other's name: Ok(403)" in said and "bad token: Ok(403)" in said, said
     assert "unknown part: Ok(400)" in said, said
