@@ -92,7 +92,7 @@ services.append({
     "oauth_no_confirm": True,
 })
 # the board asks the hub who is an admin (its pages are theirs) and who the students are
-roles.append({"name": "nnex4-board", "services": ["nnex4-board"], "scopes": ["read:users"]})
+roles.append({"name": "nnex4-board", "services": ["nnex4-board"], "scopes": ["list:users", "read:users"]})
 # each student's server (and so each kernel) learns where to send events (nn-grader's board)
 c.Spawner.environment.update({
     "NNEX4_BOARD_URL": f"http://127.0.0.1:{board_port}/services/nnex4-board/api/events",

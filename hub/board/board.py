@@ -256,7 +256,10 @@ def make_app(store: Store, prefix: str):
                 req = HTTPRequest(url_concat(url_path_join(token_auth.api_url, "users"), {"offset": offset, "limit": 200}),
                                   headers={"Authorization": f"token {token_auth.api_token}",
                                            "Accept": "application/jupyterhub-pagination+json"}, request_timeout=10)
-                page = json.loads((await AsyncHTTPClient().fetch(req)).body)
+                try:
+                    page = json.loads((await AsyncHTTPClient().fetch(req)).body)
+                except Exception as e:
+                    raise web.HTTPError(502, f"the hub did not list its users: {e}") from None
                 found += page["items"]
                 nxt = page["_pagination"].get("next")
                 if not nxt:
@@ -349,7 +352,10 @@ def serve() -> None:
     server = HTTPServer(make_app(store, prefix), max_body_size=MAX_BODY)
     server.listen(url.port, url.hostname)
     print(f"board: serving {prefix} on {url.hostname}:{url.port}, events in {store.path}", flush=True)
-    IOLoop.current().start()
+    try:
+        IOLoop.current().start()
+    except KeyboardInterrupt:  # the hub stops its services with SIGINT
+        print("board: stopped", flush=True)
 
 
 def main(argv: list[str]) -> int:

@@ -203,7 +203,8 @@ println!("own event: {:?}", board::post(&mine, &format!(r#"{{"user":"%(wrong)s",
     finally:
         os.kill(pid, signal.SIGCONT)
     assert again == outputs[right][1]
-    run(loop, k, 'std::env::set_var("NNEX4_BOARD_URL", "http://127.0.0.1:9/services/nnex4-board/api/events");')
+    # (evcxr compiles cells as edition 2024: set_var is unsafe there; this kernel runs no other thread)
+    run(loop, k, 'unsafe { std::env::set_var("NNEX4_BOARD_URL", "http://127.0.0.1:9/services/nnex4-board/api/events") };')
     assert run(loop, k, cells["grade-all"]) == outputs[right][1]
     setting = run(loop, k, 'println!("{:?}", nn_grader::board::Destination::from_env().map(|d| d.timeout));')
     assert setting.strip() == "Some(500ms)", setting
