@@ -100,7 +100,7 @@ def browser_login(driver, hub, name: str) -> None:
     driver.find_element(By.TAG_NAME, "body")  # the page after the login
 
 
-@pytest.mark.skipif(chromium.missing_browser() is not None, reason=str(chromium.missing_browser()))
+@pytest.mark.needs_browser
 def test_the_board_shows_the_teacher_where_the_class_is_stuck(hub, loop):
     wrong, right = STUDENTS
     cells, sol = exercise_cells(), solutions()
