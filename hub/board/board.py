@@ -2,14 +2,14 @@
 lesson, where the class is stuck (docs/classroom.md, "The lab board").
 
     board.py serve     the service (JupyterHub starts it: hub/jupyterhub_config.py)
-    board.py clear     delete every event (with the course); prints how many
+    board.py clear     delete everything kept (with the course); prints how many results
 
 Students' grading cells send events (nn-grader's board module) to POST {prefix}api/events
 with their server's API token; the hub says whose token it is (HubAuth), and an event in
 another's name, a malformed one, one too big or for a part that does not exist is refused
-with nothing stored. Kept per graded part, in $NNEX4_HUB_STATE/board.sqlite: the student's
-hub name, the part, the points, the classic mistake's id (or none) and when it arrived. No
-code, no values, no messages.
+with nothing stored. Kept, in $NNEX4_HUB_STATE/board.sqlite, each student's latest result per
+part: their hub name, the part, the points, the classic mistake's id (or none) and when it
+arrived. No code, no values, no messages, no history.
 
 The pages ({prefix}, {prefix}picture, {prefix}chart.svg) are for the hub's admins (JupyterHub's
 OAuth, then the hub's own `admin` flag): anyone else gets 403. Only the board page shows names;
@@ -46,39 +46,41 @@ def state_dir() -> Path:
 
 # --- the store -------------------------------------------------------------------------------
 class Store:
-    """The events, one row per graded part, in SQLite."""
+    """Each student's latest result per part (user, part, points, mistake, time), in SQLite: at
+    most five rows a student, however many events they send."""
 
     def __init__(self, path: Path):
         self.path = path
         self.db = sqlite3.connect(str(path), isolation_level=None)
         os.chmod(path, 0o600)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, user TEXT NOT NULL, "
-                        "part TEXT NOT NULL, points INTEGER NOT NULL, mistake TEXT, time INTEGER NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS results (user TEXT NOT NULL, part TEXT NOT NULL, "
+                        "points INTEGER NOT NULL, mistake TEXT, time INTEGER NOT NULL, PRIMARY KEY (user, part))")
 
     def add(self, user: str, parts: list[dict], when: int) -> None:
         with self.db:  # one transaction: all of the event's parts or none
             self.db.execute("BEGIN")
-            self.db.executemany("INSERT INTO events (user, part, points, mistake, time) VALUES (?, ?, ?, ?, ?)",
-                                [(user, p["part"], p["points"], p["mistake"], when) for p in parts])
+            self.db.executemany(
+                "INSERT INTO results (user, part, points, mistake, time) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (user, part) DO UPDATE SET points = excluded.points, mistake = excluded.mistake, "
+                "time = excluded.time",
+                [(user, p["part"], p["points"], p["mistake"], when) for p in parts])
 
     def count(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        return self.db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
 
     def latest(self) -> dict[str, dict[str, dict]]:
-        """{user: {part: {points, mistake, time}}}: each student's latest result per part."""
-        rows = self.db.execute(
-            "SELECT user, part, points, mistake, time FROM events WHERE id IN "
-            "(SELECT MAX(id) FROM events GROUP BY user, part)").fetchall()
+        """{user: {part: {points, mistake, time}}}."""
         out: dict[str, dict[str, dict]] = {}
-        for user, part, points, mistake, when in rows:
+        for user, part, points, mistake, when in self.db.execute(
+                "SELECT user, part, points, mistake, time FROM results"):
             out.setdefault(user, {})[part] = {"points": points, "mistake": mistake, "time": when}
         return out
 
     def clear(self) -> int:
         with self.db:
             self.db.execute("BEGIN")
-            n = self.db.execute("DELETE FROM events").rowcount
+            n = self.db.execute("DELETE FROM results").rowcount
         self.db.execute("VACUUM")
         return n
 
@@ -365,10 +367,10 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["clear"]:
         path = state_dir() / "board.sqlite"
         if not path.exists():
-            print(f"board: no events ({path} does not exist)")
+            print(f"board: nothing kept ({path} does not exist)")
             return 0
         os.umask(0o077)
-        print(f"board: {Store(path).clear()} events deleted from {path}")
+        print(f"board: {Store(path).clear()} results deleted from {path}")
         return 0
     print(__doc__.split("\n\n")[1], file=sys.stderr)
     return 2

@@ -69,19 +69,26 @@ def test_the_catalogue_has_the_graders_five_parts_and_sixteen_mistakes():
     assert len(board.MISTAKES) == 16 and board.MISTAKES["RegularizedBias"] == "regularizing the bias column"
 
 
-def test_the_store_keeps_the_event_fields_only_and_clear_empties_it(tmp_path):
+def test_the_store_keeps_each_students_latest_result_per_part_and_clear_empties_it(tmp_path, monkeypatch, capsys):
     store = board.Store(tmp_path / "board.sqlite")
     store.add("ada", board.parse_event(event())["parts"], 100)
     store.add("ada", [{"part": "RegularizedCost", "points": 15, "mistake": None}], 200)
     store.add("bob", [{"part": "RegularizedCost", "points": 0, "mistake": "NoRegularization"}], 150)
-    cols = [r[1] for r in sqlite3.connect(str(tmp_path / "board.sqlite")).execute("PRAGMA table_info(events)")]
-    assert cols == ["id", "user", "part", "points", "mistake", "time"]
+    cols = [r[1] for r in sqlite3.connect(str(tmp_path / "board.sqlite")).execute("PRAGMA table_info(results)")]
+    assert cols == ["user", "part", "points", "mistake", "time"]
     assert (tmp_path / "board.sqlite").stat().st_mode & 0o077 == 0
-    # the latest result per student and part, by arrival
     assert store.latest() == {"ada": {"RegularizedCost": {"points": 15, "mistake": None, "time": 200}},
                               "bob": {"RegularizedCost": {"points": 0, "mistake": "NoRegularization", "time": 150}}}
+    # a student who sends a thousand events still has one row per part
+    for t in range(1000):
+        store.add("ada", [{"part": "SigmoidGradient", "points": 5, "mistake": None}], 300 + t)
     assert store.count() == 3
-    assert store.clear() == 3 and store.count() == 0 and store.latest() == {}
+    # the command a teacher runs with the course
+    monkeypatch.setenv("NNEX4_HUB_STATE", str(tmp_path))
+    assert board.main(["clear"]) == 0
+    assert "3 results deleted" in capsys.readouterr().out
+    assert store.count() == 0 and store.latest() == {}
+    assert board.main(["clear"]) == 0 and "0 results deleted" in capsys.readouterr().out
 
 
 def test_the_summary_counts_passed_failing_and_not_tried_of_the_class():
