@@ -1,5 +1,5 @@
 """The lab board's own logic (hub/board/board.py), without a hub: what an event may be, what
-is kept, what the board counts, and that the picture names nobody. (tests/hub/test_board.py
+is kept, what the board counts, and that the picture names nobody. (tests/hub/test_lab_board.py
 runs it on the hub, as a class uses it.)"""
 
 from __future__ import annotations
