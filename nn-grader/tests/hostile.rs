@@ -499,20 +499,22 @@ fn train_with_child_entry() {
     println!("TRAIN-CHILD-OK");
 }
 
-#[test]
-fn train_with_in_a_child_survives_everything() {
+/// Runs the test `entry` alone in a fresh test process with `switch` set (the entry runs
+/// only then) and `MATMUL_NUM_THREADS=threads`; it must pass and print `ok_mark`.
+fn run_entry(entry: &str, switch: &str, threads: &str, ok_mark: &str) {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["train_with_child_entry", "--exact", "--nocapture", "--test-threads=1", "-q"])
-        .env(TRAIN_CHILD_ENV, "1")
-        .env("MATMUL_NUM_THREADS", "1")
+        .args([entry, "--exact", "--nocapture", "--test-threads=1", "-q"])
+        .env(switch, "1")
+        .env("MATMUL_NUM_THREADS", threads)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("TRAIN-CHILD-OK"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success() && stdout.contains(ok_mark), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn train_with_in_a_child_survives_everything() {
+    run_entry("train_with_child_entry", TRAIN_CHILD_ENV, "1", "TRAIN-CHILD-OK");
 }
 
 const TRAIN_IN_PROCESS_ENV: &str = "NN_GRADER_TRAIN_IN_PROCESS";
@@ -548,18 +550,7 @@ fn train_with_in_process_entry() {
 
 #[test]
 fn train_with_in_process_trains_the_same_network() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["train_with_in_process_entry", "--exact", "--nocapture", "--test-threads=1", "-q"])
-        .env(TRAIN_IN_PROCESS_ENV, "1")
-        .env("MATMUL_NUM_THREADS", "2")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("TRAIN-IN-PROCESS-OK"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_entry("train_with_in_process_entry", TRAIN_IN_PROCESS_ENV, "2", "TRAIN-IN-PROCESS-OK");
 }
 
 #[test]
