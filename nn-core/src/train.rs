@@ -469,7 +469,8 @@ pub struct LambdaStudy {
 /// Trains one network per lambda (same seed, same everything else; `config.lambda` is
 /// ignored) and scores each on the training and held-out sets: the numbers behind the
 /// lambda panel and the validation curve. The trainings share X (prepared once) and run
-/// side by side, one per core. `config.progress` is not called and no checkpoint is written.
+/// side by side, one per core. `config.progress` is not called and no checkpoint is written;
+/// snapshots, when `config` asks for them, are kept in each lambda's `trained`.
 pub fn compare_lambdas(
     config: &TrainConfig,
     train_set: &Dataset,
