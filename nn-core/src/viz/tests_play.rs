@@ -191,7 +191,7 @@ fn explorers_and_animation_on_the_digits_stay_small() {
     keep("lambda-explorer.html", ex.page().as_bytes());
     keep("lambda-explorer-fallback.png", ex.fallback().png_bytes());
 
-    // The most frames allowed (MAX_FRAMES): the largest explorer and animation there can be.
+    // The most frames allowed (MAX_SNAPSHOTS): the largest explorer and animation there can be.
     let run = train(&config.clone().iterations(40).snapshots(MAX_SNAPSHOTS), &data).unwrap();
     let tex = training_explorer(&run, Some(&data)).unwrap();
     let total = tex.evcxr_content().len();
