@@ -23,7 +23,7 @@ export NNEX4_HUB_PREFIX=$PREFIX NNEX4_HUB_STATE=$STATE NNEX4_HUB_IP=$IP NNEX4_HU
 
 PY=${PYTHON:-$( [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || command -v python3)}
 # hub/limits.py decides: "systemd" (PID 1 is systemd) or "cgroup"
-WAY=$("$PY" "$HUB_DIR/limits.py" plan | head -1)
+WAY=$("$PY" "$HUB_DIR/limits.py" way)
 
 running() {
   if [ "$WAY" = systemd ]; then systemctl is-active --quiet nnex4-hub.service
@@ -44,11 +44,9 @@ case "${1:-}" in
     if running; then echo "hub: already running ($WAY) on http://$IP:$PORT"; exit 0; fi
     bash "$HUB_DIR/install.sh"
     # the teacher's `make grade` needs bubblewrap's user namespaces (Ubuntu 24.04: an AppArmor profile)
-    "$PY" "$HUB_DIR/../scripts/grading/userns.py" ensure | sed 's/^/hub: /'
-    [ "${PIPESTATUS[0]}" = 0 ] || exit 1
+    "$PY" "$HUB_DIR/../scripts/grading/userns.py" ensure || exit 1
     # before the hub says "running": a student's server can be capped, or stop with the fix
-    "$PREFIX/venv/bin/python" "$HUB_DIR/limits.py" check | sed 's/^/hub: /'
-    [ "${PIPESTATUS[0]}" = 0 ] || exit 1
+    "$PREFIX/venv/bin/python" "$HUB_DIR/limits.py" check || exit 1
     mkdir -p "$STATE" && chmod 700 "$STATE"
     EXCHANGE=${NNEX4_HUB_EXCHANGE:-/srv/nbgrader/exchange}
     # nbgrader's exchange as nbgrader documents it: everyone may write, the course folders

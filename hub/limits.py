@@ -18,6 +18,7 @@ the cap that process is under; otherwise it stops with the cause and the fix.
 
     python3 hub/limits.py check      (make hub) the choice, then the proof; exit 1 with the fix
     python3 hub/limits.py plan       the choice only
+    python3 hub/limits.py way        systemd or cgroup
     python3 hub/limits.py probe      this process's memory cap and CPU weight, as the kernel sees them
 
 The system's roots (/sys/fs/cgroup, /proc/self/cgroup, /run/systemd/system) are parameters,
@@ -130,9 +131,14 @@ def _v1_dir(roots: Roots, controller: str, groups: dict[str, str]) -> Path | Non
     return None
 
 
+def way(roots: Roots = Roots()) -> str:
+    """"systemd" where systemd is PID 1, else "cgroup"."""
+    return "systemd" if roots.run_systemd.is_dir() else "cgroup"
+
+
 def plan(mem_limit: int, roots: Roots = Roots()) -> Plan:
     """The way the students' servers run here, and whether they can be capped (from files only)."""
-    if roots.run_systemd.is_dir():
+    if way(roots) == "systemd":
         p = Plan("systemd", "systemd", mem_limit)
         if not mem_limit:
             p.notes.append(UNCAPPED)
@@ -315,7 +321,7 @@ def prove(p: Plan, run=subprocess.run) -> str:
                                f"{r.returncode}: {(r.stderr or r.stdout).strip()[-400:]}). Fix: systemd >= 243 "
                                "with cgroup v2 (systemctl --version; Debian 12 and Ubuntu 24.04 have it)")
     else:
-        user = "capcheck"
+        user = name[len(GROUP_PREFIX):]  # capcheck-<pid>: two checks at once do not meet
         remove_groups(p, user)
         dirs = make_groups(p, user)
         try:
@@ -331,7 +337,7 @@ def prove(p: Plan, run=subprocess.run) -> str:
     cpu, group = got.get("cpu"), str(got.get("group") or "")
     want_cpu = CPU_SHARES if p.version == "v1" else CPU_WEIGHT
     if (p.way == "systemd" or p.cpu) and (cpu != want_cpu or not group.rstrip("/").endswith(
-            (f"/{name}.service", f"/{GROUP_PREFIX}capcheck"))):
+            (f"/{name}.service", f"/{name}"))):
         p.notes.append(f"CPU fairness not in effect: the test process ran in the group {group or '?'} "
                        f"with a CPU share of {cpu}, not a group of its own with {want_cpu}")
     cap = f"memory cap {got.get('memory')} bytes" if p.mem_limit else "no memory cap"
@@ -361,10 +367,12 @@ if __name__ == "__main__":
     if cmd == "probe":
         got = probe()
         print(" ".join(f"{k}={'' if v is None else v}" for k, v in got.items()))
+    elif cmd == "way":
+        print(way())
     elif cmd == "plan":
         pl = plan(mem_limit_from_env())
-        print(pl.way, pl.describe(), pl.error, sep="\n")
+        print(pl.describe(), pl.error, *pl.notes, sep="\n")
     elif cmd == "check":
         sys.exit(check(mem_limit_from_env()))
     else:
-        sys.exit("usage: limits.py check|plan|probe")
+        sys.exit("usage: limits.py check|plan|way|probe")

@@ -210,7 +210,7 @@ def test_cgroup_proof_on_this_machine():
     assert limits.check(GIB, run=subprocess.run, out=said.append) == 0, said
     assert f"memory cap {GIB} bytes" in said[1], said
     assert not any("CPU fairness not in effect" in s for s in said), said
-    assert not any(d.exists() for d in limits.student_dirs(p, "capcheck")), "the test group was not removed"
+    assert not any(d.exists() for d in limits.student_dirs(p, f"capcheck-{os.getpid()}")), "the test group stayed"
 
 
 def test_cgroup_proof_catches_a_cap_that_did_not_take(monkeypatch):
@@ -227,7 +227,7 @@ def test_cgroup_proof_catches_a_cap_that_did_not_take(monkeypatch):
     monkeypatch.setattr(limits, "make_groups", forgetful)
     with pytest.raises(RuntimeError, match="would run uncapped"):
         limits.prove(p)
-    assert not any(d.exists() for d in limits.student_dirs(p, "capcheck"))
+    assert not any(d.exists() for d in limits.student_dirs(p, f"capcheck-{os.getpid()}"))
 
 
 # --- the hub's unit files ------------------------------------------------------------------------
