@@ -64,7 +64,10 @@ c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab/tree/nn-ex4/notebooks"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-if limits.plan(mem).way == "systemd":
+plan = limits.plan(mem)
+if plan.error:  # however the hub was started: stop now, not at every student's login
+    raise SystemExit(f"jupyterhub_config.py: students' servers cannot be capped here: {plan.error}")
+if plan.way == "systemd":
     # as The Littlest JupyterHub: each student's server the systemd unit jupyter-<name>,
     # MemoryMax=/CPUQuota= from mem_limit/cpu_limit, an equal CPUWeight= in one slice, a
     # private /tmp and /dev, no sudo. The units outlive a restart of the hub (a crash, an

@@ -304,6 +304,16 @@ def test_config_chooses_the_cgroup_spawner_without_systemd(tmp_path, monkeypatch
     assert cfg.JupyterHub.cleanup_servers is True and cfg.Spawner.mem_limit == 2 * GIB
 
 
+def test_config_refuses_to_start_a_hub_that_cannot_cap(tmp_path, monkeypatch):
+    """Started without make hub (by hand, or a unit of one's own), the configuration itself
+    stops on the issue's layout, instead of a hub whose every login fails."""
+    roots = fake_v2(tmp_path, "/user.slice/user-0.slice/session-3.scope", "cpuset cpu io memory pids", "")
+    with pytest.raises(SystemExit, match="cannot be capped here: the hub's cgroup .*no internal processes"):
+        _load_config(tmp_path, monkeypatch, roots)
+    cfg = _load_config(tmp_path, monkeypatch, roots, mem="0")  # uncapped, as asked
+    assert cfg.Spawner.mem_limit is None
+
+
 def test_config_chooses_systemd_units_and_their_settings_verify(tmp_path, monkeypatch):
     """With systemd as PID 1: jupyterhub-systemdspawner, as the hub would run it for a
     student (its systemd-run call captured), gives a unit whose settings are the class's
