@@ -64,7 +64,7 @@ class ClassHub:
     def __init__(self, students: list[str], mem_limit: str = "2G", cull_timeout: int = 0,
                  exchange: Path | None = None, log=print):
         self.students = students
-        self.port = free_port_block()
+        self.port = free_port_block(4)  # the hub, its API, the proxy's API, the lab board
         self.token = secrets.token_hex(24)
         self.state = Path(tempfile.mkdtemp(prefix="nnex4-hub-state-"))
         self.exchange = exchange or Path(tempfile.mkdtemp(prefix="nnex4-exchange-"))

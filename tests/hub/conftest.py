@@ -58,6 +58,8 @@ def hub(loop):
     import harness
     import users
 
+    # the teacher is a hub admin, as docs/classroom.md has it (NNEX4_HUB_ADMINS)
+    os.environ["NNEX4_HUB_ADMINS"] = TEACHER
     h = harness.ClassHub(STUDENTS)
     with h:
         # the teacher: a Unix user of their own, not a student (nbgrader runs as them)
