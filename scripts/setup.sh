@@ -126,12 +126,17 @@ echo "    kernel.json: env TMPDIR=${ROOT}/.evcxr (build settings in .evcxr/.carg
 # version.txt differs from its binary. kernel.json starts evcxr through a wrapper (in the
 # kernel's folder) that sets the same TMPDIR and points JUPYTER_PATH at a folder with no
 # kernels/ in it, so evcxr's check finds nothing to rewrite, whatever version it is.
+# The standard library's sources for evcxr's rust-analyzer, without core::arch (less memory
+# and CPU at every kernel start; made from the toolchain's rust-src, nothing is downloaded).
+bash "$ROOT/scripts/trim_rust_src.sh" "$ROOT/.evcxr/rust-src"
+# The wrapper ends in scripts/nnex4_kernel.py: a private layer of evcxr's cache per kernel (two
+# notebooks open at once) and RUST_SRC_PATH when the trimmed sources fit the toolchain.
 cat > "$KERNEL_DIR/nnex4-kernel" <<SH
 #!/bin/sh
 # written by scripts/setup.sh: the kit's rust kernel (see there)
 export JUPYTER_PATH="$KERNEL_DIR/no-kernelspecs-here"
 export TMPDIR="$ROOT/.evcxr"
-exec "$EVCXR" "\$@"
+exec "$VENV/bin/python" "$ROOT/scripts/nnex4_kernel.py" --rust-src "$ROOT/.evcxr/rust-src" -- "$EVCXR" "\$@"
 SH
 chmod 755 "$KERNEL_DIR/nnex4-kernel"
 "$VENV/bin/python" - "$KERNEL_DIR/kernel.json" "$KERNEL_DIR/nnex4-kernel" <<'PY'
