@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import tomllib
 from pathlib import Path
@@ -109,3 +110,118 @@ def test_walkthroughs_compile_their_cells_unoptimized_and_the_exercise_does_not(
         assert ":opt 0" in lines, nb.name
     for nb in (REPO / "notebooks" / "exercises").glob("*.ipynb"):
         assert not any(l.startswith(":opt") for l in _setup_cell(nb)), nb.name
+
+
+# --- two notebooks of one user at once ----------------------------------------------------
+# evcxr's `:cache` rewrites an entry's `hits` counter (truncate, then write) on every cache
+# hit; a second kernel of the same user that reads the counter in between fails its build
+# ("Failed to wrap rustc", cargo: exit status 255), so the notebook's first cell fails and
+# every later one cannot find `nn_core`. The kit's kernel gives each kernel a cache layer of
+# its own (scripts/nnex4_kernel.py). The deterministic reproducer: a copy of the user's warm
+# cache whose `hits` files are all empty, as another kernel leaves them mid-write.
+
+PROBE = 'use nn_core::prelude::*;\nlet s = sigmoid(&array![0.0])[0];\nprintln!("sigmoid(0) = {s}");'
+
+
+def _first_cell(notebook: Path) -> str:
+    return "\n".join(_setup_cell(notebook))
+
+
+def _run(kernel_name: str, cells: list[str], env: dict, cwd: Path, ksm=None) -> list[tuple[str, str]]:
+    """Runs the cells on a fresh kernel; (status, text) per cell, stopping at the first error."""
+    from jupyter_client import KernelManager
+
+    sys.path.insert(0, str(REPO / "tools"))
+    from kernel_cost import execute
+
+    km = KernelManager(kernel_name=kernel_name, **({"kernel_spec_manager": ksm} if ksm else {}))
+    km.start_kernel(env=env, cwd=str(cwd))
+    kc = km.client()
+    kc.start_channels()
+    out = []
+    try:
+        kc.wait_for_ready(timeout=300)
+        for code in cells:
+            out.append(execute(kc, code, 900))
+            if out[-1][0] != "ok":
+                break
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return out
+
+
+def _cache_mid_write(tmp: Path) -> Path:
+    """XDG_CACHE_HOME whose evcxr/ is the user's cache (hard links) with every `hits` empty."""
+    real = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evcxr"
+    entries = [e for e in real.iterdir() if (e / "stderr").is_file()] if real.is_dir() else []
+    if not any(e.name.isdigit() and (e / "meta").is_file() and "nn_core" in (e / "meta").read_text() for e in entries):
+        pytest.skip(f"{real} holds no compiled nn-core: run `make warm` first")
+    base = tmp / "cache"
+    for e in entries:
+        (base / "evcxr" / e.name).mkdir(parents=True)
+        for f in e.iterdir():
+            dst = base / "evcxr" / e.name / f.name
+            if f.name == "hits":
+                dst.write_text("")
+                continue
+            try:
+                os.link(f, dst)
+            except OSError:
+                shutil.copyfile(f, dst)
+    return base
+
+
+def test_kernel_survives_another_kernel_rewriting_the_cache(tmp_path):
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    notebook = REPO / "notebooks" / "01-feedforward-and-cost.ipynb"
+    cells = [_first_cell(notebook), PROBE]
+    cache = _cache_mid_write(tmp_path)
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env.pop("RUST_SRC_PATH", None)
+
+    # evcxr started directly (the kit's kernel before its launcher): the first cell fails
+    spec = json.loads((VENV / "share" / "jupyter" / "kernels" / "rust" / "kernel.json").read_text())
+    evcxr = shutil.which("evcxr_jupyter") or str(Path.home() / ".cargo" / "bin" / "evcxr_jupyter")
+    raw = tmp_path / "kernels" / "rawrust"
+    raw.mkdir(parents=True)
+    (raw / "kernel.json").write_text(json.dumps({
+        "argv": [evcxr, "--control_file", "{connection_file}"], "language": "rust", "display_name": "raw",
+        "env": {"TMPDIR": spec["env"]["TMPDIR"], "JUPYTER_PATH": str(tmp_path / "no-kernels")}}))
+    direct = _run("rawrust", cells, env, notebook.parent, KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")]))
+    assert direct[0][0] != "ok" and "Failed to wrap rustc" in direct[0][1], (
+        "evcxr no longer fails on a cache entry being rewritten? " + str(direct)[-1500:])
+
+    # the kit's kernel: its own layer over the same cache, and every hit still a hit
+    kit = _run("rust", cells, env, notebook.parent)
+    assert [s for s, _ in kit] == ["ok", "ok"], str(kit)[-3000:]
+    assert "sigmoid(0) = 0.5" in kit[1][1]
+    assert "Compiling nn-core" not in kit[0][1] and "Compiling nn_core" not in kit[0][1]
+    # the shared cache was not written; the ended kernel's layer goes at the next start
+    assert all((e / "hits").read_text() == "" for e in (cache / "evcxr").iterdir())
+
+
+def test_two_kernels_of_one_user_at_once(tmp_path):
+    """Two notebooks started together (the walkthrough and the exercise beside it): both
+    first cells and a cell using the library pass."""
+    import threading
+
+    cache = _cache_mid_write(tmp_path)  # (the same seeded copy; its hits are irrelevant here)
+    for e in (cache / "evcxr").iterdir():
+        (e / "hits").unlink()
+        (e / "hits").write_text("0")
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    notebooks = [REPO / "notebooks" / "01-feedforward-and-cost.ipynb",
+                 REPO / "notebooks" / "exercises" / "ex4-neural-network-learning.ipynb"]
+    results: dict = {}
+
+    def one(nb: Path):
+        results[nb.name] = _run("rust", [_first_cell(nb), PROBE], env, nb.parent)
+
+    threads = [threading.Thread(target=one, args=(nb,)) for nb in notebooks]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    for name, out in results.items():
+        assert [s for s, _ in out] == ["ok", "ok"], f"{name}: {str(out)[-3000:]}"
+        assert "sigmoid(0) = 0.5" in out[1][1], name
