@@ -225,3 +225,90 @@ def test_two_kernels_of_one_user_at_once(tmp_path):
     for name, out in results.items():
         assert [s for s, _ in out] == ["ok", "ok"], f"{name}: {str(out)[-3000:]}"
         assert "sigmoid(0) = 0.5" in out[1][1], name
+
+
+# --- the trimmed standard-library sources (scripts/trim_rust_src.sh) -----------------------
+STD_CASES = {"v.": ["push(value)", "len()", "iter()"], "m.": ["insert(k, v)", "get(k)", "keys()"],
+             "s.": ["push_str(string)", "chars()", "len()"], "v.iter().": ["map(f)", "sum()", "count()"],
+             "String::": ["new()", "with_capacity(capacity)"]}
+INSPECT = {"v.push": "Appends an element", "m.insert": "Inserts a key-value",
+           "String::from": "Converts to this type", "Vec::with_capacity": "at least the specified capacity"}
+
+
+def _completions_and_docs(env: dict) -> tuple[str | None, dict, dict]:
+    from jupyter_client import KernelManager
+
+    km = KernelManager(kernel_name="rust")
+    km.start_kernel(env=env, cwd=str(REPO / "notebooks"))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=300)
+        environ = Path(f"/proc/{km.provisioner.process.pid}/environ").read_bytes().split(b"\0")
+        src = next((e.split(b"=", 1)[1].decode() for e in environ if e.startswith(b"RUST_SRC_PATH=")), None)
+        reply = kc.execute_interactive(
+            'let mut v: Vec<i32> = Vec::new(); let m = std::collections::HashMap::<String, i32>::new();'
+            ' let s = String::from("a");', timeout=300)
+        assert reply["content"]["status"] == "ok", reply
+        comp = {c: kc.complete(c, len(c), reply=True, timeout=120)["content"]["matches"] for c in STD_CASES}
+        docs = {c: kc.inspect(c, len(c), reply=True, timeout=120)["content"].get("data", {}).get("text/plain", "")
+                for c in INSPECT}
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    return src, comp, docs
+
+
+def test_completions_and_docs_of_std_types_with_the_trimmed_sources():
+    """Through the kernel (Jupyter complete_request / inspect_request, what JupyterLab's Tab
+    and Shift+Tab send): the kit's kernel reads the trimmed sources, and gives the same
+    completions (253 on a Vec) and docs on Vec, HashMap, String and iterators as with the
+    toolchain's own."""
+    trimmed = REPO / ".evcxr" / "rust-src" / "library"
+    if not trimmed.is_dir():
+        pytest.skip("no trimmed rust-src: the toolchain has no rust-src component (scripts/trim_rust_src.sh)")
+    full = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True).stdout.strip()
+    full = Path(full) / "lib" / "rustlib" / "src" / "rust" / "library"
+    env = {k: v for k, v in os.environ.items() if k != "RUST_SRC_PATH"}
+    src, comp, docs = _completions_and_docs(env)
+    assert src == str(trimmed), f"the kit's kernel reads {src}, not the trimmed sources"
+    assert not (trimmed / "stdarch" / "crates" / "core_arch" / "src" / "x86").exists()
+    src_full, comp_full, docs_full = _completions_and_docs({**env, "RUST_SRC_PATH": str(full)})
+    assert src_full == str(full)
+    for case, expected in STD_CASES.items():
+        assert set(expected) <= set(comp[case]), (case, comp[case][:40])
+        # the same completions; among equally ranked ones the order may differ
+        assert sorted(comp[case]) == sorted(comp_full[case]), case
+    for case, text in INSPECT.items():
+        assert text in docs[case], (case, docs[case][:300])
+        assert docs[case] == docs_full[case], case
+
+
+def test_trim_rust_src_without_rust_src_makes_nothing(tmp_path):
+    """A toolchain without the rust-src component: no error, nothing made (the kernel then
+    reads std's sources the way evcxr does by default), and a stale copy is removed."""
+    sysroot = tmp_path / "sysroot"
+    (sysroot / "lib" / "rustlib").mkdir(parents=True)
+    fake = tmp_path / "rustc"
+    fake.write_text(f'#!/bin/sh\ncase "$*" in *sysroot*) echo {sysroot};; *) echo "rustc 0.0.0-fake";; esac\n')
+    fake.chmod(0o755)
+    dest = tmp_path / "rust-src"
+    (dest / "library").mkdir(parents=True)
+    out = subprocess.run(["bash", str(REPO / "scripts" / "trim_rust_src.sh"), str(dest), str(fake)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "no rust-src" in out.stdout
+    assert not dest.exists()
+
+
+def test_kernel_ignores_trimmed_sources_of_another_toolchain(tmp_path):
+    """The launcher sets RUST_SRC_PATH only when the copy was made from the running rustc."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    import nnex4_kernel
+
+    (tmp_path / "library" / "core").mkdir(parents=True)
+    (tmp_path / "rustc-version").write_text("rustc 0.0.0-old\n")
+    assert nnex4_kernel.rust_src(tmp_path) is None
+    running = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout
+    (tmp_path / "rustc-version").write_text(running)
+    assert nnex4_kernel.rust_src(tmp_path) == tmp_path / "library"
