@@ -169,7 +169,7 @@ if [ "$(cat "$WARM_STAMP" 2>/dev/null)" != "$WARM_KEY" ]; then
       HOME="$PREFIX/warm/home" USER=root LANG=C.UTF-8 \
       CARGO_HOME="$PREFIX/cargo" RUSTUP_HOME="$PREFIX/rust" \
       "$PREFIX/venv/bin/python" "$PREFIX/kit/scripts/warm.py"
-  rm -rf "$PREFIX/warm/home/.cache/nn-ex4/evcxr-tmp"
+  rm -rf "$PREFIX/warm/home/.cache/nn-ex4"  # build folders, the ended kernels' cache layers
   # (as root and online, the warm run also fetched the crates rust-src's std depends on, which
   # evcxr's rust-analyzer loads; students then run cargo offline against this registry)
   echo "$WARM_KEY" > "$WARM_STAMP"
