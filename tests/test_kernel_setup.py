@@ -323,3 +323,42 @@ def test_kernel_ignores_trimmed_sources_of_another_toolchain(tmp_path):
     running = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout
     (tmp_path / "rustc-version").write_text(running)
     assert nnex4_kernel.rust_src(tmp_path) == tmp_path / "library"
+
+
+# --- a classroom without internet ----------------------------------------------------------
+OFFLINE_SCRIPT = r'''
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import test_kernel_setup as t
+nb = t.REPO / "notebooks" / "01-feedforward-and-cost.ipynb"
+out = t._run("rust", [t._first_cell(nb), t.PROBE], dict(os.environ), nb.parent)
+print(json.dumps(out))
+'''
+
+
+def _without_network(env: dict) -> list:
+    """Notebook 01's first cell and a probe on the kit's kernel, kernel and client in a
+    network namespace of their own with only the loopback up (`unshare -n`: no internet)."""
+    if shutil.which("unshare") is None or shutil.which("ip") is None:
+        pytest.skip("needs unshare and ip (util-linux, iproute2)")
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot make a network namespace here: {probe.stderr.decode()[:200]}")
+    cmd = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" -c "$1" "$2"',
+           sys.executable, OFFLINE_SCRIPT, str(REPO / "tests")]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_kernel_without_internet_needs_cargo_offline():
+    """With the notebooks' crates already on the machine (`make warm` ran, online, once):
+    cargo, online by default, fails the first `:dep` cell without internet (it asks the
+    crates.io index); with CARGO_NET_OFFLINE=true in JupyterLab's environment, as
+    docs/classroom.md tells a class without internet, the cell passes from what is there."""
+    env = {k: v for k, v in os.environ.items() if k != "CARGO_NET_OFFLINE"}
+    online = _without_network(env)
+    assert online[0][0] != "ok" and "crates.io" in online[0][1], str(online)[-2000:]
+    offline = _without_network({**env, "CARGO_NET_OFFLINE": "true"})
+    assert [s for s, _ in offline] == ["ok", "ok"], str(offline)[-3000:]
+    assert "sigmoid(0) = 0.5" in offline[1][1]
