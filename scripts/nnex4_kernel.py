@@ -109,7 +109,9 @@ def make_layer(shared: Path, layers: Path) -> tuple[Path, int]:
 def rust_src(folder: Path) -> Path | None:
     library = folder / "library"
     try:
-        made_from = (folder / "rustc-version").read_text().strip()
+        # `rustc -vV` of the toolchain it was made from, then a line saying how (trim: ...)
+        made_from = "\n".join(l for l in (folder / "rustc-version").read_text().splitlines()
+                               if not l.startswith("trim:")).strip()
     except OSError:
         return None
     try:

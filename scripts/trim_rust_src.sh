@@ -3,8 +3,11 @@
 #
 # Makes DEST/library: the toolchain's own standard-library sources (rust-src, found through
 # `RUSTC --print sysroot`; nothing is downloaded) with `core::arch` (stdarch's core_arch:
-# 16 MB of SIMD intrinsics for every target) replaced by an empty module, and DEST/rustc-version
-# (`RUSTC -vV`, the toolchain it was made from). The notebook kernel gives DEST/library to
+# 16 MB of SIMD intrinsics for every target) replaced by an empty module and without the
+# library's Cargo.toml/Cargo.lock, and DEST/rustc-version (`RUSTC -vV`, the toolchain it was
+# made from). Without that manifest rust-analyzer assembles std from its own list of sysroot
+# crates instead of running `cargo metadata` on it, which loads std's crates.io dependencies
+# too (libc, hashbrown, gimli, ...; fetched from crates.io when missing, or failing offline). The notebook kernel gives DEST/library to
 # evcxr's embedded rust-analyzer through RUST_SRC_PATH (scripts/setup.sh, hub/nnex4-kernel):
 # rust-analyzer reads these sources to infer the type of every `let`, rustc never reads them
 # (it links the toolchain's compiled std). The kernel then starts with less memory and CPU;
@@ -17,7 +20,8 @@
 set -euo pipefail
 DEST=${1:?usage: scripts/trim_rust_src.sh DEST [RUSTC]}
 RUSTC=${2:-rustc}
-VERSION=$("$RUSTC" -vV)
+# (the second line: how the copy is made; a change here makes it again)
+VERSION=$("$RUSTC" -vV; echo "trim: core::arch emptied, no Cargo.toml")
 SRC=$("$RUSTC" --print sysroot)/lib/rustlib/src/rust/library
 ARCH=stdarch/crates/core_arch/src
 if [ ! -f "$SRC/core/src/lib.rs" ] || [ ! -f "$SRC/$ARCH/mod.rs" ]; then
@@ -39,6 +43,7 @@ cat > "$DEST.new/library/$ARCH/mod.rs" <<'RS'
 //! notebooks use no SIMD intrinsics, and rustc does not read these sources.
 pub mod arch {}
 RS
+rm -f "$DEST.new/library/Cargo.toml" "$DEST.new/library/Cargo.lock"
 printf '%s\n' "$VERSION" > "$DEST.new/rustc-version"
 rm -rf "$DEST"
 mv "$DEST.new" "$DEST"
