@@ -32,18 +32,8 @@ import threading
 import time
 from pathlib import Path
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU-s of the process + its reaped children)."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    f = raw[raw.rindex(")") + 2:].split()
-    # fields after the command: state ppid ... utime(11) stime(12) cutime(13) cstime(14)
-    return int(f[1]), sum(int(x) for x in f[11:15]) / TICK
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from procfs import pss_kib, stat  # noqa: E402
 
 
 def tree(root: int) -> dict[int, float]:
@@ -51,7 +41,7 @@ def tree(root: int) -> dict[int, float]:
     procs = {}
     for d in os.listdir("/proc"):
         if d.isdigit():
-            s = _stat(int(d))
+            s = stat(int(d))
             if s:
                 procs[int(d)] = s
     out, frontier = {}, [root]
@@ -68,16 +58,7 @@ def cpu_of(root: int) -> float:
 
 
 def pss_mib(root: int) -> float:
-    kib = 0
-    for pid in tree(root):
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    kib += int(line.split()[1])
-                    break
-        except OSError:
-            pass
-    return kib / 1024
+    return sum(pss_kib(pid) for pid in tree(root)) / 1024
 
 
 class Sampler(threading.Thread):
