@@ -151,12 +151,19 @@ def _run(kernel_name: str, cells: list[str], env: dict, cwd: Path, ksm=None) -> 
     return out
 
 
-def _cache_mid_write(tmp: Path) -> Path:
-    """XDG_CACHE_HOME whose evcxr/ is the user's cache (hard links) with every `hits` empty."""
+def _warm_cache_or_skip() -> list[Path]:
+    """The complete entries of the user's evcxr cache; skips unless `make warm` filled it
+    (then the notebooks' crates are in CARGO_HOME too)."""
     real = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "evcxr"
     entries = [e for e in real.iterdir() if (e / "stderr").is_file()] if real.is_dir() else []
     if not any(e.name.isdigit() and (e / "meta").is_file() and "nn_core" in (e / "meta").read_text() for e in entries):
         pytest.skip(f"{real} holds no compiled nn-core: run `make warm` first")
+    return entries
+
+
+def _cache_mid_write(tmp: Path) -> Path:
+    """XDG_CACHE_HOME whose evcxr/ is the user's cache (hard links) with every `hits` empty."""
+    entries = _warm_cache_or_skip()
     base = tmp / "cache"
     for e in entries:
         (base / "evcxr" / e.name).mkdir(parents=True)
@@ -356,6 +363,7 @@ def test_kernel_without_internet_needs_cargo_offline():
     cargo, online by default, fails the first `:dep` cell without internet (it asks the
     crates.io index); with CARGO_NET_OFFLINE=true in JupyterLab's environment, as
     docs/classroom.md tells a class without internet, the cell passes from what is there."""
+    _warm_cache_or_skip()
     env = {k: v for k, v in os.environ.items() if k != "CARGO_NET_OFFLINE"}
     online = _without_network(env)
     assert online[0][0] != "ok" and "crates.io" in online[0][1], str(online)[-2000:]
