@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make hub-test STUDENTS=N: how many students the class server holds, measured.
 
-Starts a hub on 127.0.0.1 with N test students (Unix users <prefix>-s1..sN, removed at the
+Starts a hub on 127.0.0.1 with N test students (Unix users <prefix>-load1..loadN, removed at the
 end), logs them all in at once (servers started through JupyterHub's REST API), opens a
 notebook of each student's own copy on the `rust` kernel (a session, as JupyterLab does) and
 runs its code cells over the kernels' websockets in the rhythm of a lesson (`--pattern`):
@@ -141,7 +141,7 @@ async def sample_memory(names: list[str], peaks: dict, stop: asyncio.Event):
 
 async def run(args) -> int:
     prefix = os.environ.get("NNEX4_TEST_USER_PREFIX", "nnex4")
-    names = [f"{prefix}-s{i}" for i in range(1, args.students + 1)]
+    names = [f"{prefix}-load{i}" for i in range(1, args.students + 1)]
     cells = notebook_cells(args.notebook) + args.extra_cell
     log = lambda s: print(s, flush=True)  # noqa: E731
     res = {"first": {}, "first_dep": {}, "latency": [], "cpu": {}}
