@@ -211,9 +211,8 @@ impl Mistake {
             ),
             Mistake::RegularizedBias => (
                 "regularizing the bias column",
-                "column 0 of each Theta (the bias weights) is in the penalty: sum the squares of \
-                 `theta1.slice(s![.., 1..])` and `theta2.slice(s![.., 1..])` only, and add lambda / m times \
-                 those slices to the same slices of the gradients",
+                "column 0 of each Theta (the bias weights) is in the penalty: regularize only \
+                 `theta1.slice(s![.., 1..])` and `theta2.slice(s![.., 1..])`",
                 &[Part::RegularizedCost, Part::RegularizedGradient],
                 Variant { reg_bias: true, ..v },
             ),
