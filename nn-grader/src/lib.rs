@@ -74,6 +74,7 @@ use std::time::Duration;
 
 pub mod cases;
 pub mod class;
+mod compiled;
 pub mod explain;
 pub mod isolate;
 pub mod mistakes;
@@ -85,6 +86,7 @@ pub mod scoring;
 mod student;
 pub mod wire;
 
+pub use compiled::graded_as_compiled;
 pub use isolate::Limits;
 pub use mistakes::Mistake;
 pub use nn_core::lecture::cost::TwoLayerCost;
