@@ -91,17 +91,18 @@ fn max_abs(v: &Array1<f64>) -> f64 {
 
 /// Layout of the picture: the diagram's columns moved right of the digit, the strips of
 /// numbers under the diagram.
-pub(crate) const WIDTH: usize = 900;
+/// Narrow enough for a notebook's output area at 900 px (about 760 px) to show it unscaled.
+pub(crate) const WIDTH: usize = 740;
 pub(crate) const DIAGRAM_TOP: f32 = 40.0;
 const CELL_H: usize = 38;
 const STRIP_HEAD: usize = 26;
 /// Cells per row of a strip of numbers.
-const PER_ROW: usize = 13;
+const PER_ROW: usize = 10;
 
 pub(crate) fn layout(sizes: &[usize]) -> DiagramLayout {
     let mut lay = diagram_layout(sizes);
     let n = sizes.len();
-    let (left, right) = (230.0f32, 690.0f32);
+    let (left, right) = (170.0f32, 520.0f32);
     for (l, layer) in lay.layers.iter_mut().enumerate() {
         layer.x = left + (right - left) * l as f32 / (n - 1) as f32;
         for node in &mut layer.nodes {
@@ -182,7 +183,7 @@ pub fn backprop_deltas(network: &Network, data: &Dataset, example: usize) -> Res
     if side * side == data.num_features() && side > 0 {
         let zoom = (100 / side).max(1);
         let img = image_canvas(data.x().row(example), side).scaled(zoom);
-        let (ix, iy) = (16i64, (lay.layers[0].nodes.first().map_or(100.0, |n| n.1) + 40.0) as i64);
+        let (ix, iy) = (8i64, (lay.layers[0].nodes.first().map_or(100.0, |n| n.1) + 40.0) as i64);
         c.fill_rect(ix - 1, iy - 1, side * zoom + 2, side * zoom + 2, [150, 150, 150]);
         c.blit(&img, ix, iy);
         c.text("the example x", ix as f32 + (side * zoom) as f32 / 2.0, iy as f32 - 20.0, 12.0, MUTED, Align::Center);
@@ -256,7 +257,8 @@ pub fn backprop_deltas(network: &Network, data: &Dataset, example: usize) -> Res
             };
             let right = l + 1 == n;
             let x = if right { layer.x + lay.radius + 6.0 } else { layer.x - lay.radius - 6.0 };
-            let size = 12.0;
+            let room = if right { WIDTH as f32 - x - 4.0 } else { x - 4.0 };
+            let size = fit_size(&label, 12.0, 9.0, room);
             let lw = text_width(&label, size);
             let lx = if right { x } else { x - lw };
             c.fill_rect((lx - 2.0) as i64, (y - 8.0) as i64, lw as usize + 4, 16, WHITE);
