@@ -193,12 +193,12 @@ pub fn backprop_deltas(network: &Network, data: &Dataset, example: usize) -> Res
     // after it) coloured by weight times delta; the rest light gray.
     let scales: Vec<f64> = ex.deltas.iter().map(max_abs).collect();
     let thetas = network.thetas();
-    for l in 0..n - 1 {
+    for (l, theta) in thetas.iter().enumerate() {
         let (a, b) = (&lay.layers[l], &lay.layers[l + 1]);
         let delta_next = &ex.deltas[l]; // delta(l + 2), of layer l + 1 (0-based)
         let flows = l > 0; // the weights from a hidden layer carry its delta back
         let products: Option<Array2<f64>> =
-            flows.then(|| &thetas[l].slice(s![.., 1..]) * &delta_next.view().insert_axis(Axis(1)));
+            flows.then(|| &theta.slice(s![.., 1..]) * &delta_next.view().insert_axis(Axis(1)));
         let pmax = products.as_ref().map_or(0.0, |p| p.iter().fold(0.0f64, |m, v| m.max(v.abs())));
         for &(from, y0) in &a.nodes {
             for &(to, y1) in &b.nodes {
