@@ -76,6 +76,7 @@ use std::time::Duration;
 pub mod board;
 pub mod cases;
 pub mod class;
+mod compiled;
 pub mod explain;
 pub mod isolate;
 pub mod mistakes;
@@ -87,6 +88,7 @@ pub mod scoring;
 mod student;
 pub mod wire;
 
+pub use compiled::graded_as_compiled;
 pub use isolate::Limits;
 pub use mistakes::Mistake;
 pub use nn_core::lecture::cost::TwoLayerCost;
