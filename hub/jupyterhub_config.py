@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import spawner  # noqa: E402
+import spawner
 
 c = get_config()  # noqa: F821
 
