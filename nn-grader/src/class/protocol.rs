@@ -202,13 +202,13 @@ fn status_json(status: Option<Status>) -> String {
 /// {"format",
 ///  "parts": [{"name", "points", "function"}],            the course's table, in order
 ///  "functions": [{"name", "signature"}],                 the student's functions, in order
-///  "kinds": [{"kind", "part": null | {"text", "group"}, "student": null | {"text", "group"}}],
+///  "kinds": [{"kind", "keep", "part": null | {"text", "group"}, "student": null | {"text", "group"}}],
 ///  "mistakes": [{"id", "name", "description", "affects": [part name]}],
 ///  "problems": [{"id", "name", "description"}]}
 /// ```
 ///
 /// A kind's `text` is its status in the gradebook, `group` what summary.md counts it under
-/// (see [`Status`]).
+/// (see [`Status`]); `keep`: a result of that kind may be kept in the cache ([`Kind::keeps`]).
 pub fn tables_json() -> String {
     let parts = Part::ALL.iter().map(|p| {
         object(&[
@@ -223,6 +223,7 @@ pub fn tables_json() -> String {
     let kinds = Kind::ALL.iter().map(|k| {
         object(&[
             ("kind", json_string(k.word())),
+            ("keep", k.keeps().to_string()),
             (Scope::Part.word(), status_json(k.status(Scope::Part))),
             (Scope::Student.word(), status_json(k.status(Scope::Student))),
         ])
@@ -415,6 +416,10 @@ mod tests {
         let timeout = kinds.iter().find(|k| k["kind"] == "timeout").unwrap();
         assert_eq!(timeout["part"]["text"], "timed out in {function}");
         assert_eq!(timeout["student"]["group"], "timed out");
+        assert_eq!(
+            (timeout["keep"].as_bool(), kinds.iter().find(|k| k["kind"] == "grader_error").unwrap()["keep"].as_bool()),
+            (Some(true), Some(false))
+        );
         assert!(kinds.iter().find(|k| k["kind"] == "wrong").unwrap()["part"].is_null());
         assert_eq!(t["mistakes"].as_array().unwrap().len(), Mistake::ALL.len());
         assert_eq!(t["problems"][0]["id"], "delta_with_bias_column");
