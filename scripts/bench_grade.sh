@@ -16,7 +16,7 @@ python3 scripts/make_class.py "$work/class-a" >/dev/null
 mkdir "$work/class-b"
 for f in "$work"/class-a/*.ipynb; do cp "$f" "$work/class-b/b-$(basename "$f")"; done
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-echo "bench-grade: $(nproc) CPUs ($cpu), $(uname -m), $(rustc --version)"
+echo "bench-grade: $(nproc) CPUs ($cpu), $(uname -m), $(rustc --version); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A took
 run() {  # label, tree, class, grades, build
   local start end
@@ -47,10 +47,12 @@ if [ "$baseline" != none ]; then
   for k in cold warm cached; do
     printf 'bench-grade: %-6s this / baseline = %.2f\n' "$k" "$(echo "${took[this-$k]} / ${took[baseline-$k]}" | bc -l)"
   done
-  # The same points for every student (the baseline has no flags or sandbox columns).
-  if ! diff <(cut -d, -f1-7 "$work/grades-b-baseline/gradebook.csv") <(cut -d, -f1-7 "$work/grades-b-this/gradebook.csv"); then
-    echo "bench-grade: the points differ from the baseline's (above)" >&2; exit 1
+  # The same points and status for every student (the status column is the 8th; its text
+  # has no comma).
+  if ! diff <(cut -d, -f1-8 "$work/grades-b-baseline/gradebook.csv") <(cut -d, -f1-8 "$work/grades-b-this/gradebook.csv"); then
+    echo "bench-grade: the points or statuses differ from the baseline's (above)" >&2; exit 1
   fi
-  echo "bench-grade: every student's points are the baseline's"
+  echo "bench-grade: every student's points and status are the baseline's"
 fi
+echo "bench-grade: load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 cut -d, -f1,7,8 "$work/grades-b-this/gradebook.csv" | column -s, -t | sed 's/^/  /'
