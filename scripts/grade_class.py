@@ -27,7 +27,8 @@ limit + 30 s). It hands back only the values its functions computed, as one fram
 this grader created; the points come from `grader score <seed>` (a program with no student
 code), which compares those values with the library's answers computed outside the sandbox.
 Without bubblewrap or user namespaces the grader stops and says how to fix it; `--no-sandbox`
-grades anyway and the gradebook's `sandbox` column and summary.md say so.
+grades anyway and the gradebook's `sandbox` column and summary.md say so. The `grader` program is built
+first (it holds no student code); if it does not build, the grader stops (exit status 4) and says why.
 
 `main` is the pipeline, each step a call into its module in scripts/grading/: the grader's
 tables (tables, project), extract, cache lookup, compile (compile_errors), sandboxed run and
