@@ -13,13 +13,14 @@ NB_ARGS ?=
 LAB_ARGS ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NB_SPECS := --expect-dir tests/notebooks/expect --expect-dir tests/notebooks/fixtures
 
-.PHONY: help setup warm notebooks test doc rust-test python-test notebook-test notebook-outputs clean-notebook-builds bench ex4 grade bench-grade
+.PHONY: help setup warm notebooks test lint doc rust-test python-test notebook-test notebook-outputs clean-notebook-builds bench ex4 grade bench-grade
 
 help:
 	@echo "make setup          .venv with JupyterLab + test tools, evcxr_jupyter, the rust kernel"
 	@echo "make warm           compile the library into the notebook kernel's cache (first notebook opens in seconds)"
 	@echo "make notebooks      setup if needed, then JupyterLab on notebooks/"
 	@echo "make test           everything: cargo tests, Python tests, all notebooks"
+	@echo "make lint           cargo fmt --check, clippy -D warnings, ruff over the kit's Python (as CI)"
 	@echo "make notebook-test  only the notebooks (headless, checked against tests/notebooks/expect)"
 	@echo "make notebook-outputs  run the walkthrough notebooks and store their outputs in them"
 	@echo "make ex4            the whole exercise in the terminal"
@@ -45,6 +46,12 @@ notebooks: setup
 # each suite runs even when one before it failed; one summary, the notebook runner's line last
 test:
 	@bash tests/run_all.sh
+
+# The project's habits, as CI checks them (ruff with its default rules, pinned in requirements.txt).
+lint: setup
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(VENV)/bin/ruff check scripts hub tests tools
 
 rust-test:
 	$(CARGO) test --workspace

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import limits  # noqa: E402
-import spawner  # noqa: E402
+import limits
+import spawner
 
 c = get_config()  # noqa: F821
 

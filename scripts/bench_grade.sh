@@ -16,7 +16,7 @@ python3 scripts/make_class.py "$work/class-a" >/dev/null
 mkdir "$work/class-b"
 for f in "$work"/class-a/*.ipynb; do cp "$f" "$work/class-b/b-$(basename "$f")"; done
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
-echo "bench-grade: $(nproc) CPUs ($cpu), $(uname -m), $(rustc --version)"
+echo "bench-grade: $(nproc) CPUs ($cpu), $(uname -m), $(rustc --version); load average $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A took
 run() {  # label, tree, class, grades, build
   local start end
@@ -47,10 +47,24 @@ if [ "$baseline" != none ]; then
   for k in cold warm cached; do
     printf 'bench-grade: %-6s this / baseline = %.2f\n' "$k" "$(echo "${took[this-$k]} / ${took[baseline-$k]}" | bc -l)"
   done
-  # The same points for every student (the baseline has no flags or sandbox columns).
+  # The same points for every student, and the same status (the 8th column, no comma in it)
+  # except where either side timed out: under load a memory hog can run out of time before it
+  # runs out of memory, in either tree.
   if ! diff <(cut -d, -f1-7 "$work/grades-b-baseline/gradebook.csv") <(cut -d, -f1-7 "$work/grades-b-this/gradebook.csv"); then
     echo "bench-grade: the points differ from the baseline's (above)" >&2; exit 1
   fi
-  echo "bench-grade: every student's points are the baseline's"
+  if ! python3 - "$work/grades-b-baseline/gradebook.csv" "$work/grades-b-this/gradebook.csv" <<'EOF'
+import csv, sys
+old, new = ({r[0]: r[7] for r in csv.reader(open(f))} for f in sys.argv[1:])
+bad = [(k, old[k], new.get(k)) for k in old if old[k] != new.get(k) and "timed out" not in old[k] + str(new.get(k))]
+for k, a, b in bad:
+    print(f"{k}: baseline {a!r}, this tree {b!r}")
+sys.exit(1 if bad or set(old) != set(new) else 0)
+EOF
+  then
+    echo "bench-grade: the statuses differ from the baseline's (above)" >&2; exit 1
+  fi
+  echo "bench-grade: every student's points are the baseline's, and every status that did not time out"
 fi
+echo "bench-grade: load average at the end $(cut -d' ' -f1-3 /proc/loadavg)"
 cut -d, -f1,7,8 "$work/grades-b-this/gradebook.csv" | column -s, -t | sed 's/^/  /'

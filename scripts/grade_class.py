@@ -27,10 +27,14 @@ limit + 30 s). It hands back only the values its functions computed, as one fram
 this grader created; the points come from `grader score <seed>` (a program with no student
 code), which compares those values with the library's answers computed outside the sandbox.
 Without bubblewrap or user namespaces the grader stops and says how to fix it; `--no-sandbox`
-grades anyway and the gradebook's `sandbox` column and summary.md say so.
+grades anyway and the gradebook's `sandbox` column and summary.md say so. The `grader` program is built
+first (it holds no student code); if it does not build, the grader stops (exit status 4) and says why.
 
-The code is split along its ideas in scripts/grading/ (extract, project, compile_errors,
-sandbox, cache, integrity, feedback, summary).
+`main` is the pipeline, each step a call into its module in scripts/grading/: the grader's
+tables (tables, project), extract, cache lookup, compile (compile_errors), sandboxed run and
+score (sandbox, score), integrity, then gradebook and feedback pages (feedback) and the summary
+(summary). The points, the failure kinds and every word a student reads come from the grader
+(nn-grader); these scripts move files, start processes and read the grader's fields.
 
 Standard library only: runs with any Python >= 3.9 and a Rust toolchain.
 """
@@ -38,33 +42,30 @@ Standard library only: runs with any Python >= 3.9 and a Rust toolchain.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
-import csv
 import fcntl
-import hashlib
-import io
-import json
 import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from grading.cache import finish, result_for_unbuilt  # noqa: E402
-from grading.common import FUNCTIONS, PARTS, REPO, log, write_atomic  # noqa: E402,F401
-from grading.compile_errors import build_class  # noqa: E402
-from grading.extract import Submission, extract, find_submissions, module_name, refuse_compile_time_reads  # noqa: E402,F401
-from grading.feedback import HEADER, feedback_html, row_of  # noqa: E402,F401
-from grading.integrity import normalized, similar_pairs, solution_calls  # noqa: E402
-from grading.project import Project, grader_version  # noqa: E402
-from grading.sandbox import Sandbox, run_student  # noqa: E402
-from grading.summary import summarize  # noqa: E402
+from grading.cache import Cache
+from grading.common import REPO, log
+from grading.compile_errors import build_class
+from grading.extract import Submission, extract, find_submissions, read_class
+from grading.feedback import write_feedback, write_gradebook
+from grading.integrity import flag
+from grading.project import Project, grader_version
+from grading.sandbox import Sandbox, run_class
+from grading.score import result_of, unbuilt
+from grading.summary import write_summary
+from grading.tables import Tables
+
+__all__ = ["extract", "find_submissions", "functions", "main"]
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("submissions", type=Path)
     ap.add_argument("grades", type=Path)
@@ -79,144 +80,86 @@ def main(argv: list[str] | None = None) -> int:
                     help="the class project and its build cache (default target/grade-class)")
     ap.add_argument("--no-sandbox", action="store_true",
                     help="run the students' code without the sandbox (recorded in the gradebook and summary)")
-    args = ap.parse_args(argv)
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
     if not args.submissions.is_dir():
         print(f"grade: {args.submissions} is not a folder", file=sys.stderr)
         return 2
     sandbox = Sandbox(not args.no_sandbox, args.jobs)
-    if sandbox.enabled:
-        problem = sandbox.check()
-        if problem:
-            print(f"grade: no sandbox: {problem}", file=sys.stderr)
-            return 3
-    else:
+    problem = sandbox.check() if sandbox.enabled else ""
+    if problem:
+        print(f"grade: no sandbox: {problem}", file=sys.stderr)
+        return 3
+    if not sandbox.enabled:
         log("WARNING: --no-sandbox: the students' code runs with your rights (recorded in the gradebook)")
     mode = "bwrap" if sandbox.enabled else "none (--no-sandbox)"
     start = time.monotonic()
-    grades = args.grades
-    cache_dir = grades / ".cache"
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    version = grader_version()
-
-    subs = find_submissions(args.submissions, args.assignment)
-    used = set()
-    for s in subs:
-        s.module = module_name(s.student)
-        assert s.module not in used
-        used.add(s.module)
-        extract(s)
-        refuse_compile_time_reads(s)
-        h = hashlib.sha256(f"{version}\n{args.time_limit}\n{args.memory_limit}\n{args.student_time_limit}\n"
-                           f"{mode}\n{sorted(s.refused.items())}\n".encode())
-        if s.unreadable:
-            h.update(b"unreadable\0" + s.path.read_bytes() if s.path.exists() else b"")
-        for name in FUNCTIONS:
-            h.update(f"\0{name}\0".encode() + (s.cells.get(name, "\0missing").encode("utf-8", "replace")))
-        s.key = h.hexdigest()
-    log(f"{len(subs)} submissions in {args.submissions}")
-
-    results: dict[str, dict] = {}
-    todo = []
-    for s in subs:
-        cached = cache_dir / f"{s.key}.json"
-        if not args.no_cache and cached.exists():
-            try:
-                results[s.student] = dict(json.loads(cached.read_text()), cached=True)
-                continue
-            except ValueError:
-                pass
-        if s.unreadable:
-            results[s.student] = finish(s, result_for_unbuilt(s), cache_dir)
-        else:
-            todo.append(s)
-    log(f"{len(subs) - len(todo)} reused or unreadable, {len(todo)} to grade")
-
     build_dir = args.build_dir.resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
-    catalogue: list[dict] = []
     with open(build_dir / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one class build at a time in this folder
         project = Project(build_dir)
+        tables, why = project.load_tables()
+        if tables is None:
+            print(f"grade: {why}", file=sys.stderr)
+            return 4
+
+        subs = read_class(args.submissions, args.assignment, tables.functions)
+        log(f"{len(subs)} submissions in {args.submissions}")
+
+        settings = f"{args.time_limit}\n{args.memory_limit}\n{args.student_time_limit}\n{mode}"
+        cache = Cache(args.grades / ".cache", tables, grader_version(tables), settings, reuse=not args.no_cache)
+        results, todo = cache.lookup(subs)
+        log(f"{len(subs) - len(todo) + sum(1 for s in todo if s.unreadable)} reused or unreadable, "
+            f"{sum(1 for s in todo if not s.unreadable)} to grade")
+
         t = time.monotonic()
-        built, failure = build_class(project, todo)
+        built, failure = build_class(project, [s for s in todo if not s.unreadable])
         log(f"build: {time.monotonic() - t:.1f} s, {len(built)} students compiled")
         if failure:
             print(f"grade: {failure}", file=sys.stderr)
         for s in todo:
-            if s not in built and not failure:
-                results[s.student] = finish(s, result_for_unbuilt(s), cache_dir)
-            elif failure:
-                results[s.student] = {"report": None, "status": "not graded: the grader did not build"}
+            if s not in built:
+                results[s.student] = cache.store(s, unbuilt(s, class_failed=bool(failure)))
+
         t = time.monotonic()
-        if built and not failure:
-            sandbox.prepare(project)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = {pool.submit(run_student, project, sandbox, s, args.time_limit, args.memory_limit,
-                                   args.student_time_limit): s
-                       for s in built} if not failure else {}
-            for fut in concurrent.futures.as_completed(futures):
-                s = futures[fut]
-                try:
-                    r = fut.result()
-                except Exception as e:  # never lose a student's row
-                    r = {"report": None, "status": f"grader error ({type(e).__name__}: {e})"}
-                results[s.student] = finish(s, dict(r, sandbox=mode), cache_dir)  # cached at once: a batch resumes
-        sandbox.cleanup()
-        if built and not failure:
+
+        def done(s: Submission, run: dict) -> None:
+            results[s.student] = cache.store(s, result_of(s, run, mode))  # at once: a batch resumes
+
+        run_class(project, sandbox, built, args.time_limit, args.memory_limit, args.student_time_limit, args.jobs,
+                  done)
+        if built:
             log(f"ran {len(built)} students in {time.monotonic() - t:.1f} s ({args.jobs} at once)")
-        if project.grader.exists():
-            p = subprocess.run([str(project.grader), "catalogue"], capture_output=True, text=True)
-            if p.returncode == 0:
-                catalogue = json.loads(p.stdout)
 
-        # Integrity flags (never cached: the similarity depends on the whole class)
-        template = {n: normalized(c) for n, c in template_cells().items()}
-        codes = {}
-        for s in subs:
-            r = results[s.student]
-            r["flags"] = solution_calls(s.cells)
-            r.setdefault("sandbox", mode if s in built else "")
-            written = [normalized(s.cells[n]) for n in FUNCTIONS if n in s.cells and normalized(s.cells[n]) != template.get(n)]
-            codes[s.student] = [t for cell in written for t in cell + [";;"]]
-        pairs = similar_pairs(codes)
-        for a, b, ratio in pairs:
-            for x, y in ((a, b), (b, a)):
-                results[x]["flags"].append(f"similar to {y} ({100 * ratio:.0f} %)")
-        for r in results.values():
-            similar = [f for f in r["flags"] if f.startswith("similar to")]
-            if len(similar) > 3:
-                r["flags"] = [f for f in r["flags"] if not f.startswith("similar to")] + similar[:3] + [
-                    f"similar to {len(similar) - 3} more (summary.md)"]
+        results = {s.student: results[s.student] for s in subs}
+        pairs = flag(subs, results, tables.functions, template_cells(tables))
 
-        # Outputs
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(HEADER)
-        for s in subs:
-            w.writerow(row_of(s.student, results[s.student]))
-        write_atomic(grades / "gradebook.csv", buf.getvalue())
-        for s in subs:
-            write_atomic(grades / "feedback" / f"{s.student}.html", feedback_html(s.student, results[s.student], {}))
-        md, tsv = summarize({s.student: results[s.student] for s in subs}, catalogue, pairs, sandbox.enabled)
-        write_atomic(grades / "summary.md", md)
-        if project.grader.exists():
-            with tempfile.TemporaryDirectory() as tmp:
-                (Path(tmp) / "chart.tsv").write_text(tsv)
-                p = subprocess.run([str(project.grader), "chart", str(Path(tmp) / "chart.tsv"),
-                                    str(grades / "summary.png")], capture_output=True, text=True)
-                if p.returncode != 0:
-                    print(f"grade: the chart failed: {p.stderr.strip()}", file=sys.stderr)
+        write_gradebook(args.grades / "gradebook.csv", results, tables)
+        write_feedback(args.grades / "feedback", results, tables)
+        write_summary(args.grades, results, tables, pairs, sandbox.enabled, project.grader)
     reused = sum(1 for r in results.values() if r.get("cached"))
     log(f"{len(subs)} graded ({reused} reused from the cache) in {time.monotonic() - start:.1f} s: "
-        f"{grades / 'gradebook.csv'}")
+        f"{args.grades / 'gradebook.csv'}")
     return 0
 
 
-def template_cells() -> dict[str, str]:
+def template_cells(tables: Tables) -> dict[str, str]:
     """The function cells as handed out (todo!()), not compared for similarity."""
     s = Submission("template", REPO / "notebooks/exercises/ex4-neural-network-learning.ipynb")
-    extract(s)
+    extract(s, tables.functions)
     return s.cells
+
+
+def functions(build_dir: Path = REPO / "target" / "grade-class") -> list[str]:
+    """The student's functions, as the grader lists them (builds the grader if needed)."""
+    tables, why = Project(build_dir).load_tables()
+    if tables is None:
+        raise RuntimeError(why)
+    return tables.functions
 
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ MISTAKES = {
     "transposed-theta": [("nn_cost_function", lambda t: sub(
         t, "let z2 = a1.dot(&theta1.t());", "let z2 = a1.dot(theta1);"))],
 }
-BODY = re.compile(r"\{\n.*\}\n?$", re.S)  # a function's body, to replace it
+BODY = re.compile(r"\{\n.*\}\n?$", re.DOTALL)  # a function's body, to replace it
 
 
 def body(slot_text: str, new_body: str) -> str:

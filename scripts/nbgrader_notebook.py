@@ -124,7 +124,7 @@ def reference_bodies() -> dict[str, str]:
             slots[current].append(line)
     bodies = {}
     for name, lines in slots.items():
-        start = next(i for i, line in enumerate(lines) if line.startswith("fn ") or line.startswith(")"))
+        start = next(i for i, line in enumerate(lines) if line.startswith(("fn ", ")")))
         start = next(i for i in range(start, len(lines)) if lines[i].rstrip().endswith("{"))
         end = max(i for i, line in enumerate(lines) if line.rstrip() == "}")
         bodies[name] = "\n".join(lines[start + 1:end])

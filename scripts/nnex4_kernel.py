@@ -115,7 +115,7 @@ def rust_src(folder: Path) -> Path | None:
     except OSError:
         return None
     try:
-        running = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, timeout=60).stdout.strip()
+        running = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, timeout=60, check=False).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     if running != made_from:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from course_files import HINT, course_weights_file
 from machine import NEEDS
 

@@ -12,7 +12,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from course_files import CourseFileError, course_weights_file
 
 REPO = Path(__file__).resolve().parents[1]

@@ -59,9 +59,9 @@ def test_cargo_applies_them_below_evcxr(cell_opt):
         root = Path(tmp)
         for name, manifest in [
             ("library", '[package]\nname = "library"\nversion = "0.1.0"\nedition = "2021"\n'),
-            ("ctx", '[package]\nname = "ctx"\nversion = "1.0.0"\nedition = "2021"\n\n'
-                    f'[profile.dev]\nopt-level = {cell_opt}\ndebug-assertions = true\nincremental = true\n'
-                    'overflow-checks = true\n\n[dependencies]\nlibrary = { path = "../library" }\n'),
+            ("ctx", ('[package]\nname = "ctx"\nversion = "1.0.0"\nedition = "2021"\n\n'
+                     f'[profile.dev]\nopt-level = {cell_opt}\ndebug-assertions = true\nincremental = true\n'
+                     'overflow-checks = true\n\n[dependencies]\nlibrary = { path = "../library" }\n')),
         ]:
             (root / name / "src").mkdir(parents=True)
             (root / name / "src" / "lib.rs").write_text("pub fn f() {}\n")
@@ -69,7 +69,7 @@ def test_cargo_applies_them_below_evcxr(cell_opt):
         out = subprocess.run(
             [cargo, "build", "-v", "--offline"],
             cwd=root / "ctx", capture_output=True, text=True, timeout=600,
-            env={**os.environ, "CARGO_TARGET_DIR": str(root / "target"), "CARGO_TERM_COLOR": "never"},
+            env={**os.environ, "CARGO_TARGET_DIR": str(root / "target"), "CARGO_TERM_COLOR": "never"}, check=False,
         )
         assert out.returncode == 0, out.stderr[-3000:]
         lines = out.stderr.splitlines()
@@ -299,7 +299,7 @@ def test_completions_and_docs_of_std_types_with_the_trimmed_sources():
     trimmed = REPO / ".evcxr" / "rust-src" / "library"
     if not trimmed.is_dir():
         pytest.skip("no trimmed rust-src: the toolchain has no rust-src component (scripts/trim_rust_src.sh)")
-    full = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True).stdout.strip()
+    full = subprocess.run(["rustc", "--print", "sysroot"], capture_output=True, text=True, check=False).stdout.strip()
     full = Path(full) / "lib" / "rustlib" / "src" / "rust" / "library"
     env = {k: v for k, v in os.environ.items() if k != "RUST_SRC_PATH"}
     src, comp, docs = _completions_and_docs(env)
@@ -327,7 +327,7 @@ def test_trim_rust_src_without_rust_src_makes_nothing(tmp_path):
     dest = tmp_path / "rust-src"
     (dest / "library").mkdir(parents=True)
     out = subprocess.run(["bash", str(REPO / "scripts" / "trim_rust_src.sh"), str(dest), str(fake)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert "no rust-src" in out.stdout
     assert not dest.exists()
@@ -341,7 +341,7 @@ def test_kernel_ignores_trimmed_sources_of_another_toolchain(tmp_path):
     (tmp_path / "library" / "core").mkdir(parents=True)
     (tmp_path / "rustc-version").write_text("rustc 0.0.0-old\n")
     assert nnex4_kernel.rust_src(tmp_path) is None
-    running = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout
+    running = subprocess.run(["rustc", "-vV"], capture_output=True, text=True, check=False).stdout
     (tmp_path / "rustc-version").write_text(running)
     assert nnex4_kernel.rust_src(tmp_path) == tmp_path / "library"
 
@@ -362,12 +362,12 @@ def _without_network(env: dict) -> list:
     network namespace of their own with only the loopback up (`unshare -n`: no internet)."""
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         pytest.skip("needs unshare and ip (util-linux, iproute2)")
-    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True)
+    probe = subprocess.run(["unshare", "-n", "true"], capture_output=True, check=False)
     if probe.returncode != 0:
         pytest.skip(f"cannot make a network namespace here: {probe.stderr.decode()[:200]}")
     cmd = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" -c "$1" "$2"',
            sys.executable, OFFLINE_SCRIPT, str(REPO / "tests")]
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

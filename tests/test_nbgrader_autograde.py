@@ -38,7 +38,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -83,7 +82,7 @@ def _load(name: str, path: Path):
 
 
 def _kernel_installed() -> bool:
-    p = subprocess.run([str(BIN / "jupyter"), "kernelspec", "list", "--json"], capture_output=True, text=True)
+    p = subprocess.run([str(BIN / "jupyter"), "kernelspec", "list", "--json"], capture_output=True, text=True, check=False)
     return p.returncode == 0 and "rust" in json.loads(p.stdout).get("kernelspecs", {})
 
 
@@ -139,7 +138,7 @@ def test_nbgrader_autograde_gives_the_kits_points(tmp_path):
     def nbgrader(*args, timeout=3600):
         t0 = time.monotonic()
         p = subprocess.run([str(BIN / "nbgrader"), *args], cwd=course, env=env, capture_output=True, text=True,
-                           timeout=timeout)
+                           timeout=timeout, check=False)
         print(f"nbgrader {' '.join(args)}: {time.monotonic() - t0:.0f} s")
         assert p.returncode == 0, p.stdout + p.stderr
         return p
@@ -167,7 +166,7 @@ def test_nbgrader_autograde_gives_the_kits_points(tmp_path):
             graded = json.loads((course / "autograded" / student / "ex4" / NOTEBOOK).read_text())
             cells = {c["metadata"].get("nbgrader", {}).get("grade_id"): c for c in graded["cells"]}
             kit = _text(cells["grade-all"])
-            total = re.search(r"^Total: (\d+) / 100$", kit, re.M)
+            total = re.search(r"^Total: (\d+) / 100$", kit, re.MULTILINE)
             nb_total = gb.find_submission("ex4", student).score
             expected = _expected_points(student)
             if student in NO_KIT_TOTAL:
@@ -191,7 +190,7 @@ def test_nbgrader_autograde_gives_the_kits_points(tmp_path):
                 cell = cells[grade_id]
                 bad = [o for o in cell["outputs"] if o["output_type"] == "error"
                        or (o["output_type"] == "stream" and o["name"] == "stderr")]
-                line = re.search(rf"^{part} +(\d+) / (\d+)", kit, re.M)
+                line = re.search(rf"^{part} +(\d+) / (\d+)", kit, re.MULTILINE)
                 nb_score = gb.find_grade(grade_id, NOTEBOOK[:-6], "ex4", student).score
                 if bad or not line or nb_score != int(line.group(1)) or nb_score != expected[grade_id]:
                     problems.append(f"{student} {grade_id}: nbgrader {nb_score}, kit "

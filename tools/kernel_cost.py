@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from procfs import pss_kib, stat  # noqa: E402
+from procfs import pss_kib, stat
 
 
 def tree(root: int) -> dict[int, float]:
@@ -194,7 +194,9 @@ def main() -> int:
         if not rs:
             print(f"  {v['name']:>10}: every run failed")
             continue
-        med = lambda key: statistics.median(r[key] for r in rs)  # noqa: E731
+        def med(key, rs=rs):
+            return statistics.median(r[key] for r in rs)
+
         ncell = min(len(r["cells"]) for r in rs)
         per_cell = " ".join(f"{statistics.median(r['cells'][i]['cpu'] for r in rs):.2f}" for i in range(ncell))
         print(f"  {v['name']:>10}: start {med('start_cpu'):.2f}, total {med('total_cpu'):.2f}; "

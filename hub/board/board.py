@@ -143,13 +143,13 @@ def chart_svg(s: dict) -> str:
     n = max(1, len(s["students"]))
     rows = len(s["parts"]) + 2 + max(1, len(s["mistakes"]))
     height = 90 + rows * row
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="20">',
+    out = [(f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="20">'),
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="20" y="36" font-size="26" font-weight="bold">The class now: {len(s["students"])} students</text>',
-           '<text x="20" y="66" font-size="18" fill="#555">'
-           '<tspan fill="#2e7d32">&#9632; passed</tspan>  <tspan fill="#c62828">&#9632; failing</tspan>  '
-           '<tspan fill="#9e9e9e">&#9632; not tried</tspan>  (advisory, not a grade)</text>']
+           ('<text x="20" y="66" font-size="18" fill="#555">'
+            '<tspan fill="#2e7d32">&#9632; passed</tspan>  <tspan fill="#c62828">&#9632; failing</tspan>  '
+            '<tspan fill="#9e9e9e">&#9632; not tried</tspan>  (advisory, not a grade)</text>')]
     y = 90
     for p in s["parts"]:
         x = left
@@ -241,7 +241,12 @@ style="width:100%;max-width:1200px"></body></html>
 
 # --- the service ---------------------------------------------------------------------------------
 def make_app(store: Store, prefix: str):
-    from jupyterhub.services.auth import HubAuth, HubOAuth, HubOAuthCallbackHandler, HubOAuthenticated
+    from jupyterhub.services.auth import (
+        HubAuth,
+        HubOAuth,
+        HubOAuthCallbackHandler,
+        HubOAuthenticated,
+    )
     from jupyterhub.utils import url_path_join
     from tornado import web
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
@@ -260,7 +265,7 @@ def make_app(store: Store, prefix: str):
                                            "Accept": "application/jupyterhub-pagination+json"}, request_timeout=10)
                 try:
                     page = json.loads((await AsyncHTTPClient().fetch(req)).body)
-                except Exception as e:
+                except Exception as e:  # noqa: BLE001 (any failure of the hub's API: a 502 that says so)
                     raise web.HTTPError(502, f"the hub did not list its users: {e}") from None
                 found += page["items"]
                 nxt = page["_pagination"].get("next")

@@ -39,8 +39,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
-import limits  # noqa: E402  (hub/, on the path through harness)
+import harness
+import limits
 
 NOTEBOOK = "nn-ex4/notebooks/01-feedforward-and-cost.ipynb"
 HOG = ('let hog = std::process::Command::new("sh").args(["-c", "for i in $(seq {loops}); do '

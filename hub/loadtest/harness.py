@@ -28,10 +28,10 @@ from tornado.websocket import websocket_connect
 
 HUB_DIR = Path(__file__).resolve().parents[1]  # hub/
 sys.path.insert(0, str(HUB_DIR))
-import users as hub_users  # noqa: E402
+import users as hub_users
 
 sys.path.insert(0, str(HUB_DIR.parent / "tools"))
-import procfs  # noqa: E402
+import procfs
 
 PREFIX = Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub"))
 
@@ -202,7 +202,7 @@ class ClassHub:
     async def server(self, name: str, method: str, path: str, body=None, raw=False):
         return await self.api(method, path, body, token=self.user_tokens[name], base=f"/user/{name}/api", raw=raw)
 
-    async def open_kernel(self, name: str, notebook: str) -> "Kernel":
+    async def open_kernel(self, name: str, notebook: str) -> Kernel:
         """A `rust` kernel for the notebook at `notebook` (relative to the student's home), as
         JupyterLab opens one: a session, so the kernel runs in the notebook's folder."""
         s = await self.server(name, "POST", "/sessions",

@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import harness  # noqa: E402
+import harness
 
 NOTEBOOKS = {"01": "nn-ex4/notebooks/01-feedforward-and-cost.ipynb",
              "03": "nn-ex4/notebooks/03-training-and-hidden-units.ipynb",
@@ -135,7 +135,7 @@ async def sample_memory(names: list[str], peaks: dict, stop: asyncio.Event):
                 peaks[n] = (total, kernel)
         try:
             await asyncio.wait_for(stop.wait(), 1.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 
@@ -143,11 +143,11 @@ async def run(args) -> int:
     prefix = os.environ.get("NNEX4_TEST_USER_PREFIX", "nnex4")
     names = [f"{prefix}-load{i}" for i in range(1, args.students + 1)]
     cells = notebook_cells(args.notebook) + args.extra_cell
-    log = lambda s: print(s, flush=True)  # noqa: E731
+    log = lambda s: print(s, flush=True)
     res = {"first": {}, "first_dep": {}, "latency": [], "cpu": {}}
     peaks = {n: (0.0, 0.0) for n in names}
     teacher = Teacher(len(names), len(cells), args.pause) if args.pattern == "teacher" else None
-    with open("/proc/loadavg") as f:
+    with open("/proc/loadavg") as f:  # noqa: ASYNC230 (one read, before the run starts)
         log(f"hub-test: load average before the run: {' '.join(f.read().split()[:3])} on {os.cpu_count()} cores")
     with harness.ClassHub(names, mem_limit=args.mem_limit, log=log) as hub:
         stop = asyncio.Event()

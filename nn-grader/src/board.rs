@@ -38,10 +38,10 @@ use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::class::json_string;
 use crate::mistakes::Mistake;
 use crate::part::Part;
 use crate::report::PartResult;
+use nn_core::io::json_string;
 
 /// The sender's deadline when `NNEX4_BOARD_TIMEOUT_MS` is not set.
 pub const DEFAULT_TIMEOUT_MS: u64 = 500;
@@ -139,9 +139,9 @@ fn parse_loopback_url(url: &str) -> Option<(SocketAddr, String)> {
 /// The event for the parts a cell graded, as JSON (see the module's docs).
 ///
 /// ```
-/// use nn_grader::{board, Mistake, Part, PartResult};
+/// use nn_grader::{board, Kind, Mistake, Part, PartResult};
 /// let part = PartResult { part: Part::RegularizedCost, score: 0, max: 15, message: "x".into(),
-///                         mistake: Some(Mistake::RegularizedBias) };
+///                         mistake: Some(Mistake::RegularizedBias), kind: Kind::Wrong, problem: None };
 /// assert_eq!(board::event_json("ada", 1765000000, &[part]),
 ///            r#"{"user":"ada","time":1765000000,"parts":[{"part":"RegularizedCost","points":0,"mistake":"RegularizedBias"}]}"#);
 /// ```

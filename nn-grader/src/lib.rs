@@ -46,8 +46,10 @@
 //! | [`explain`] | a panic message turned into advice |
 //! | [`isolate`] | running student code in a child process, with limits |
 //! | [`outcome`] | what a run of student code gives back: each call's value, or why there is none |
+//! | [`kind`] | what happened to a part or a student, as a stable word, and its status in the gradebook |
+//! | [`problem`] | problems outside the catalogue of mistakes (ids, names, what to re-teach) |
 //! | [`wire`] | the bytes a result crosses back from the child in |
-//! | [`class`] | grading a whole class (`make grade`): report JSON, the class chart |
+//! | [`class`] | grading a whole class (`make grade`): the protocol (values, score, JSON) and the two programs |
 //! | [`board`] | on the class server: each grading cell's event for the teacher's lab board |
 //!
 //! ```
@@ -79,10 +81,12 @@ pub mod class;
 mod compiled;
 pub mod explain;
 pub mod isolate;
+pub mod kind;
 pub mod mistakes;
 mod notebook;
 pub mod outcome;
 pub mod part;
+pub mod problem;
 pub mod report;
 pub mod scoring;
 mod student;
@@ -90,14 +94,16 @@ pub mod wire;
 
 pub use compiled::graded_as_compiled;
 pub use isolate::Limits;
+pub use kind::{Kind, Scope};
 pub use mistakes::Mistake;
 pub use nn_core::lecture::cost::TwoLayerCost;
 pub use notebook::{
     attempt, attempt_result, cost_at_weights, train_with, train_with_limits, StudentGradCheck, TRAIN_LIMITS,
 };
 pub use outcome::Failure;
+pub use problem::Problem;
 pub use report::{GradeReport, InitCheck, Part, PartResult};
-pub use student::{CostValue, RandInitFn, SigmoidGradientFn};
+pub use student::{CostValue, RandInitFn, SigmoidGradientFn, FUNCTIONS};
 
 use scoring::CostRuns;
 

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use crate::kind::Kind;
+
 /// One call of a student function: `Ok(Ok(value))`, `Ok(Err(the error it returned))`,
 /// or `Err(its panic message)`.
 pub type Call<T> = Result<Result<T, String>, String>;
@@ -32,6 +34,19 @@ pub enum Failure {
 }
 
 impl Failure {
+    /// What happened, as one of the stable kinds.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Failure::Panicked(_) => Kind::Panicked,
+            Failure::TimedOut(_) => Kind::Timeout,
+            Failure::OutOfMemory => Kind::OutOfMemory,
+            Failure::StackOverflow => Kind::StackOverflow,
+            Failure::Exited(_) => Kind::Exited,
+            Failure::Crashed(_) => Kind::Crashed,
+            Failure::Broken(_) => Kind::NotRun,
+        }
+    }
+
     /// The reason in a few words, for a part's feedback.
     pub fn message(&self, function: &str) -> String {
         match self {

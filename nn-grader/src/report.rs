@@ -3,8 +3,11 @@
 
 use std::fmt;
 
+use crate::kind::Kind;
 use crate::mistakes::Mistake;
+use crate::outcome::Failure;
 pub use crate::part::Part;
+use crate::problem::Problem;
 
 /// The outcome of one part: all of its points or none, and why.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,14 +22,47 @@ pub struct PartResult {
     pub message: String,
     /// The classic mistake recognized, if any.
     pub mistake: Option<Mistake>,
+    /// What happened: `Ok` with full points, else why there are none.
+    pub kind: Kind,
+    /// A problem outside the catalogue of mistakes, recognized by the answer's shape.
+    pub problem: Option<Problem>,
 }
 
 impl PartResult {
     pub(crate) fn pass(part: Part) -> PartResult {
-        PartResult { part, score: part.max_score(), max: part.max_score(), message: "Nice work!".into(), mistake: None }
+        PartResult {
+            part,
+            score: part.max_score(),
+            max: part.max_score(),
+            message: "Nice work!".into(),
+            mistake: None,
+            kind: Kind::Ok,
+            problem: None,
+        }
     }
+    /// No points for an answer that is wrong ([`Kind::Wrong`]; see [`PartResult::of_kind`]).
     pub(crate) fn fail(part: Part, message: impl Into<String>, mistake: Option<Mistake>) -> PartResult {
-        PartResult { part, score: 0, max: part.max_score(), message: message.into(), mistake }
+        PartResult {
+            part,
+            score: 0,
+            max: part.max_score(),
+            message: message.into(),
+            mistake,
+            kind: Kind::Wrong,
+            problem: None,
+        }
+    }
+    /// No points: the calls of `part.function()` gave nothing.
+    pub(crate) fn failed(part: Part, failure: &Failure) -> PartResult {
+        PartResult::fail(part, failure.message(part.function()), None).of_kind(failure.kind())
+    }
+    /// The same result, of another kind.
+    pub(crate) fn of_kind(self, kind: Kind) -> PartResult {
+        PartResult { kind, ..self }
+    }
+    /// The same result, with a problem recognized.
+    pub(crate) fn with_problem(self, problem: Problem) -> PartResult {
+        PartResult { problem: Some(problem), ..self }
     }
     /// Full points?
     pub fn passed(&self) -> bool {
@@ -51,6 +87,8 @@ pub struct InitCheck {
     pub passed: bool,
     /// What was checked, or what is wrong.
     pub message: String,
+    /// What happened: `Ok` when passed, else why not.
+    pub kind: Kind,
 }
 
 impl fmt::Display for InitCheck {
@@ -111,7 +149,7 @@ mod tests {
         assert_eq!(Part::ALL.iter().map(|p| p.max_score()).sum::<u32>(), 100);
         let report = GradeReport {
             parts: vec![PartResult::fail(Part::FeedforwardCost, "why", None), PartResult::pass(Part::SigmoidGradient)],
-            init: Some(InitCheck { passed: true, message: "ok".into() }),
+            init: Some(InitCheck { passed: true, message: "ok".into(), kind: Kind::Ok }),
         };
         let text = report.to_string();
         let lines: Vec<&str> = text.lines().collect();

@@ -14,8 +14,10 @@ use nn_core::seeded_rng;
 use crate::cases::{cost_cases, sigmoid_gradient_cases, Case};
 use crate::explain::{explain_panic, named, Context};
 use crate::isolate::{self, Limits};
+use crate::kind::Kind;
 use crate::mistakes::Mistake;
 use crate::outcome::{Call, Calls, Failure};
+use crate::problem::Problem;
 use crate::report::{InitCheck, Part, PartResult};
 use crate::student::{CostValue, RandInitFn, SigmoidGradientFn};
 
@@ -101,14 +103,13 @@ fn recognized(mistake: Mistake, case: &Case, lambda: f64) -> String {
 fn call_failed(part: Part, case: &Case, lambda: f64, call: &Call<CostValue>) -> Option<PartResult> {
     match call {
         Ok(Ok(_)) => None,
-        Ok(Err(e)) => Some(PartResult::fail(
-            part,
-            format!("nn_cost_function returned an error on {}: {e}", label(case, lambda)),
-            None,
-        )),
+        Ok(Err(e)) => Some(
+            PartResult::fail(part, format!("nn_cost_function returned an error on {}: {e}", label(case, lambda)), None)
+                .of_kind(Kind::ReturnedError),
+        ),
         Err(raw) => {
             let (msg, mistake) = explain_panic(raw, case.context());
-            Some(PartResult::fail(part, msg, mistake))
+            Some(PartResult::fail(part, msg, mistake).of_kind(Kind::Panicked))
         }
     }
 }
@@ -123,7 +124,7 @@ fn grade_each_case(
 ) -> PartResult {
     let calls = match if part.regularized() { &runs.regularized } else { &runs.lambda0 } {
         Ok(calls) => calls,
-        Err(failure) => return PartResult::fail(part, failure.message("nn_cost_function"), None),
+        Err(failure) => return PartResult::failed(part, failure),
     };
     for (i, (case, call)) in runs.cases.iter().zip(calls).enumerate() {
         let lambda = if part.regularized() { case.lambda } else { 0.0 };
@@ -196,27 +197,36 @@ fn check_grad_shape(part: Part, name: &str, grad: &Array2<f64>, theta: &Array2<f
         return None;
     }
     let theta_name = name.trim_end_matches("_grad");
-    let (hint, mistake) = if grad.dim() == (theta.ncols(), theta.nrows()) {
+    let (hint, mistake, problem) = if grad.dim() == (theta.ncols(), theta.nrows()) {
         (
             format!(
                 ": transposed? {name} is `{}`, with {theta_name}'s shape",
                 if name == "Theta1_grad" { "delta2.t().dot(&a1) / m" } else { "delta3.t().dot(&a2) / m" }
             ),
             Some(Mistake::TransposedTheta),
+            None,
         )
     } else if grad.nrows() == theta.nrows() + 1 {
-        (": one row too many — drop the bias unit's error (delta2 without its first column)".to_string(), None)
+        (
+            ": one row too many — drop the bias unit's error (delta2 without its first column)".to_string(),
+            None,
+            Some(Problem::DeltaWithBiasColumn),
+        )
     } else if grad.ncols() + 1 == theta.ncols() {
-        (": one column short — the bias column of a1/a2 belongs in the product".to_string(), None)
+        (": one column short — the bias column of a1/a2 belongs in the product".to_string(), None, None)
     } else {
-        (String::new(), None)
+        (String::new(), None, None)
     };
     let text = format!("{name} is {} but must be {}, {theta_name}'s shape{hint} (on {at})", shape(grad), shape(theta));
     let text = match mistake {
         Some(m) => named(m, &text),
         None => text,
     };
-    Some(PartResult::fail(part, text, mistake))
+    let result = PartResult::fail(part, text, mistake);
+    Some(match problem {
+        Some(p) => result.with_problem(p),
+        None => result,
+    })
 }
 
 /// "Backpropagation" or "Regularized gradient": both gradients on every case.
@@ -300,15 +310,18 @@ pub fn score_sigmoid_gradient(inputs: &[Array2<f64>], calls: Calls<Array2<f64>>)
     let part = Part::SigmoidGradient;
     let calls = match calls {
         Ok(calls) => calls,
-        Err(failure) => return PartResult::fail(part, failure.message("sigmoid_gradient"), None),
+        Err(failure) => return PartResult::failed(part, &failure),
     };
     for (z, call) in inputs.iter().zip(calls) {
         let got = match call {
             Ok(Ok(g)) => g,
-            Ok(Err(e)) => return PartResult::fail(part, format!("sigmoid_gradient returned an error: {e}"), None),
+            Ok(Err(e)) => {
+                return PartResult::fail(part, format!("sigmoid_gradient returned an error: {e}"), None)
+                    .of_kind(Kind::ReturnedError)
+            }
             Err(raw) => {
                 let (msg, mistake) = explain_panic(&raw, Context::SigmoidGradient);
-                return PartResult::fail(part, msg, mistake);
+                return PartResult::fail(part, msg, mistake).of_kind(Kind::Panicked);
             }
         };
         let want = nn_core::sigmoid_gradient(z);
@@ -373,17 +386,20 @@ pub fn run_rand_initialize_weights(rand_initialize_weights: &RandInitFn<'_>, lim
 
 /// The check of `rand_initialize_weights` from its calls ([`run_rand_initialize_weights`]).
 pub fn score_rand_initialize_weights(calls: Calls<Array2<f64>>) -> InitCheck {
-    let fail = |message: String| InitCheck { passed: false, message };
+    let fail_as = |kind: Kind, message: String| InitCheck { passed: false, message, kind };
+    let fail = |message: String| fail_as(Kind::Wrong, message);
     let calls = match calls {
         Ok(calls) => calls,
-        Err(failure) => return fail(failure.message("rand_initialize_weights")),
+        Err(failure) => return fail_as(failure.kind(), failure.message("rand_initialize_weights")),
     };
     let mut values = Vec::new();
     for call in calls {
         match call {
             Ok(Ok(w)) => values.push(w),
-            Ok(Err(e)) => return fail(format!("rand_initialize_weights returned an error: {e}")),
-            Err(raw) => return fail(explain_panic(&raw, Context::General).0),
+            Ok(Err(e)) => {
+                return fail_as(Kind::ReturnedError, format!("rand_initialize_weights returned an error: {e}"))
+            }
+            Err(raw) => return fail_as(Kind::Panicked, explain_panic(&raw, Context::General).0),
         }
     }
     let [w, a, b, c, d] = <[Array2<f64>; 5]>::try_from(values).expect("five calls");
@@ -438,6 +454,7 @@ pub fn score_rand_initialize_weights(calls: Calls<Array2<f64>>) -> InitCheck {
     }
     InitCheck {
         passed: true,
+        kind: Kind::Ok,
         message: "ok (25x401 within [-0.12, 0.12], new weights on every draw, reproducible from the seed)".into(),
     }
 }

@@ -10,3 +10,18 @@ pub type CostValue = (f64, Array2<f64>, Array2<f64>);
 pub type SigmoidGradientFn<'a> = dyn Fn(&Array2<f64>) -> Array2<f64> + 'a;
 /// The student's `rand_initialize_weights`.
 pub type RandInitFn<'a> = dyn Fn(usize, usize, f64, &mut StdRng) -> Array2<f64> + 'a;
+
+/// The functions a student writes, in the notebook's order, with their signatures as the
+/// class grader writes them into a stub when a cell is missing, refused or does not compile.
+pub const FUNCTIONS: [(&str, &str); 3] = [
+    ("sigmoid_gradient", "fn sigmoid_gradient(z: &Array2<f64>) -> Array2<f64>"),
+    (
+        "rand_initialize_weights",
+        "fn rand_initialize_weights(l_in: usize, l_out: usize, epsilon: f64, rng: &mut StdRng) -> Array2<f64>",
+    ),
+    (
+        "nn_cost_function",
+        "fn nn_cost_function(theta1: &Array2<f64>, theta2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, \
+         lambda: f64) -> nn_core::Result<(f64, Array2<f64>, Array2<f64>)>",
+    ),
+];

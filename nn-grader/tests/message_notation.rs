@@ -70,6 +70,9 @@ fn no_message_a_student_sees_uses_matlab_notation() {
     let sg = |z: &Array2<f64>| nn_core::sigmoid_gradient(z);
     let init =
         |l_in: usize, l_out: usize, e: f64, rng: &mut StdRng| nn_core::rand_initialize_weights(l_in, l_out, e, rng);
+    for problem in nn_grader::problem::Problem::ALL {
+        messages.push((format!("{problem:?}.description()"), problem.description().to_string()));
+    }
     for mistake in Mistake::ALL {
         messages.push((format!("{mistake:?}.description()"), mistake.description().to_string()));
         let cost = mistake.function();

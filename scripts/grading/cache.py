@@ -1,51 +1,53 @@
-"""Results of unchanged submissions reused: GRADES/.cache, written by the grader alone."""
+"""Results of unchanged submissions reused: GRADES/.cache, written by the grader alone.
+
+A result's key is a hash of the student's extracted cells, the grader (its format version and
+sources, these scripts) and the settings that change a grade (limits, sandbox)."""
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
-import csv
-import fcntl
 import hashlib
-import html
-import io
 import json
-import os
-import re
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .common import write_atomic
 from .extract import Submission
-from .feedback import other_problems
-
-def finish(sub: Submission, r: dict, cache_dir: Path) -> dict:
-    """A fresh result completed (missing cells, stubbed cells, other problems) and cached."""
-    r["other"] = other_problems(sub, r.get("report"))
-    notes = []
-    if sub.missing:
-        r["missing"] = sub.missing
-        notes.append("missing cell: " + ", ".join(sub.missing))
-    if sub.stubbed:
-        r["stubbed"] = sub.stubbed
-        notes.append("compile error in " + ", ".join(sorted(sub.stubbed)))
-    if sub.refused:
-        r["refused"] = sub.refused
-        notes.append("refused cell: " + ", ".join(sorted(sub.refused)))
-    if notes:
-        r["status"] = "; ".join(notes + ([] if r["status"] == "ok" else [r["status"]]))
-    if not r["status"].startswith(("not graded", "grader error")):
-        write_atomic(cache_dir / f"{sub.key}.json", json.dumps(r))
-    return r
+from .tables import Tables
 
 
-def result_for_unbuilt(sub: Submission) -> dict:
-    if sub.unreadable:
-        return {"report": None, "status": sub.unreadable, "compiler": ""}
-    return {"report": None, "status": "compile error", "compiler": sub.compile_error}
+class Cache:
+    def __init__(self, folder: Path, tables: Tables, version: str, settings: str, reuse: bool = True):
+        self.folder = folder
+        self.tables = tables
+        self.prefix = f"{version}\n{settings}\n"
+        self.reuse = reuse
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def key(self, sub: Submission) -> str:
+        h = hashlib.sha256(f"{self.prefix}{sorted(sub.refused.items())}\n".encode())
+        if sub.unreadable:
+            h.update(b"unreadable\0" + sub.path.read_bytes() if sub.path.exists() else b"")
+        for name in self.tables.functions:
+            h.update(f"\0{name}\0".encode() + (sub.cells.get(name, "\0missing").encode("utf-8", "replace")))
+        return h.hexdigest()
+
+    def lookup(self, subs: list[Submission]) -> tuple[dict[str, dict], list[Submission]]:
+        """The results found (marked `cached`), and the submissions to grade."""
+        results: dict[str, dict] = {}
+        todo = []
+        for s in subs:
+            s.key = self.key(s)
+            path = self.folder / f"{s.key}.json"
+            if self.reuse and path.exists():
+                try:
+                    results[s.student] = dict(json.loads(path.read_text()), cached=True)
+                    continue
+                except ValueError:
+                    pass
+            todo.append(s)
+        return results, todo
+
+    def store(self, sub: Submission, result: dict) -> dict:
+        """Keeps `result` (unless the grader itself failed on it) and returns it."""
+        if self.tables.keep(result["outcomes"]):
+            write_atomic(self.folder / f"{sub.key}.json", json.dumps(result))
+        return result

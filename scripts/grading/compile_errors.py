@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
-import csv
-import fcntl
-import hashlib
-import html
-import io
-import json
-import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .common import log
 from .extract import Submission
 from .project import Project, module_source
+
 
 def culprits(messages: list[dict], subs: list[Submission]) -> tuple[dict[str, list[tuple[list[int], str]]], list[str]]:
     """Errors per student module, each with the lines it points at (primary spans first) and
@@ -79,14 +64,14 @@ def build_class(project: Project, subs: list[Submission]) -> tuple[list[Submissi
             return [], "cargo failed: " + stderr[-2000:]
         for s in [s for s in included if s.module in by_module]:
             errors = by_module[s.module]
-            _, ranges = module_source(s)
+            _, ranges = module_source(s, project.tables)
             placed = [(cells_of(lines, ranges), text) for lines, text in errors]
             cells = {name for names, _ in placed for name in names if name not in s.missing and name not in s.stubbed}
             if cells and all(names for names, _ in placed) and round_ < 6:
                 for name in cells:
-                    s.stubbed[name] = relabel("\n".join(text for names, text in placed if name in names), s)
+                    s.stubbed[name] = relabel("\n".join(text for names, text in placed if name in names), s, project)
             else:
-                s.compile_error = relabel("\n\n".join(text for _, text in errors), s)
+                s.compile_error = relabel("\n\n".join(text for _, text in errors), s, project)
                 included.remove(s)
         log(f"compile errors: round {round_ + 1}, rebuilding without them")
     project.write(included)
@@ -94,9 +79,9 @@ def build_class(project: Project, subs: list[Submission]) -> tuple[list[Submissi
     return (included, "") if ok else ([], "the class project does not build: " + stderr[-2000:])
 
 
-def relabel(message: str, sub: Submission) -> str:
+def relabel(message: str, sub: Submission, project: Project) -> str:
     """The compiler's `src/students/<module>.rs:LINE:COL` as `<function>'s cell, line N:COL`."""
-    _, ranges = module_source(sub)
+    _, ranges = module_source(sub, project.tables)
 
     def where(m: re.Match) -> str:
         line = int(m.group(1))

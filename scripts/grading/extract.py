@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
-import csv
-import fcntl
 import hashlib
-import html
-import io
 import json
-import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .common import FUNCTIONS
+from .tables import outcome
+
 
 @dataclass
 class Submission:
@@ -30,11 +18,28 @@ class Submission:
     module: str = ""
     cells: dict[str, str] = field(default_factory=dict)  # function -> source
     missing: list[str] = field(default_factory=list)
-    unreadable: str = ""  # why the notebook could not be read
+    unreadable: str = ""  # why the notebook could not be read (the error's type)
     key: str = ""
     stubbed: dict[str, str] = field(default_factory=dict)  # function -> compiler message
     compile_error: str = ""  # whole student left out of the build: the compiler's message
     refused: dict[str, str] = field(default_factory=dict)  # function -> why the grader does not compile it
+
+    def outcomes(self) -> list[dict]:
+        """What the class grader saw of this submission's cells (kinds of the grader's list):
+        missing, stubbed (does not compile), refused cells; an unreadable notebook or code of
+        which nothing compiles."""
+        found = []
+        if self.missing:
+            found.append(outcome("missing_cell", "part", functions=self.missing))
+        if self.stubbed:
+            found.append(outcome("compile_error", "part", functions=sorted(self.stubbed)))
+        if self.refused:
+            found.append(outcome("refused_cell", "part", functions=sorted(self.refused)))
+        if self.unreadable:
+            found.append(outcome("unreadable_notebook", detail=self.unreadable))
+        elif self.compile_error:
+            found.append(outcome("compile_error"))
+        return found
 
 
 def find_submissions(root: Path, assignment: str = "*") -> list[Submission]:
@@ -55,6 +60,19 @@ def find_submissions(root: Path, assignment: str = "*") -> list[Submission]:
     return [subs[k] for k in sorted(subs)]
 
 
+def read_class(root: Path, assignment: str, functions: list[str]) -> list[Submission]:
+    """Every submission with its function cells extracted, a module name of its own, and the
+    cells that read files while compiled refused."""
+    subs = find_submissions(root, assignment)
+    for s in subs:
+        s.module = module_name(s.student)
+        extract(s, functions)
+        refuse_compile_time_reads(s)
+    if len({s.module for s in subs}) != len(subs):
+        raise ValueError("two students' module names collide")
+    return subs
+
+
 def cell_text(cell: dict) -> str:
     src = cell.get("source", "")
     if isinstance(src, list):
@@ -68,19 +86,20 @@ def strip_evcxr_commands(src: str) -> str:
                      for line in src.split("\n"))
 
 
-def extract(sub: Submission) -> None:
-    """The student's three function cells (by tag, nbgrader grade_id, or `fn NAME(`)."""
+def extract(sub: Submission, functions: list[str]) -> None:
+    """The student's function cells (by tag, nbgrader grade_id, or `fn NAME(`), for each of
+    `functions` (the grader's list, `Tables.functions`)."""
     try:
         raw = sub.path.read_bytes()
         nb = json.loads(raw.decode("utf-8"))
         cells = nb["cells"]
         if not isinstance(cells, list):
-            raise ValueError("cells is not a list")
+            raise TypeError("cells is not a list")
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
-        sub.unreadable = f"unreadable notebook ({type(e).__name__})"
+        sub.unreadable = type(e).__name__
         return
     code_cells = [c for c in cells if isinstance(c, dict) and c.get("cell_type") == "code"]
-    for name in FUNCTIONS:
+    for name in functions:
         found = None
         for c in code_cells:
             meta = c.get("metadata") if isinstance(c.get("metadata"), dict) else {}
@@ -90,7 +109,7 @@ def extract(sub: Submission) -> None:
                 found = cell_text(c)
                 break
         if found is None:  # tags lost (cell copied, metadata edited): look for the definition
-            pattern = re.compile(rf"^\s*(pub\s+)?fn\s+{name}\s*[<(]", re.M)
+            pattern = re.compile(rf"^\s*(pub\s+)?fn\s+{name}\s*[<(]", re.MULTILINE)
             for c in code_cells:
                 if pattern.search(cell_text(c)):
                     found = cell_text(c)

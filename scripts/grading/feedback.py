@@ -2,74 +2,56 @@
 
 from __future__ import annotations
 
-import argparse
-import concurrent.futures
 import csv
-import fcntl
-import hashlib
 import html
 import io
-import json
-import os
-import re
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from .common import PARTS
-from .extract import Submission
-
-# Problems the catalogue (nn_grader::mistakes) has no entry for, spotted by the driver:
-# name -> what to re-teach.
-OTHER_PROBLEMS = {
-    "delta with the bias column": "delta2 keeps the bias unit's error: drop its first column "
-                                  "(delta3.dot(&theta2.slice(s![.., 1..]))) before delta2.t().dot(&a1) "
-                                  "(Theta1_grad gets one row too many)",
-    "hard-coded sizes": "nn_cost_function uses the digits' sizes (400, 25, 10, 5000) as numbers: take them from "
-                        "x.nrows(), theta1.nrows(), theta2.nrows(), so that any network works (the grader "
-                        "uses 3-5-3 and other small ones)",
-}
+from .common import write_atomic
+from .tables import Tables
 
 
-HARD_CODED = re.compile(r"\b(400|401|5000)\b|[(\[,]\s*(10|25|26)\s*[,)\]]")
+def status_of(result: dict, tables: Tables) -> tuple[str, str]:
+    """The result's status and its group in summary.md (`Tables.status`): the cells' and the
+    run's outcomes, then the report's."""
+    return tables.status(result["outcomes"] + tables.of_report(result.get("report")))
 
 
-def other_problems(sub: Submission, report: dict | None) -> list[str]:
-    if not report:
-        return []
-    found = []
-    messages = [p["message"] for p in report["parts"]]
-    if any("one row too many" in m for m in messages):
-        found.append("delta with the bias column")
-    code = re.sub(r"//[^\n]*", "", sub.cells.get("nn_cost_function", ""))
-    cost_failed = any(p["score"] < p["max"] and p["function"] == "nn_cost_function" for p in report["parts"])
-    if cost_failed and HARD_CODED.search(code):
-        found.append("hard-coded sizes")
-    return found
+def header(tables: Tables) -> list[str]:
+    return ["student", *[p["name"] for p in tables.parts], "total", "status", "flags", "sandbox"]
 
 
-def row_of(student: str, result: dict) -> list:
+def row_of(student: str, result: dict, tables: Tables) -> list:
     report = result.get("report")
     scores = {p["part"]: p["score"] for p in report["parts"]} if report else {}
-    points = [scores.get(name, 0) for name, _, _ in PARTS]
-    return [student, *points, sum(points), result["status"], "; ".join(result.get("flags", [])),
+    points = [scores.get(p["name"], 0) for p in tables.parts]
+    return [student, *points, sum(points), status_of(result, tables)[0], "; ".join(result.get("flags", [])),
             result.get("sandbox", "")]
 
 
-HEADER = ["student", *[name for name, _, _ in PARTS], "total", "status", "flags", "sandbox"]
+def write_gradebook(path: Path, results: dict[str, dict], tables: Tables) -> None:
+    """gradebook.csv: one row per student, in the order of `results`."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header(tables))
+    for student, r in results.items():
+        w.writerow(row_of(student, r, tables))
+    write_atomic(path, buf.getvalue())
 
 
-def feedback_html(student: str, result: dict, catalogue: dict) -> str:
+def write_feedback(folder: Path, results: dict[str, dict], tables: Tables) -> None:
+    """feedback/<student>.html for every student."""
+    for student, r in results.items():
+        write_atomic(folder / f"{student}.html", feedback_html(student, r, tables))
+
+
+def feedback_html(student: str, result: dict, tables: Tables) -> str:
     e = html.escape
     report = result.get("report")
     rows, hints = [], []
     scores = {p["part"]: p for p in report["parts"]} if report else {}
-    for name, points, _ in PARTS:
+    for part in tables.parts:
+        name, points = part["name"], part["points"]
         p = scores.get(name)
         if p:
             ok = p["score"] == p["max"]
@@ -82,12 +64,14 @@ def feedback_html(student: str, result: dict, catalogue: dict) -> str:
                     hints.append(hint)
         else:
             rows.append(f"<tr class=fail><td>{e(name)}</td><td class=num>0 / {points}</td><td>not graded</td></tr>")
-    for name in result.get("other", []):
-        hints.append(f"<li><b>{e(name)}</b>: {e(OTHER_PROBLEMS[name])}</li>")
+    for problem_id in result.get("other", []):
+        problem = tables.problem(problem_id)
+        hints.append(f"<li><b>{e(problem['name'])}</b>: {e(problem['description'])}</li>")
     total = sum(p["score"] for p in scores.values())
+    max_total = sum(p["points"] for p in tables.parts)
     init = (report or {}).get("init")
     init_line = f"<p>Random initialization (not scored): {e(init['message'])}</p>" if init else ""
-    status = result["status"]
+    status, _ = status_of(result, tables)
     notes = []
     for flag in result.get("flags", []):
         notes.append(f"<p class=status>Flagged for the teacher: {e(flag)}</p>")
@@ -119,7 +103,7 @@ tr.fail td:nth-child(2) {{ color: #a00; }} pre {{ background: #f6f6f6; padding: 
 {''.join(notes)}
 <table><thead><tr><th>Part</th><th>Score</th><th>Feedback</th></tr></thead><tbody>
 {''.join(rows)}
-</tbody><tfoot><tr><th>Total</th><th class=num>{total} / 100</th><th></th></tr></tfoot></table>
+</tbody><tfoot><tr><th>Total</th><th class=num>{total} / {max_total}</th><th></th></tr></tfoot></table>
 {init_line}
 {'<h2>Hints</h2><ul>' + ''.join(hints) + '</ul>' if hints else ''}
 {'<h2>The grader&#x27;s table</h2><pre>' + e(table_text) + '</pre>' if table_text else ''}

@@ -17,12 +17,20 @@ comments and whitespace dropped, strings and numbers kept as one token each.
   `STR`; each student's code is the set of its runs of K = 5 consecutive tokens, and two
   students' similarity is the Jaccard index of their sets (shared runs / all runs); at SIMILAR
   (0.90) or more the pair is flagged. Cells left as handed out (todo!()) are not compared.
+
+And one heuristic for the feedback's hints: the digits' sizes (400, 401, 5000, or 10, 25, 26 as
+an argument or an index) written as numbers in the `nn_cost_function` of a student who lost
+points on it: the grader's problem `hard_coded_sizes`.
 """
 
 from __future__ import annotations
 
 import re
 
+from .extract import Submission
+
+HARD_CODED = re.compile(r"\b(400|401|5000)\b|[(\[,]\s*(10|25|26)\s*[,)\]]")
+SHOWN_SIMILAR = 3  # "similar to" flags per student in the gradebook; the rest are in summary.md
 SIMILAR = 0.90  # Jaccard index of the K-token sequences (below)
 K = 5
 SOLUTION_FNS = {"nn_cost_function", "nn_cost_function_loop", "nn_cost_function_deep", "sigmoid_gradient",
@@ -31,8 +39,11 @@ SOLUTION_MODULES = {"lecture", "engine", "cases", "scoring", "mistakes", "class"
 KIT_CRATES = {"nn_core", "nn_grader"}
 ALLOWED = {"Result", "NnError", "sigmoid", "seeded_rng", "prelude", "self"}
 PRELUDE_KIT = {"Network", "bundled", "viz"}
-KEYWORDS = set("""as break const continue crate else enum extern false fn for if impl in let loop match mod move mut
-pub ref return self Self static struct super trait true type unsafe use where while dyn async await""".split())
+KEYWORDS = {
+    "as", "break", "const", "continue", "crate", "else", "enum", "extern", "false", "fn", "for", "if", "impl", "in",
+    "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super",
+    "trait", "true", "type", "unsafe", "use", "where", "while", "dyn", "async", "await",
+}
 
 TOKEN = re.compile(r"""
   (?P<ws>\s+)
@@ -45,7 +56,7 @@ TOKEN = re.compile(r"""
  |(?P<id>(?:r\#)?[A-Za-z_]\w*)
  |(?P<num>\d[\w.]*)
  |(?P<p>::|->|=>|.)
-""", re.S | re.X)
+""", re.DOTALL | re.VERBOSE)
 
 
 def tokens(src: str) -> list[tuple[str, str]]:
@@ -136,4 +147,45 @@ def similar_pairs(codes: dict[str, list[str]]) -> list[tuple[str, str, float]]:
             if r >= SIMILAR:
                 pairs.append((a, b, r))
     pairs.sort(key=lambda p: (-p[2], p[0], p[1]))
+    return pairs
+
+
+def hard_coded_sizes(sub: Submission, report: dict | None) -> bool:
+    """Sizes written as numbers in nn_cost_function, by a student who lost points on it."""
+    if not report:
+        return False
+    cost_failed = any(p["score"] < p["max"] and p["function"] == "nn_cost_function" for p in report["parts"])
+    code = re.sub(r"//[^\n]*", "", sub.cells.get("nn_cost_function", ""))
+    return cost_failed and bool(HARD_CODED.search(code))
+
+
+def flag(subs: list[Submission], results: dict[str, dict], functions: list[str],
+         template: dict[str, str]) -> list[tuple[str, str, float]]:
+    """Sets each result's `flags` (uses of the kit's solution, near-identical students) and
+    `other` (the ids of problems outside the catalogue: the report's, and hard-coded sizes);
+    returns the near-identical pairs. Never cached: the similarity depends on the whole class."""
+    handed_out = {n: normalized(c) for n, c in template.items()}
+    codes = {}
+    for s in subs:
+        r = results[s.student]
+        r["flags"] = solution_calls(s.cells)
+        report = r.get("report")
+        r["other"] = list(dict.fromkeys(p["problem"] for p in (report or {}).get("parts", []) if p.get("problem")))
+        if hard_coded_sizes(s, report):
+            r["other"].append("hard_coded_sizes")
+        code: list[str] = []
+        for n in functions:
+            cell = normalized(s.cells[n]) if n in s.cells else None
+            if cell is not None and cell != handed_out.get(n):
+                code += cell + [";;"]
+        codes[s.student] = code
+    pairs = similar_pairs(codes)
+    for a, b, ratio in pairs:
+        for x, y in ((a, b), (b, a)):
+            results[x]["flags"].append(f"similar to {y} ({100 * ratio:.0f} %)")
+    for r in results.values():
+        similar = [f for f in r["flags"] if f.startswith("similar to")]
+        if len(similar) > SHOWN_SIMILAR:
+            r["flags"] = [f for f in r["flags"] if not f.startswith("similar to")] + similar[:SHOWN_SIMILAR] + [
+                f"similar to {len(similar) - SHOWN_SIMILAR} more (summary.md)"]
     return pairs

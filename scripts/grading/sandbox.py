@@ -2,59 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures
-import csv
-import fcntl
-import hashlib
-import html
-import io
-import json
 import os
 import queue
-import secrets
-import threading
 import re
+import secrets
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .extract import Submission
 from .project import Project
-
-def status_of(report: dict) -> str:
-    """`ok`, or why some part could not be graded normally."""
-    reasons = []
-    for p in report["parts"]:
-        msg = p["message"]
-        m = re.match(r"timed out after .* in (\w+)", msg)
-        if m:
-            reasons.append(f"timed out in {m.group(1)}")
-        elif msg.startswith("the process exited"):
-            reasons.append("process exited")
-        elif msg.startswith("ran out of memory"):
-            reasons.append("ran out of memory")
-        elif msg.startswith("stack overflow"):
-            reasons.append("stack overflow")
-        elif msg.startswith("the process crashed"):
-            reasons.append("crashed")
-        elif msg.startswith("could not run"):
-            reasons.append("could not run")
-    init = report.get("init") or {}
-    m = re.match(r"timed out after .* in (\w+)", init.get("message", ""))
-    if m:
-        reasons.append(f"timed out in {m.group(1)}")
-    out = []
-    for r in reasons:
-        if r not in out:
-            out.append(r)
-    return "; ".join(out) or "ok"
-
+from .score import score
+from .tables import outcome
 
 FIX = ("install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces "
        "(sysctl -w kernel.unprivileged_userns_clone=1 where that setting exists; user.max_user_namespaces must be "
@@ -97,7 +62,7 @@ class Sandbox:
                 return f"`{tool}` is not installed; {FIX}"
         try:
             p = subprocess.run(self._prefix(0, []) + ["--ro-bind", "/", "/", "--", "/bin/true"],
-                               capture_output=True, text=True, timeout=30, **self._user(0))
+                               capture_output=True, text=True, timeout=30, **self._user(0), check=False)
         except (OSError, subprocess.SubprocessError) as e:
             return f"bwrap could not run ({e}); {FIX}"
         if p.returncode != 0:
@@ -147,7 +112,7 @@ class Sandbox:
             return
         libs = set()
         try:
-            out = subprocess.run(["ldd", str(project.grader)], capture_output=True, text=True, timeout=30).stdout
+            out = subprocess.run(["ldd", str(project.grader)], capture_output=True, text=True, timeout=30, check=False).stdout
             libs = {m for m in re.findall(r"(/\S+\.so[\w.]*)", out)}
         except (OSError, subprocess.SubprocessError):
             pass
@@ -184,8 +149,10 @@ class Sandbox:
             "--size", str(SCRATCH), "--tmpfs", "/scratch", "--chdir", "/scratch", "--remount-ro", "/",
             "--", "/sandbox/class", *args], memory_mb)
 
-    def run(self, module: str, seed: int, time_limit: float, memory_mb: int, wall: float) -> tuple[bytes | None, str, float]:
-        """The report's bytes (None: it counts for nothing) and, then, why; and the seconds taken."""
+    def run(self, module: str, seed: int, time_limit: float, memory_mb: int,
+            wall: float) -> tuple[bytes | None, dict | None, float]:
+        """The report's bytes (None: it counts for nothing) and, then, why (an outcome); and the
+        seconds taken."""
         slot = self.slots.get()
         try:
             return self._run(slot, module, seed, time_limit, memory_mb, wall)
@@ -193,10 +160,13 @@ class Sandbox:
             self.slots.put(slot)
 
     def _run(self, slot, module, seed, time_limit, memory_mb, wall):
+        with tempfile.TemporaryFile(dir=self.dir) as err:  # the program's stderr: its tail is kept
+            return self._run_into(err, slot, module, seed, time_limit, memory_mb, wall)
+
+    def _run_into(self, err, slot, module, seed, time_limit, memory_mb, wall):
         r, w = os.pipe()
         args = ["values", module, str(seed), "--report-fd", str(w), "--time-limit", str(time_limit),
                 "--memory-limit", str(memory_mb)]
-        err = tempfile.TemporaryFile(dir=self.dir)
         start = time.monotonic()
         try:
             proc = subprocess.Popen(self.command(slot, args, memory_mb), cwd="/", stdin=subprocess.DEVNULL,
@@ -239,34 +209,46 @@ class Sandbox:
         err.seek(0, os.SEEK_END)
         err.seek(max(0, err.tell() - 300))
         tail = err.read().decode("utf-8", "replace").strip()
-        err.close()
         if timed_out:
-            return None, f"timed out (whole student, {wall:.0f} s)", wall
+            return None, outcome("timeout", seconds=f"{wall:.0f}"), wall
         if too_long.is_set():
-            return None, f"the report was longer than {REPORT_MAX >> 20} MiB: counted for nothing", seconds
+            return None, outcome("report_too_long", limit=REPORT_MAX >> 20), seconds
         if reader.is_alive():
-            return None, "the report channel stayed open after the program ended: counted for nothing", seconds
-        if proc.returncode != 0:
-            why = (f"killed by signal {-proc.returncode}" if proc.returncode < 0
-                   else f"process exited (status {proc.returncode})")
-            return None, f"{why}; no report{f' ({tail[-200:]})' if tail else ''}", seconds
-        return bytes(report), "", seconds
+            return None, outcome("report_left_open"), seconds
+        if proc.returncode < 0:
+            return None, outcome("crashed", signal=-proc.returncode, detail=tail[-200:]), seconds
+        if proc.returncode > 0:
+            return None, outcome("exited", status=proc.returncode, detail=tail[-200:]), seconds
+        return bytes(report), None, seconds
 
 
 def run_student(project: Project, sandbox: Sandbox, sub: Submission, time_limit: float, memory_mb: int,
                 wall: float | None = None) -> dict:
-    """One student: a seed drawn here, the values from the sandbox, the points from `grader score`."""
+    """One student: a seed drawn here, the values from the sandbox, the points from `grader score`:
+    `{"report": the grader's report or None, "outcomes": what went wrong outside it, "seconds"}`."""
     wall = wall or 8 * time_limit + 30
     seed = secrets.randbits(63)
     report_bytes, why, seconds = sandbox.run(sub.module, seed, time_limit, memory_mb, wall)
     if report_bytes is None:
-        return {"report": None, "status": why, "seconds": seconds}
-    p = subprocess.run([str(project.grader), "score", str(seed)], input=report_bytes, capture_output=True,
-                       timeout=300)
-    if p.returncode == 3:
-        return {"report": None, "status": "the report was malformed: counted for nothing", "seconds": seconds}
-    if p.returncode != 0:
-        return {"report": None, "status": f"grader error ({p.stderr.decode('utf-8', 'replace').strip()[-300:]})",
-                "seconds": seconds}
-    report = json.loads(p.stdout)
-    return {"report": report, "status": status_of(report), "seconds": seconds}
+        return {"report": None, "outcomes": [why], "seconds": seconds}
+    return dict(score(project, seed, report_bytes), seconds=seconds)
+
+
+def run_class(project: Project, sandbox: Sandbox, subs: list[Submission], time_limit: float, memory_mb: int,
+              wall: float | None, jobs: int, done) -> None:
+    """Every student of `subs` in the sandbox, `jobs` at once; `done(sub, run)` as each finishes
+    (a failure of the grader itself is that student's outcome: every student gets a row)."""
+    if not subs:
+        return
+    sandbox.prepare(project)
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {pool.submit(run_student, project, sandbox, s, time_limit, memory_mb, wall): s for s in subs}
+            for fut in concurrent.futures.as_completed(futures):
+                try:
+                    run = fut.result()
+                except Exception as e:  # noqa: BLE001 (never lose a student's row)
+                    run = {"report": None, "outcomes": [outcome("grader_error", detail=f"{type(e).__name__}: {e}")]}
+                done(futures[fut], run)
+    finally:
+        sandbox.cleanup()

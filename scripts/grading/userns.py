@@ -57,7 +57,7 @@ def try_bwrap(bwrap: str) -> str:
            "--ro-bind", "/", "/", "true"]
     as_user = {"user": NOBODY, "group": NOBODY, "extra_groups": []} if os.geteuid() == 0 else {}
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30, **as_user)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=False, **as_user)
     except (OSError, subprocess.SubprocessError) as e:
         return str(e)
     return "" if p.returncode == 0 else (p.stderr.strip() or f"exit {p.returncode}")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hubenv import PREFIX, STUDENTS, TEACHER  # noqa: E402
+from hubenv import PREFIX, STUDENTS, TEACHER
 
 
 def _why_not() -> str | None:

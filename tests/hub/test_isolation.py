@@ -12,12 +12,11 @@ import json
 import os
 import re
 
-import pytest
-from hubenv import PREFIX, STUDENTS, USER_PREFIX
-
 import harness
 import limits
+import pytest
 import spawner
+from hubenv import PREFIX, STUDENTS, USER_PREFIX
 
 NOTEBOOK = "nn-ex4/notebooks/01-feedforward-and-cost.ipynb"
 
@@ -54,7 +53,7 @@ def probe_cell(checks: list[tuple[str, str, str]]) -> str:
 
 
 def results(out: dict) -> dict[str, str]:
-    got = dict(re.findall(r"^PROBE (.+?): (ok|denied)", out["stdout"], re.M))
+    got = dict(re.findall(r"^PROBE (.+?): (ok|denied)", out["stdout"], re.MULTILINE))
     assert got, f"the probe cell printed nothing: {out}"
     return got
 

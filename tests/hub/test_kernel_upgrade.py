@@ -18,7 +18,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from hubenv import PREFIX, REPO
 
 VENV = Path(os.environ.get("VENV", REPO / ".venv"))
@@ -36,14 +35,14 @@ def fake_old_install(kernel_dir: Path, tmp: Path) -> Path:
 def start_and_stop(argv0: str, jupyter_path: Path, home: Path) -> None:
     subprocess.run([argv0, "--control_file", str(home / "no-such-connection-file.json")],
                    env={**os.environ, "JUPYTER_PATH": str(jupyter_path), "HOME": str(home)},
-                   capture_output=True, timeout=60)
+                   capture_output=True, timeout=60, check=False)
 
 
 def evcxr_of(spec: dict, kernel_dir: Path) -> str:
     """The evcxr_jupyter the wrapper ends in (after `--`: scripts/nnex4_kernel.py starts it)."""
     wrapper = Path(spec["argv"][0])
     text = wrapper.read_text()
-    m = re.search(r'^exec .*?-- "([^"]+)"', text, re.S | re.M)
+    m = re.search(r'^exec .*?-- "([^"]+)"', text, re.DOTALL | re.MULTILINE)
     assert m, f"{wrapper} has no exec line ending in -- EVCXR:\n{text}"
     return m.group(1)
 

@@ -28,7 +28,7 @@ import pytest
 from hubenv import REPO, STUDENTS, TEACHER
 
 sys.path.insert(0, str(REPO / "tests" / "python"))
-import chromium  # noqa: E402
+import chromium
 
 NOTEBOOK = "nn-ex4/notebooks/exercises/ex4-neural-network-learning.ipynb"
 PASSWORD = "lab-board-test-password"
@@ -45,7 +45,7 @@ def exercise_cells() -> dict[str, str]:
 def solutions() -> dict[str, str]:
     """The reference solutions by slot name."""
     text = (REPO / "tests" / "notebooks" / "solutions" / "ex4.rs").read_text()
-    parts = re.split(r"^// ===== slot: (\w+) =====\n", text, flags=re.M)
+    parts = re.split(r"^// ===== slot: (\w+) =====\n", text, flags=re.MULTILINE)
     return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
 
 
@@ -157,7 +157,7 @@ def test_the_board_shows_the_teacher_where_the_class_is_stuck(hub, loop):
     println!("1 MB body: {:?}", board::post(&mine, &format!(r#"{{"user":"%(wrong)s","time":1,"parts":[{{"part":"SigmoidGradient","points":0,"mistake":"SigmoidGradientOfZ"}}]}}{padding}"#)));
     println!("unknown part: {:?}", board::post(&mine, r#"{"user":"%(wrong)s","time":1,"parts":[{"part":"Backprop","points":40,"mistake":null}]}"#));
     println!("own event: {:?}", board::post(&mine, r#"{"user":"%(wrong)s","time":1,"parts":[{"part":"Backpropagation","points":40,"mistake":null}]}"#));
-    }""" % {"right": right, "wrong": wrong}
+    }""" % {"right": right, "wrong": wrong}  # noqa: UP031 (the Rust source has braces of its own)
         said = run(loop, kernels[wrong], attack)
         assert "other's name: Ok(403)" in said and "bad token: Ok(403)" in said, said
         assert "unknown part: Ok(400)" in said, said

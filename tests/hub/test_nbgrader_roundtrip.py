@@ -47,7 +47,7 @@ def as_user(user: str, args: list[str], hub, cwd: Path, timeout: float = 1800) -
            "NNEX4_HUB_EXCHANGE": str(hub.exchange), "NNEX4_HUB_COURSE": COURSE}
     runuser = shutil.which("runuser") or "/usr/sbin/runuser"
     p = subprocess.run([runuser, "-u", user, "--"] + args, cwd=cwd, env=env, capture_output=True, text=True,
-                       timeout=timeout)
+                       timeout=timeout, check=False)
     assert p.returncode == 0, f"{user}: {' '.join(args)} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
     return p.stdout + p.stderr
 

@@ -20,10 +20,9 @@ import pwd
 import shutil
 from pathlib import Path
 
+import harness
 import pytest
 from hubenv import PREFIX, STUDENTS
-
-import harness
 
 NOTEBOOKS = ["nn-ex4/notebooks/01-feedforward-and-cost.ipynb",
              "nn-ex4/notebooks/exercises/ex4-neural-network-learning.ipynb"]

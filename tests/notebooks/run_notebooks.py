@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import json
 import os
 import queue
@@ -317,7 +316,7 @@ def stderr_excerpt(stderr: str, limit: int = 20) -> str:
     """stderr without blank lines and without the backtrace that follows a panic message."""
     lines = []
     for line in stderr.splitlines():
-        if line.startswith("stack backtrace:") or line.startswith("note: run with `RUST_BACKTRACE"):
+        if line.startswith(("stack backtrace:", "note: run with `RUST_BACKTRACE")):
             break
         if line.strip():
             lines.append(line)
@@ -470,11 +469,8 @@ async def _execute(run: Run, nb, kernel_env: dict) -> tuple[str | None, list, fl
     # ..." lines, a crash of the kernel itself) go to a log file, not into the report.
     log_path = kernel_log_path(run)
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = open(log_path, "wb")
-    try:
+    with open(log_path, "wb") as log:  # noqa: ASYNC230 (opened once per notebook, before any cell runs)
         failure, startup = await _execute_cells(client, run, nb, kernel_env, log, timings, t0)
-    finally:
-        log.close()
     if failure is not None and ("the kernel died" in failure or "timed out" in failure):
         failure += f"\n  kernel log: {_rel(log_path)}"
     return failure, timings, startup
@@ -482,7 +478,11 @@ async def _execute(run: Run, nb, kernel_env: dict) -> tuple[str | None, list, fl
 
 async def _execute_cells(client, run: Run, nb, kernel_env: dict, log, timings: list,
                          t0: float) -> tuple[str | None, float]:
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbclient.exceptions import (
+        CellExecutionError,
+        CellTimeoutError,
+        DeadKernelError,
+    )
 
     failure = None
     async with client.async_setup_kernel(env=kernel_env, stdout=log, stderr=log):
@@ -656,7 +656,7 @@ def execute_run(run: Run) -> Result:
         res.failure = failure
     except SpecError as err:
         res.failure = f"{run.label}: spec error: {err}"
-    except Exception as err:  # kernel could not start, ...
+    except Exception as err:  # noqa: BLE001 (kernel could not start, ...: the notebook's result says why)
         res.failure = (f"{run.label}: {type(err).__name__}: {err}"
                        f"\n  kernel log: {_rel(kernel_log_path(run))}")
     res.seconds = time.monotonic() - t0
@@ -668,8 +668,8 @@ def execute_run(run: Run) -> Result:
         if res.failure is None:
             res.problems = [f"{run.label}: expected to FAIL, but it passed"]
         elif run.failure and not re.search(run.failure, res.failure, re.MULTILINE):
-            res.problems = [f"{run.label}: failed as expected, but the failure does not match "
-                            f"/{run.failure}/:\n{_indent(res.failure)}"]
+            res.problems = [(f"{run.label}: failed as expected, but the failure does not match "
+                             f"/{run.failure}/:\n{_indent(res.failure)}")]
         else:
             res.ok = True
             res.problems = []

@@ -21,12 +21,12 @@ DATA = REPO / "data"
 def ex4(*args):
     return subprocess.run(
         ["cargo", "run", "--release", "-q", "-p", "nn-core", "--example", "ex4", "--", *map(str, args)],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
+        cwd=REPO, capture_output=True, text=True, timeout=900, check=False,
     )
 
 
 def value(out, name):
-    m = re.search(rf"^{re.escape(name)}: (.*)$", out, re.M)
+    m = re.search(rf"^{re.escape(name)}: (.*)$", out, re.MULTILINE)
     assert m, f"no line `{name}:` in\n{out}"
     return m.group(1)
 

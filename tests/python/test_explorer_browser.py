@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from chromium import headless_chromium, network_requests, screenshot, severe_logs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,7 +37,7 @@ def needs_browser(test):
 def explorer(out: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["cargo", "run", "--release", "-q", "-p", "nn-core", "--example", "explorer", "--", str(out), "--quick", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=1500,
+        cwd=REPO, capture_output=True, text=True, timeout=1500, check=False,
     )
 
 

@@ -42,7 +42,7 @@ def load(name):
 
 def grade(submissions, grades):
     p = subprocess.run([sys.executable, str(REPO / "scripts/grade_class.py"), str(submissions), str(grades),
-                        "--time-limit", "1", *SANDBOX_ARGS], cwd=REPO, capture_output=True, text=True, timeout=600)
+                        "--time-limit", "1", *SANDBOX_ARGS], cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     return p.stdout
 
@@ -140,12 +140,14 @@ def test_nbgrader_layout_and_extraction(tmp_path):
     subs = gc.find_submissions(tmp_path / "course")
     assert [s.student for s in subs] == ["deleted-cell", "reference", "reordered", "untagged"]
     assert subs == gc.find_submissions(tmp_path / "course" / "submitted")
+    functions = gc.functions()  # the grader's list (builds the grader if needed)
+    assert functions == ["sigmoid_gradient", "rand_initialize_weights", "nn_cost_function"]
     for s in subs:
-        gc.extract(s)
+        gc.extract(s, functions)
     by = {s.student: s for s in subs}
     assert by["deleted-cell"].missing == ["rand_initialize_weights"]
     for name in ("reference", "reordered", "untagged"):
-        assert by[name].missing == [] and set(by[name].cells) == set(gc.FUNCTIONS), name
+        assert by[name].missing == [] and set(by[name].cells) == set(functions), name
         assert by[name].cells == by["reference"].cells
 
 
@@ -153,7 +155,7 @@ def test_a_student_past_the_whole_student_limit_is_stopped(tmp_path):
     assert load("make_class").main([str(tmp_path / "class"), "--students", "loop,reference"]) == 0
     p = subprocess.run([sys.executable, str(REPO / "scripts/grade_class.py"), str(tmp_path / "class"),
                         str(tmp_path / "grades"), "--time-limit", "5", "--student-time-limit", "2", *SANDBOX_ARGS],
-                       cwd=REPO, capture_output=True, text=True, timeout=600)
+                       cwd=REPO, capture_output=True, text=True, timeout=600, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     r = rows(tmp_path / "grades")
     assert r["loop"][1:8] == ["0", "0", "0", "0", "0", "0", "timed out (whole student, 2 s)"]
@@ -166,13 +168,76 @@ def test_no_sandbox_stops_the_grader_unless_asked(tmp_path):
     assert load("make_class").main([str(tmp_path / "class"), "--students", "reference"]) == 0
     env = dict(__import__("os").environ, NN_EX4_BWRAP=str(tmp_path / "no-such" / "bwrap"))
     cmd = [sys.executable, str(REPO / "scripts/grade_class.py"), str(tmp_path / "class"), str(tmp_path / "grades")]
-    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    p = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=600, env=env, check=False)
     assert p.returncode != 0
     assert "bwrap` is not installed" in p.stderr and "apt-get install bubblewrap" in p.stderr, p.stderr
     assert "user.max_user_namespaces" in p.stderr and "--no-sandbox" in p.stderr
     assert not (tmp_path / "grades" / "gradebook.csv").exists()
-    p = subprocess.run(cmd + ["--no-sandbox"], cwd=REPO, capture_output=True, text=True, timeout=600, env=env)
+    p = subprocess.run(cmd + ["--no-sandbox"], cwd=REPO, capture_output=True, text=True, timeout=600, env=env, check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     r = rows(tmp_path / "grades")
     assert r["reference"][6:] == ["100", "ok", "", "none (--no-sandbox)"]
     assert "Graded without the sandbox (--no-sandbox)" in (tmp_path / "grades" / "summary.md").read_text()
+
+
+def grading_modules():
+    sys.path.insert(0, str(REPO / "scripts"))
+    from grading import feedback, project, summary
+    tables, why = project.Project(REPO / "target" / "grade-class").load_tables()
+    assert tables is not None, why
+    return tables, feedback, summary
+
+
+def reworded(value):
+    """Every message and table of a result (the words for people) replaced."""
+    if isinstance(value, dict):
+        return {k: "REWORDED" if k in ("message", "table") else reworded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reworded(v) for v in value]
+    return value
+
+
+def test_the_gradebook_reads_fields_not_messages(graded):
+    """The cached results are the grader's reports; with every message reworded, every gradebook
+    row, status and summary count stays the same (the status comes from the kinds)."""
+    _, grades, _ = graded
+    tables, feedback, summary = grading_modules()
+    results = {}
+    for f in (grades / ".cache").glob("*.json"):
+        r = json.loads(f.read_text())
+        results[f.stem] = dict(r, flags=[], other=[])
+    assert len(results) >= 5
+    statuses = {feedback.row_of(k, r, tables)[7] for k, r in results.items()}
+    assert "timed out in sigmoid_gradient" in statuses and "compile error in nn_cost_function" in statuses
+    assert any(r.get("report") and "REWORDED" not in json.dumps(r) for r in results.values())
+    for k, r in results.items():
+        assert feedback.row_of(k, reworded(r), tables) == feedback.row_of(k, r, tables), k
+    md = summary.summarize(results, tables)[0]
+    assert summary.summarize({k: reworded(r) for k, r in results.items()}, tables)[0] == md
+    # The feedback page shows the new words: they are the grader's, passed through.
+    loop = next(r for r in results.values() if "timed out in sigmoid_gradient" in feedback.status_of(r, tables)[0])
+    assert "REWORDED" in feedback.feedback_html("loop", reworded(loop), tables)
+
+
+def test_statuses_from_outcomes_read_as_before(graded):
+    """What only the class grader sees, named by the grader's kinds, reads as the gradebook always said."""
+    tables, _, _ = grading_modules()
+    from grading.tables import outcome
+    cases = [
+        ([outcome("timeout", seconds="2")], "timed out (whole student, 2 s)", "timed out"),
+        ([outcome("exited", status=1, detail="")], "process exited (status 1); no report", "process exited"),
+        ([outcome("crashed", signal=9, detail="Killed")], "killed by signal 9; no report (Killed)",
+         "killed by signal 9; no report"),
+        ([outcome("unreadable_notebook", detail="ValueError")], "unreadable notebook (ValueError)",
+         "unreadable notebook"),
+        ([outcome("missing_cell", "part", functions=["a", "b"]), outcome("compile_error")],
+         "missing cell: a, b; compile error", "missing cell: a, b; compile error"),
+        ([outcome("report_too_long", limit=32)], "the report was longer than 32 MiB: counted for nothing",
+         "the report was longer than 32 MiB: counted for nothing"),
+        ([outcome("timeout", "part", function="f"), outcome("timeout", "part", function="f")], "timed out in f",
+         "timed out in f"),
+        ([], "ok", "ok"),
+    ]
+    for outcomes, text, group in cases:
+        assert tables.status(outcomes) == (text, group)
+    assert not tables.keep([outcome("grader_error", detail="x")]) and tables.keep([outcome("timeout", seconds="2")])

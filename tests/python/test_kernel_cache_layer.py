@@ -15,7 +15,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
-import nnex4_kernel  # noqa: E402
+import nnex4_kernel
 
 
 def entry(cache: Path, name: str, size: int = 10, complete: bool = True, hits: str = "3") -> Path:

@@ -11,6 +11,7 @@
 //! | `checkpoint.rs` | a training run saved as it goes ([`TrainConfig::checkpoint`](crate::TrainConfig::checkpoint)), brought back by [`Trained::from_checkpoint`](crate::Trained::from_checkpoint) |
 //! | [`digit_image`] | [`digit_image::load_digit`]: a student's drawn digit (PNG or JPEG) as a 1 x 400 row of X |
 //! | `atomic.rs` | [`write_atomic`]: a whole new file or the old one, never half of one, nothing left behind |
+//! | `json.rs` | [`json_string`]: a JSON string literal, for the JSON the kit writes |
 
 mod atomic;
 pub mod bundled;
@@ -18,10 +19,12 @@ pub(crate) mod checkpoint;
 pub(crate) mod diagnose;
 pub mod digit_image;
 pub(crate) mod format;
+mod json;
 mod mat;
 pub mod read;
 
 pub use atomic::write_atomic;
+pub use json::json_string;
 pub use mat::write_mat;
 // Hooks for the crash-safety tests (tests/hostile_inputs.rs), not for use.
 #[doc(hidden)]

@@ -18,6 +18,7 @@
 //! | [`gradient_check`] | numerical vs analytical gradient per parameter, coloured by Theta |
 //! | [`gradient_check_map`] | \|numerical - backprop\| for every Theta entry, as the matrices, one log colour scale |
 //! | [`digit_prediction`] | one digit (e.g. a drawn one, [`crate::io::digit_image::load_digit`]) with the ten outputs as bars |
+//! | [`share_chart`] | shares of a group as horizontal bars, `count / of`, in two tones (the class grader's summary) |
 //!
 //! Pictures that explain (each one idea):
 //!
@@ -66,6 +67,7 @@ mod gradmap;
 mod images;
 mod network_diagram;
 mod one_hot;
+mod share_chart;
 mod theta_index;
 mod unit_response;
 mod unrolling;
@@ -85,6 +87,7 @@ pub use images::{
 };
 pub use network_diagram::network_diagram;
 pub use one_hot::{one_hot_labels, MAX_ONE_HOT_ROWS};
+pub use share_chart::{share_chart, ShareBar, Tone};
 pub use theta_index::theta_index;
 pub use unit_response::unit_response;
 pub use unrolling::unrolling;
