@@ -10,9 +10,12 @@ and the kernel's out-of-memory killer ends the biggest of them when it is reache
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import users
@@ -22,7 +25,7 @@ PREFIX = Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub"))
 WARM_CACHE = PREFIX / "warm" / "home" / ".cache" / "evcxr"
 KIT = PREFIX / "kit"
 HOME_KIT = "nn-ex4"  # the student's copy: ~/nn-ex4/notebooks, with nn-core etc. linked in
-LINKED = ("nn-core", "nn-grader", "data", "Cargo.toml", "tools")
+HOMES_PY = Path(__file__).resolve().parent / "homes.py"
 
 
 # --- memory cgroups ---------------------------------------------------------------------
@@ -88,13 +91,6 @@ def parse_bytes(text: str) -> int:
 
 
 # --- the student's home -----------------------------------------------------------------
-def _chown_tree(path: Path, uid: int, gid: int) -> None:
-    os.lchown(path, uid, gid)
-    for root, dirs, files in os.walk(path):
-        for name in dirs + files:
-            os.lchown(os.path.join(root, name), uid, gid)
-
-
 def seed_cache(dest: Path, uid: int, gid: int) -> None:
     """The student's evcxr cache from the root-owned warm one: files hard-linked (read-only
     to the student: root owns them, and the student cannot change what another student
@@ -102,7 +98,10 @@ def seed_cache(dest: Path, uid: int, gid: int) -> None:
     if not WARM_CACHE.is_dir() or dest.exists():
         return
     tmp = dest.with_name(dest.name + ".seeding")
+    if tmp.is_symlink():  # the student's: root would chown and link where it points
+        tmp.unlink()
     shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(mode=0o700)  # a new folder of root's making, or an error
     for root, dirs, files in os.walk(WARM_CACHE):
         rel = Path(root).relative_to(WARM_CACHE)
         (tmp / rel).mkdir(parents=True, exist_ok=True)
@@ -121,34 +120,53 @@ def seed_cache(dest: Path, uid: int, gid: int) -> None:
     tmp.rename(dest)
 
 
+def _own_dir(path: Path, uid: int, gid: int) -> None:
+    """`path`, a folder of the student's (made if missing); never a symlink root would follow."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise RuntimeError(f"{path} is not a folder (a symlink or a file): move it away and log in again")
+    if not path.exists():
+        path.mkdir(mode=0o700)
+        os.chown(path, uid, gid)
+
+
+def sync_home(username: str) -> str:
+    """hub/homes.py's `sync`, run as the student (their old build folders removed, the kit's
+    new or changed notebooks brought in; see there). Its source goes on standard input: the
+    hub's own folder need not be readable by students. Returns what it printed."""
+    pw = pwd.getpwnam(username)
+    args = [sys.executable, "-I", "-", "sync", str(KIT), pw.pw_dir]
+    source = HOMES_PY.read_text()
+    env = {"HOME": pw.pw_dir, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
+    if os.getuid() == pw.pw_uid:  # already the student (a pod's postStart hook)
+        p = subprocess.run(args, input=source, env=env, capture_output=True, text=True, timeout=600)
+    else:
+        p = subprocess.run(args, input=source, env=env, capture_output=True, text=True, timeout=600,
+                           user=pw.pw_uid, group=pw.pw_gid, extra_groups=[], cwd=pw.pw_dir)
+    if p.returncode:
+        raise RuntimeError(f"preparing {username}'s home failed ({p.returncode}): {p.stderr[-2000:]}")
+    return p.stdout
+
+
 def prepare_home(username: str) -> Path:
-    """First login: ~/nn-ex4/notebooks (the walkthroughs and the exercise, the student's to
-    edit) with nn-core, nn-grader and data linked to the shared read-only kit, so that the
+    """At each start of a student's server: ~/nn-ex4/notebooks (the walkthroughs and the
+    exercise, the student's to edit; new and changed kit notebooks brought in by sync_home)
+    with nn-core, nn-grader and data linked to the shared read-only kit, so that the
     notebooks' `:dep nn-core = { path = "../nn-core" }` resolves (evcxr canonicalizes it) to
-    the one path the warm build compiled; and the evcxr cache seeded from the warm build."""
+    the one path the warm build compiled; and the evcxr cache seeded from the warm build.
+    No process of the student may run meanwhile (the spawner ends them first)."""
     pw = pwd.getpwnam(username)
     home, uid, gid = Path(pw.pw_dir), pw.pw_uid, pw.pw_gid
     if not home.is_dir():
         raise RuntimeError(f"{username} has no home folder {home}: create students with hub/users.py")
     os.chown(home, uid, gid)
     os.chmod(home, 0o700)
-    kit = home / HOME_KIT
-    if not kit.exists():
-        tmp = home / (HOME_KIT + ".new")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        shutil.copytree(KIT / "notebooks", tmp / "notebooks")
-        for name in LINKED:
-            if (KIT / name).exists():
-                (tmp / name).symlink_to(KIT / name)
-        _chown_tree(tmp, uid, gid)
-        tmp.rename(kit)
     cache = home / ".cache"
-    if not cache.exists():
-        cache.mkdir(mode=0o700)
-        os.chown(cache, uid, gid)
+    _own_dir(cache, uid, gid)
+    if (cache / "evcxr").is_symlink():
+        raise RuntimeError(f"{cache / 'evcxr'} is a symlink: remove it and log in again")
     seed_cache(cache / "evcxr", uid, gid)
-    return kit
+    sync_home(username)
+    return home / HOME_KIT
 
 
 class NnEx4Spawner(LocalProcessSpawner):
@@ -169,10 +187,11 @@ class NnEx4Spawner(LocalProcessSpawner):
 
     async def start(self):
         name = self.user.name
-        prepare_home(name)
         if self.mem_limit:
             remove_cgroup(name)
             make_cgroup(name, parse_bytes(self.mem_limit))
+        # after the cgroup's leftovers are gone; in a thread: the first login links thousands of files
+        await asyncio.to_thread(prepare_home, name)
         return await super().start()
 
     async def stop(self, now=False):
