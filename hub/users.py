@@ -296,6 +296,8 @@ def add_teacher(name: str) -> dict[str, str]:
         f.write(text.rstrip("\n") + ("\n\n" if text.strip() else "") + profile_block())
     os.chown(tmp, pw.pw_uid, pw.pw_gid)
     tmp.replace(profile)
+    import spawner
+    spawner.prepare_home(name)  # the kit's notebooks, and the evcxr cache nbgrader's autograde uses
     course = home / "course"
     if not (course / "nbgrader_config.py").exists():
         as_user(name, [f"{PREFIX}/venv/bin/python", f"{PREFIX}/kit/scripts/nbgrader_notebook.py", "course",
