@@ -16,6 +16,7 @@ its database at start (`delete_invalid_users`).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import os
@@ -28,6 +29,7 @@ from firstuseauthenticator import FirstUseAuthenticator
 # 12 characters from 31 that cannot be misread on a slip of paper (no 0/o, 1/l/i):
 # 31**12, about 2**59 passwords; bcrypt makes each guess cost tens of milliseconds
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+MAX_BYTES = 72  # bcrypt's limit (bcrypt 5 refuses longer passwords)
 
 
 def new_password() -> str:
@@ -75,7 +77,10 @@ def forget_password(dbm_path: str, name: str) -> None:
 def password_matches(dbm_path: str, name: str, password: str) -> bool:
     with locked(dbm_path), _open(dbm_path) as db:
         stored = db.get(name.encode("utf8"))
-    return stored is not None and bcrypt.checkpw(password.encode("utf8"), stored)
+    try:
+        return stored is not None and bcrypt.checkpw(password.encode("utf8"), stored)
+    except ValueError:  # bcrypt 5 refuses passwords longer than 72 bytes
+        return False
 
 
 class ClassAuthenticator(FirstUseAuthenticator):
@@ -83,7 +88,10 @@ class ClassAuthenticator(FirstUseAuthenticator):
 
     async def authenticate(self, handler, data):
         name = self.normalize_username(data.get("username", ""))
-        if not self.validate_username(name) or not password_matches(self.dbm_path, name, data.get("password", "")):
+        if not self.validate_username(name):
+            return None
+        # bcrypt takes about a second on a loaded server: not on the hub's event loop
+        if not await asyncio.to_thread(password_matches, self.dbm_path, name, data.get("password", "")):
             return None
         return name
 
@@ -102,5 +110,7 @@ class ClassAuthenticator(FirstUseAuthenticator):
         self.allowed_users.discard(user.name)
 
     def reset_password(self, username, new_password):
+        if len(new_password.encode("utf8")) > MAX_BYTES:
+            return f"Password too long! Please choose a password of at most {MAX_BYTES} bytes."
         with locked(self.dbm_path):
             return super().reset_password(username, new_password)

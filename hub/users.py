@@ -59,7 +59,7 @@ def check_name(name: str, where: str) -> str:
 
 def read_names(csv_path: Path) -> list[str]:
     try:
-        with open(csv_path, newline="", encoding="utf-8") as f:
+        with open(csv_path, newline="", encoding="utf-8-sig") as f:  # -sig: a spreadsheet's BOM
             rows = list(csv.DictReader(f))
     except OSError as e:
         raise SystemExit(f"users.py: cannot read {csv_path}: {e.strerror}") from None
@@ -135,15 +135,17 @@ def hub_api(method: str, path: str, body: dict | None = None) -> dict | None:
     return json.loads(data) if data else None
 
 
-def tell_hub(action, names: list[str], what: str) -> None:
-    """Runs `action(name)` for each name on the running hub, or says it waits for the next start."""
+def tell_hub(action, names: list[str]) -> None:
+    """Runs `action(name)` for each name on the running hub, or says the hub will read its
+    lists when it starts."""
     try:
         for name in names:
             action(name)
     except HubDown as e:
-        print(f"users.py: the hub is not running ({e}): {what} at its next start", file=sys.stderr)
+        print(f"users.py: the hub is not running ({e}): it reads {STATE}/students.txt and "
+              "teachers.txt when it starts", file=sys.stderr)
         return
-    print(f"users.py: the running hub has {what} now", file=sys.stderr)
+    print(f"users.py: done on the running hub too ({len(names)} account(s)), no restart", file=sys.stderr)
 
 
 def hub_add(name: str, admin: bool = False) -> None:
@@ -235,21 +237,21 @@ def add(names: list[str]) -> dict[str, str]:
         if not authenticator.has_password(passwords_db(), name):
             passwords[name] = issue_password(name)
     _write_list("students.txt", allowed() + names)
-    print(f"users.py: {len(names)} students ready ({STATE / 'students.txt'})", file=sys.stderr)
-    tell_hub(hub_add, names, f"{len(names)} students")
+    print(f"users.py: {len(names)} student(s) ready ({STATE / 'students.txt'})", file=sys.stderr)
+    tell_hub(hub_add, names)
     return passwords
 
 
 def remove(names: list[str]) -> None:
     import authenticator
-    tell_hub(hub_remove, names, f"removed {len(names)} students")
+    tell_hub(hub_remove, names)
     for name in names:
         if exists(name):
             kill_processes_of(pwd.getpwnam(name).pw_uid)
             subprocess.run(["userdel", "-r", name], check=False, stderr=subprocess.DEVNULL)
         authenticator.forget_password(passwords_db(), name)
     _write_list("students.txt", [n for n in allowed() if n not in names])
-    print(f"users.py: {len(names)} students removed", file=sys.stderr)
+    print(f"users.py: {len(names)} student(s) removed", file=sys.stderr)
 
 
 PROFILE_BEGIN = "# >>> nn-ex4 class server >>>"
@@ -307,7 +309,7 @@ def add_teacher(name: str) -> dict[str, str]:
         passwords[name] = issue_password(name)
     _write_list("teachers.txt", teachers() + [name])
     print(f"users.py: teacher {name} ready: course folder {course}", file=sys.stderr)
-    tell_hub(lambda n: hub_add(n, admin=True), [name], f"{name} as an admin")
+    tell_hub(lambda n: hub_add(n, admin=True), [name])
     return passwords
 
 
