@@ -88,9 +88,15 @@ def _listed(file: str) -> list[str]:
     return [n for n in f.read_text().split() if n] if f.exists() else []
 
 
-def _write_list(file: str, names: list[str]) -> None:
+def _state() -> Path:
+    """The hub's state folder, root's alone (the hub makes it too, at start)."""
     STATE.mkdir(parents=True, exist_ok=True)
     os.chmod(STATE, 0o700)
+    return STATE
+
+
+def _write_list(file: str, names: list[str]) -> None:
+    _state()
     tmp = STATE / (file + ".tmp")
     tmp.write_text("".join(n + "\n" for n in sorted(set(names))))
     tmp.replace(STATE / file)
@@ -105,7 +111,7 @@ def teachers() -> list[str]:
 
 
 def passwords_db() -> str:
-    return str(STATE / "passwords.dbm")
+    return str(_state() / "passwords.dbm")
 
 
 # --- the running hub's REST API -----------------------------------------------------------
