@@ -83,7 +83,10 @@ def sync(kit: Path, home: Path, day: str) -> list[str]:
     for src in sorted(p for p in src_root.rglob("*") if p.is_file()):
         rel = src.relative_to(src_root).as_posix()
         target = dest / "notebooks" / rel
-        new = digest(src)
+        try:
+            new = digest(src)
+        except FileNotFoundError:  # the kit is being replaced (make hub while the hub runs)
+            continue
         if target.is_symlink() or (target.exists() and not target.is_file()):
             continue  # the student's own business
         if not target.exists():

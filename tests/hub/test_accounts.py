@@ -99,6 +99,24 @@ def test_late_student_added_and_removed_while_kernels_run(hub, loop, tmp_path):
             users.remove([LATE])
 
 
+@pytest.mark.needs_hub_install
+def test_first_students_join_a_hub_started_with_none(loop, tmp_path, monkeypatch):
+    """A teacher's first day: `make hub` with no class list yet, then `users.py add`. With no
+    allowed users at start, firstuseauthenticator would let in anyone it can authenticate
+    (its allow_all default); here the new students get in, and only with their passwords."""
+    name = f"{USER_PREFIX}-first"
+    monkeypatch.setattr(users, "STATE", users.STATE)  # ClassHub points it at its own; back after
+    with harness.ClassHub([], cull_timeout=0) as h:
+        try:
+            csv_file = tmp_path / "class.csv"
+            csv_file.write_text(f"username\n{name}\n")
+            password = printed_passwords(users_py(h, "add", str(csv_file)).stdout)[name]
+            assert login(h, loop, name, "a-wrong-guess-1") == 403
+            assert login(h, loop, name, password) == 302
+        finally:
+            users.remove([name])
+
+
 def test_no_account_can_be_claimed_first(hub, loop):
     """With first-use passwords, whoever logged in first with a name chose its password.
     Here a student's first login needs the password `add` issued for them."""
@@ -119,6 +137,50 @@ def test_reset_password(hub, loop):
     assert login(hub, loop, s, old) == 403
     assert login(hub, loop, s, new) == 302
     hub.passwords[s] = new
+
+
+async def change_password(hub, name: str, old: str, new: str) -> str:
+    """Logs in with `old` and sets `new` on the hub's change-password page, as a browser does;
+    returns the page's message."""
+    import urllib.parse
+    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
+    client, jar = AsyncHTTPClient(), {}
+
+    async def fetch(path: str, form: dict | None = None):
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            form = {**form, "_xsrf": jar.get("_xsrf", "")}
+        r = await client.fetch(HTTPRequest(hub.url + path, method="GET" if form is None else "POST",
+                                           body=None if form is None else urllib.parse.urlencode(form),
+                                           headers=headers, follow_redirects=False), raise_error=False)
+        for c in r.headers.get_list("Set-Cookie"):
+            k, v = c.split(";", 1)[0].split("=", 1)
+            jar[k] = v
+        return r
+
+    await fetch("/hub/login")
+    assert (await fetch("/hub/login", {"username": name, "password": old})).code == 302
+    await fetch("/hub/auth/change-password")
+    page = (await fetch("/hub/auth/change-password", {"password": new})).body.decode()
+    m = re.search(r"(Your password has been changed successfully!|Password too \w+![^<]*)", page)
+    assert m, page[:3000]
+    return m.group(1)
+
+
+def test_a_student_changes_their_password(hub, loop):
+    s = STUDENTS[1]
+    old = hub.passwords[s]
+    said = loop.run_until_complete(change_password(hub, s, old, "short"))
+    assert said.startswith("Password too short"), said
+    assert login(hub, loop, s, old) == 302
+    said = loop.run_until_complete(change_password(hub, s, old, "x" * 73))
+    assert said.startswith("Password too long"), said
+    said = loop.run_until_complete(change_password(hub, s, old, "my-own-choice-77"))
+    assert "successfully" in said, said
+    assert login(hub, loop, s, old) == 403
+    assert login(hub, loop, s, "my-own-choice-77") == 302
+    hub.passwords[s] = "my-own-choice-77"
 
 
 async def terminal(hub, name: str, command: str, timeout: float = 60) -> str:
