@@ -28,6 +28,7 @@ server and kernels get them from the hub).
 from __future__ import annotations
 
 import csv
+import grp
 import json
 import os
 import pwd
@@ -119,6 +120,15 @@ class HubDown(Exception):
     pass
 
 
+class HubRefused(Exception):
+    def __init__(self, code: int, what: str):
+        super().__init__(what)
+        self.code = code
+
+
+PROBLEMS: list[str] = []  # what the running hub refused: reported, and users.py exits 1
+
+
 def hub_api(method: str, path: str, body: dict | None = None) -> dict | None:
     """One request to the hub's REST API as its admin service; HubDown when no hub answers."""
     try:
@@ -135,7 +145,8 @@ def hub_api(method: str, path: str, body: dict | None = None) -> dict | None:
     except urllib.error.HTTPError as e:
         if e.code == 404 and method in ("GET", "DELETE"):
             return None
-        raise SystemExit(f"users.py: the hub refused {method} {path}: {e.code} {e.read()[:300].decode(errors='replace')}")
+        raise HubRefused(e.code, f"the hub refused {method} {path}: {e.code} "
+                                 f"{e.read()[:300].decode(errors='replace')}") from None
     except (urllib.error.URLError, ConnectionError, TimeoutError) as e:
         raise HubDown(f"no hub answers at {api['url']} ({getattr(e, 'reason', e)})") from None
     return json.loads(data) if data else None
@@ -146,7 +157,11 @@ def tell_hub(action, names: list[str]) -> None:
     lists when it starts."""
     try:
         for name in names:
-            action(name)
+            try:
+                action(name)
+            except HubRefused as e:
+                PROBLEMS.append(f"{name}: {e}")
+                print(f"users.py: {name}: {e}", file=sys.stderr)
     except HubDown as e:
         print(f"users.py: the hub is not running ({e}): it reads {STATE}/students.txt and "
               "teachers.txt when it starts", file=sys.stderr)
@@ -163,15 +178,18 @@ def hub_add(name: str, admin: bool = False) -> None:
 
 
 def hub_remove(name: str) -> None:
-    for _ in range(60):  # "in the process of stopping, please wait": JupyterHub's 400
+    """Deletes the hub user (JupyterHub stops their server first). While a server is still
+    stopping (the user's `pending` is "stop"), JupyterHub refuses with a 400: wait, again."""
+    for _ in range(60):
         try:
             hub_api("DELETE", f"/users/{name}")
             return
-        except SystemExit as e:
-            if "process of stopping" not in str(e):
+        except HubRefused as e:
+            user = hub_api("GET", f"/users/{name}")
+            if e.code != 400 or user is None or user.get("pending") != "stop":
                 raise
             time.sleep(1)
-    raise SystemExit(f"users.py: the hub did not stop {name}'s server within 60 s")
+    raise HubRefused(0, f"the hub did not stop {name}'s server within 60 s")
 
 
 # --- Unix users and processes ----------------------------------------------------------------
@@ -231,15 +249,34 @@ def print_passwords(passwords: dict[str, str]) -> None:
 
 
 # --- the commands ------------------------------------------------------------------------------
+def not_ours(names: list[str], group: str) -> None:
+    """Stops, naming them, at names of Unix users this script did not make for `group` (the
+    server's own accounts: `add` would make them students, `remove` would delete them)."""
+    bad = []
+    for name in names:
+        try:
+            gid = pwd.getpwnam(name).pw_gid
+        except KeyError:
+            continue
+        try:
+            primary = grp.getgrgid(gid).gr_name
+        except KeyError:
+            primary = str(gid)
+        if primary != group:
+            bad.append(f"{name} (group {primary})")
+    if bad:
+        raise SystemExit(f"users.py: already Unix users of this server, not in group {group}: {', '.join(bad)}; "
+                         "nothing was changed: choose other names")
+
+
 def add(names: list[str]) -> dict[str, str]:
     """Students: Unix users, first passwords for the new ones (returned), the running hub."""
     import authenticator
-    clash = [n for n in names if n in teachers()]
-    if clash:
-        raise SystemExit(f"users.py: {', '.join(clash)}: already a teacher")
-    passwords = {}
+    not_ours(names, GROUP)
     for name in names:
         make_unix_user(name, GROUP, "/usr/sbin/nologin")
+    passwords = {}
+    for name in names:
         if not authenticator.has_password(passwords_db(), name):
             passwords[name] = issue_password(name)
     _write_list("students.txt", allowed() + names)
@@ -250,6 +287,7 @@ def add(names: list[str]) -> dict[str, str]:
 
 def remove(names: list[str]) -> None:
     import authenticator
+    not_ours(names, GROUP)
     tell_hub(hub_remove, names)
     for name in names:
         if exists(name):
@@ -288,8 +326,7 @@ def as_user(name: str, args: list[str], cwd: Path) -> None:
 
 def add_teacher(name: str) -> dict[str, str]:
     import authenticator
-    if name in allowed():
-        raise SystemExit(f"users.py: {name} is a student (remove them first)")
+    not_ours([name], TEACHERS)  # a student too: their group is nnex4-students
     make_unix_user(name, TEACHERS, "/bin/bash")
     pw = pwd.getpwnam(name)
     home = Path(pw.pw_dir)
@@ -364,6 +401,10 @@ def main(argv: list[str]) -> int:
         print_passwords(add_teacher(check_name(arg, "add-teacher")))
     else:
         print_passwords(reset_password(check_name(arg, "reset-password")))
+    if PROBLEMS:
+        print(f"users.py: the running hub refused {len(PROBLEMS)} change(s) (above); the lists in "
+              f"{STATE} hold them for its next start", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -37,12 +37,16 @@ LATE = f"{USER_PREFIX}-late"
 TEACHER2 = f"{USER_PREFIX}-t2"
 
 
+def run_users_py(state: Path, exchange: Path, *args: str) -> subprocess.CompletedProcess:
+    """hub/users.py as a teacher types it (as root), on a hub's state folder."""
+    env = {**os.environ, "NNEX4_HUB_STATE": str(state), "NNEX4_HUB_PREFIX": str(PREFIX),
+           "NNEX4_HUB_EXCHANGE": str(exchange)}
+    return subprocess.run([sys.executable, str(REPO / "hub" / "users.py"), *args], env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
 def users_py(hub, *args: str) -> subprocess.CompletedProcess:
-    """hub/users.py as a teacher types it (as root), on the test hub's state folder."""
-    env = {**os.environ, "NNEX4_HUB_STATE": str(hub.state), "NNEX4_HUB_PREFIX": str(PREFIX),
-           "NNEX4_HUB_EXCHANGE": str(hub.exchange)}
-    p = subprocess.run([sys.executable, str(REPO / "hub" / "users.py"), *args], env=env, capture_output=True,
-                       text=True, timeout=600)
+    p = run_users_py(hub.state, hub.exchange, *args)
     assert p.returncode == 0, f"users.py {' '.join(args)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}"
     return p
 
@@ -312,6 +316,24 @@ def test_home_sync_runs_as_the_student(tmp_path, monkeypatch):
         spawner.KIT = old_kit
         users.remove([name])
         shutil.rmtree(shared, ignore_errors=True)
+
+
+@pytest.mark.needs_hub_install
+def test_the_servers_own_accounts_are_not_students(tmp_path):
+    """A class list naming an account the server already has (here `daemon`) would make it
+    a student with a password, and `remove` would delete it: refused, naming it, and nothing
+    of the list is made."""
+    new = f"{USER_PREFIX}-fresh"
+    csv_file = tmp_path / "class.csv"
+    csv_file.write_text(f"username\n{new}\ndaemon\n")
+    for command in ("add", "remove"):
+        p = run_users_py(tmp_path / "state", tmp_path, command, str(csv_file))
+        assert p.returncode != 0 and "daemon (group daemon)" in p.stderr, (command, p.stdout, p.stderr)
+        assert not users.exists(new) and users.exists("daemon")
+        assert "password" not in p.stdout
+    p = run_users_py(tmp_path / "state", tmp_path, "add-teacher", "daemon")
+    assert p.returncode != 0 and "daemon (group daemon)" in p.stderr, p.stderr
+    assert pwd.getpwnam("daemon").pw_shell != "/bin/bash"
 
 
 # --- the kit update and the clean-up, as homes.py does them (no hub needed) ----------------
