@@ -1,11 +1,12 @@
 """A student's ~/nn-ex4 at each start of their server, done as the student (hub/spawner.py
 runs this file as them: root never writes where a student's symlink could lead it).
 
-    python3 homes.py sync KIT HOME [DATE]
+    python3 homes.py sync KIT HOME [DATE]     (the server starts)
+    python3 homes.py clean HOME               (the server stopped)
 
 - evcxr's build folders (~/.cache/nn-ex4/evcxr-tmp/*, one per kernel, left behind when a
-  kernel was killed: out of memory, server stopped or culled) are removed: no kernel of
-  the student runs while their server starts.
+  kernel was killed: out of memory, server stopped or culled; a few MiB from most that
+  ended cleanly) are removed: no kernel of the student runs then.
 - ~/nn-ex4/notebooks gets the kit's notebooks the student does not have (new ones, or one
   they deleted to start again). A kit notebook that changed since the student got it
   replaces the student's copy if they never changed it; if they did, the new version is
@@ -113,8 +114,13 @@ def sync(kit: Path, home: Path, day: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[1] == "clean":
+        cleaned = clean_builds(Path(argv[2]))
+        if cleaned:
+            print(f"homes: removed {cleaned} evcxr build folder(s)")
+        return 0
     if len(argv) not in (4, 5) or argv[1] != "sync":
-        print("usage: homes.py sync KIT HOME [YYYY-MM-DD]", file=sys.stderr)
+        print("usage: homes.py sync KIT HOME [YYYY-MM-DD] | clean HOME", file=sys.stderr)
         return 2
     kit, home = Path(argv[2]), Path(argv[3])
     day = argv[4] if len(argv) == 5 else datetime.date.today().isoformat()

@@ -102,22 +102,32 @@ def _own_dir(path: Path, uid: int, gid: int) -> None:
         os.chown(path, uid, gid)
 
 
-def sync_home(username: str) -> str:
-    """hub/homes.py's `sync`, run as the student (their old build folders removed, the kit's
-    new or changed notebooks brought in; see there). Its source goes on standard input: the
-    hub's own folder need not be readable by students. Returns what it printed."""
+def _homes(username: str, *args: str) -> str:
+    """hub/homes.py run as the student, its source on standard input (the hub's own folder
+    need not be readable by students); returns what it printed."""
     pw = pwd.getpwnam(username)
-    args = [sys.executable, "-I", "-", "sync", str(KIT), pw.pw_dir]
+    cmd = [sys.executable, "-I", "-", *args]
     source = HOMES_PY.read_text()
     env = {"HOME": pw.pw_dir, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
     if os.getuid() == pw.pw_uid:  # already the student (a pod's postStart hook)
-        p = subprocess.run(args, input=source, env=env, capture_output=True, text=True, timeout=600)
+        p = subprocess.run(cmd, input=source, env=env, capture_output=True, text=True, timeout=600)
     else:
-        p = subprocess.run(args, input=source, env=env, capture_output=True, text=True, timeout=600,
+        p = subprocess.run(cmd, input=source, env=env, capture_output=True, text=True, timeout=600,
                            user=pw.pw_uid, group=pw.pw_gid, extra_groups=[], cwd=pw.pw_dir)
     if p.returncode:
-        raise RuntimeError(f"preparing {username}'s home failed ({p.returncode}): {p.stderr[-2000:]}")
+        raise RuntimeError(f"hub/homes.py {args[0]} for {username} failed ({p.returncode}): {p.stderr[-2000:]}")
     return p.stdout
+
+
+def sync_home(username: str) -> str:
+    """The student's old build folders removed, the kit's new or changed notebooks brought in
+    (hub/homes.py sync, as the student)."""
+    return _homes(username, "sync", str(KIT), pwd.getpwnam(username).pw_dir)
+
+
+def clean_home(username: str) -> str:
+    """evcxr's build folders the student's ended kernels left (hub/homes.py clean)."""
+    return _homes(username, "clean", pwd.getpwnam(username).pw_dir)
 
 
 def prepare_home(username: str) -> Path:
@@ -150,6 +160,13 @@ class KitServer:
         # in a thread: the first login links thousands of files, and the hub serves meanwhile
         await asyncio.to_thread(prepare_home, self.user.name)
         return await super().start()
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        try:  # what the kernels that just ended left (a killed kernel: its whole build folder)
+            await asyncio.to_thread(clean_home, self.user.name)
+        except (RuntimeError, OSError, KeyError, subprocess.SubprocessError) as e:
+            self.log.warning("%s's build folders stay until their next start: %s", self.user.name, e)
 
     def get_env(self):
         env = super().get_env()

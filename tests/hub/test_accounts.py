@@ -272,6 +272,38 @@ def test_add_teacher(hub, loop, tmp_path):
             subprocess.run(["userdel", "-r", TEACHER2], check=False, stderr=subprocess.DEVNULL)
 
 
+def test_a_killed_kernels_build_folder_goes_when_the_server_stops(hub, loop):
+    """evcxr builds a kernel's cells in a folder of its own under ~/.cache/nn-ex4/evcxr-tmp;
+    a killed kernel leaves it behind (measured: 115 MiB after notebook 01's first cell). The
+    spawner removes such folders, as the student, when the server stops."""
+    import signal
+    s = STUDENTS[1]
+    build = Path(pwd.getpwnam(s).pw_dir) / ".cache" / "nn-ex4" / "evcxr-tmp"
+    kernel = loop.run_until_complete(hub.open_kernel(s, NOTEBOOK))
+    out = loop.run_until_complete(kernel.execute('println!("{}", 6 * 7);'))
+    assert "42" in out["stdout"], out
+    assert any(build.iterdir()), f"no build folder in {build}"
+    for pid, cmd in harness.processes_of(s):
+        if "evcxr_jupyter" in cmd:
+            os.kill(pid, signal.SIGKILL)
+    loop.run_until_complete(kernel.close())
+    time.sleep(1)
+    left = sorted(p.name for p in build.iterdir())
+    assert left, "the killed kernel left no build folder: nothing to test"
+
+    async def stop_server():
+        await hub.api("DELETE", f"/users/{s}/server")
+        for _ in range(120):
+            if not (await hub.api("GET", f"/users/{s}")).get("servers"):
+                return
+            await asyncio.sleep(0.5)
+        raise AssertionError(f"{s}'s server did not stop")
+
+    loop.run_until_complete(stop_server())
+    assert list(build.iterdir()) == [], f"left after the server stopped: {left}"
+    loop.run_until_complete(hub.login(s))  # the other tests use this student's server
+
+
 @pytest.mark.needs_hub_install
 def test_home_sync_runs_as_the_student(tmp_path, monkeypatch):
     """spawner.sync_home runs hub/homes.py as the student: what it writes is theirs, and a
