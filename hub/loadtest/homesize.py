@@ -9,8 +9,8 @@ each notebook in its own kernel, shut down after it. After each notebook, and wh
 kernel still runs, it prints the home's size (`du -s`), the part the student's own files
 take (what a per-user disk quota counts: the evcxr cache's crates are root-owned hard links
 to the warm build), ~/.cache/evcxr and evcxr's build folders (~/.cache/nn-ex4/evcxr-tmp).
-Then a kernel killed with SIGKILL leaves its build folder, and the next server start removes
-it (hub/homes.py). Run as root from the hub's venv:
+Then a kernel killed with SIGKILL leaves its build folder, which goes when the server stops
+(and would at its next start: hub/homes.py). Run as root from the hub's venv:
 
     /opt/nn-ex4-hub/venv/bin/python hub/loadtest/homesize.py
 """
