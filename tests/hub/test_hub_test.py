@@ -3,21 +3,25 @@ line has the promised shape with numbers from the run, and a failing cell fails 
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 
 import pytest
 
-from hubenv import PREFIX, REPO
+from hubenv import PREFIX, REPO, USER_PREFIX
 
 LAST = re.compile(r"^hub-test: 1 students, (\d+) MiB per student \(kernel (\d+) MiB\), "
                   r"cell latency p50 ([\d.]+) s p95 ([\d.]+) s, first result ([\d.]+) s$")
 
 
 def run(*extra: str) -> subprocess.CompletedProcess:
+    # its students are <prefix>-s1...: a prefix of its own, not the `hub` fixture's students
+    # (the simulator removes its students at the end, whatever the other tests are doing)
+    env = {**os.environ, "NNEX4_TEST_USER_PREFIX": f"{USER_PREFIX}lt"}
     return subprocess.run([str(PREFIX / "venv" / "bin" / "python"), str(REPO / "hub" / "loadtest" / "loadtest.py"),
                            "--students", "1", "--pause", "0.5", *extra],
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900, env=env)
 
 
 @pytest.mark.needs_hub_install
