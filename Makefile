@@ -30,7 +30,7 @@ help:
 	@echo "make clean-notebook-builds  remove build folders of killed notebook kernels (.evcxr/.tmp*)"
 	@echo "make hub            (root) a class server: JupyterHub on 127.0.0.1:8000, one Unix user per student (docs/classroom.md)"
 	@echo "make hub-stop       stop it, and every student's server and kernel"
-	@echo "make hub-test STUDENTS=N  (root) N test students run notebook 01 at once on a hub: memory and latency"
+	@echo "make hub-test STUDENTS=N  (root) N test students at once on a hub (HUB_TEST_ARGS=\"--pattern lab --notebook 03\"): memory, CPU, latency"
 	@echo "make hub-cpufair    (root) one student's busy loop vs another's cell latency, with and without cpu shares"
 
 setup:
@@ -105,10 +105,12 @@ hub: setup
 hub-stop:
 	bash hub/hubctl.sh stop
 
-# N test students at once on notebook 01; last line: hub-test: N students, M MiB per student ...
+# N test students at once; last line: hub-test: N students, NOTEBOOK PATTERN, M MiB per student ...
+# HUB_TEST_ARGS: e.g. "--pattern lab --notebook 03" (hub/loadtest/loadtest.py --help)
+HUB_TEST_ARGS ?=
 hub-test: setup
 	bash hub/install.sh
-	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest/loadtest.py --students $(STUDENTS)
+	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest/loadtest.py --students $(STUDENTS) $(HUB_TEST_ARGS)
 
 # cgroup way only (no systemd): last line: cpufair: cell latency median idle A s, ... (ratios)
 hub-cpufair: setup

@@ -8,6 +8,8 @@
 #   rust/     ONE toolchain (hard links to root's rustup toolchain where the filesystem allows)
 #   cargo/    ONE CARGO_HOME: the registry the notebooks' :dep lines need, and config.toml
 #             with the kit's build settings for libraries (.evcxr/.cargo/config.toml)
+#   rust-src/ the toolchain's standard-library sources without core::arch, for evcxr's
+#             rust-analyzer (scripts/trim_rust_src.sh)
 #   bin/      ONE evcxr_jupyter, and nnex4-kernel, the wrapper the `rust` kernelspec starts
 #   kit/      the kit's files (nn-core, nn-grader, data, notebooks, ...) the notebooks load
 #   warm/     evcxr's :cache after running the notebooks' setup cells: each student's cache
@@ -79,6 +81,8 @@ if [ "$(ls "$TOOLCHAIN/lib/rustlib")" != "$(ls "$PREFIX/rust/$TC_NAME/lib/rustli
   say "toolchain $TC_NAME copied"
 fi
 ln -sfn "$TC_NAME" "$PREFIX/rust/current"
+# the standard library's sources for the kernels' rust-analyzer, without core::arch
+bash scripts/trim_rust_src.sh "$PREFIX/rust-src" "$PREFIX/rust/current/bin/rustc"
 
 # --- one CARGO_HOME (the registry is filled by the warm run below) ---------------------
 mkdir -p "$PREFIX/cargo"
@@ -165,7 +169,7 @@ if [ "$(cat "$WARM_STAMP" 2>/dev/null)" != "$WARM_KEY" ]; then
       HOME="$PREFIX/warm/home" USER=root LANG=C.UTF-8 \
       CARGO_HOME="$PREFIX/cargo" RUSTUP_HOME="$PREFIX/rust" \
       "$PREFIX/venv/bin/python" "$PREFIX/kit/scripts/warm.py"
-  rm -rf "$PREFIX/warm/home/.cache/nn-ex4/evcxr-tmp"
+  rm -rf "$PREFIX/warm/home/.cache/nn-ex4"  # build folders, the ended kernels' cache layers
   # (as root and online, the warm run also fetched the crates rust-src's std depends on, which
   # evcxr's rust-analyzer loads; students then run cargo offline against this registry)
   echo "$WARM_KEY" > "$WARM_STAMP"

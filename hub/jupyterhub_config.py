@@ -127,5 +127,26 @@ os.replace(str(admin_api) + ".tmp", admin_api)
 # admin: JupyterHub lets only an admin make another admin (add-teacher); the service's admin
 # flag (deprecated in favour of roles, but roles alone do not count as admin for that check)
 services.append({"name": "nnex4-admin", "api_token": token, "admin": True})
+
+# --- the lab board (hub/board/, docs/classroom.md): grading cells' events, a page for admins ---
+#   NNEX4_BOARD_PORT        the board service's port on 127.0.0.1        hub port + 3
+#   NNEX4_BOARD_TIMEOUT_MS  how long a student's cell waits for it at most 500
+board_port = int(os.environ.get("NNEX4_BOARD_PORT", str(c.JupyterHub.port + 3)))
+services.append({
+    "name": "nnex4-board",
+    "url": f"http://127.0.0.1:{board_port}",
+    "command": [str(PREFIX / "venv" / "bin" / "python"), str(Path(__file__).resolve().parent / "board" / "board.py"),
+                "serve"],
+    "environment": {"NNEX4_HUB_STATE": str(STATE)},
+    "oauth_no_confirm": True,
+})
+# the board asks the hub who is an admin (its pages are theirs) and who the students are
+roles.append({"name": "nnex4-board", "services": ["nnex4-board"], "scopes": ["list:users", "read:users"]})
+# each student's server (and so each kernel) learns where to send events (nn-grader's board)
+c.Spawner.environment.update({
+    "NNEX4_BOARD_URL": f"http://127.0.0.1:{board_port}/services/nnex4-board/api/events",
+    "NNEX4_BOARD_TIMEOUT_MS": os.environ.get("NNEX4_BOARD_TIMEOUT_MS", "500"),
+})
+
 c.JupyterHub.services = services
 c.JupyterHub.load_roles = roles

@@ -132,6 +132,11 @@ echo "    kernel.json: env TMPDIR=${ROOT}/.evcxr (build settings in .evcxr/.carg
 # version.txt differs from its binary. kernel.json starts evcxr through a wrapper (in the
 # kernel's folder) that sets the same TMPDIR and points JUPYTER_PATH at a folder with no
 # kernels/ in it, so evcxr's check finds nothing to rewrite, whatever version it is.
+# The standard library's sources for evcxr's rust-analyzer, without core::arch (less memory
+# and CPU at every kernel start; made from the toolchain's rust-src, nothing is downloaded).
+bash "$ROOT/scripts/trim_rust_src.sh" "$ROOT/.evcxr/rust-src"
+# The wrapper ends in scripts/nnex4_kernel.py: a private layer of evcxr's cache per kernel (two
+# notebooks open at once) and RUST_SRC_PATH when the trimmed sources fit the toolchain.
 cat > "$KERNEL_DIR/nnex4-kernel" <<SH
 #!/bin/sh
 # written by scripts/setup.sh: the kit's rust kernel (see there)
@@ -141,7 +146,7 @@ export TMPDIR="$ROOT/.evcxr"
 # nn_grader::train_with runs a student's training, stoppable) would wait for pool threads
 # it does not have, and the training would run in the kernel itself (see hub/nnex4-kernel)
 export MATMUL_NUM_THREADS=1
-exec "$EVCXR" "\$@"
+exec "$VENV/bin/python" "$ROOT/scripts/nnex4_kernel.py" --rust-src "$ROOT/.evcxr/rust-src" -- "$EVCXR" "\$@"
 SH
 chmod 755 "$KERNEL_DIR/nnex4-kernel"
 "$VENV/bin/python" - "$KERNEL_DIR/kernel.json" "$KERNEL_DIR/nnex4-kernel" <<'PY'

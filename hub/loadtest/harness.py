@@ -30,6 +30,9 @@ HUB_DIR = Path(__file__).resolve().parents[1]  # hub/
 sys.path.insert(0, str(HUB_DIR))
 import users as hub_users  # noqa: E402
 
+sys.path.insert(0, str(HUB_DIR.parent / "tools"))
+import procfs  # noqa: E402
+
 PREFIX = Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub"))
 
 
@@ -64,7 +67,7 @@ class ClassHub:
     def __init__(self, students: list[str], mem_limit: str = "2G", cull_timeout: int = 0,
                  exchange: Path | None = None, log=print):
         self.students = students
-        self.port = free_port_block()
+        self.port = free_port_block(4)  # the hub, its API, the proxy's API, the lab board
         self.token = secrets.token_hex(24)
         self.state = Path(tempfile.mkdtemp(prefix="nnex4-hub-state-"))
         self.exchange = exchange or Path(tempfile.mkdtemp(prefix="nnex4-exchange-"))
@@ -282,14 +285,26 @@ def code_cells(notebook: Path) -> list[str]:
     return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
 
 
-def pss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+def cpu_seconds_of(user: str) -> float:
+    """CPU-s of the student's live processes and of the children they reaped (their server
+    reaps their kernels, a kernel its cargo and rustc): everything since their server started."""
+    return sum((procfs.stat(pid) or (0, 0.0))[1] for pid, _ in processes_of(user))
+
+
+def disk_use_mib(user: str) -> float:
+    """MiB of files the student owns in their home (the warm cache's hard links are root's
+    and shared: not counted)."""
+    entry = pwd.getpwnam(user)
+    total = 0
+    for root, _, files in os.walk(entry.pw_dir):
+        for f in files:
+            try:
+                st = os.lstat(os.path.join(root, f))
+            except OSError:
+                continue
+            if st.st_uid == entry.pw_uid:
+                total += st.st_blocks * 512
+    return total / (1 << 20)
 
 
 def processes_of(user: str) -> list[tuple[int, str]]:
@@ -309,7 +324,7 @@ def memory_of(user: str) -> tuple[float, float]:
     kernel and all its children (every process runs as the student's uid)."""
     total = kernel = 0
     for pid, cmd in processes_of(user):
-        kib = pss_kib(pid)
+        kib = procfs.pss_kib(pid)
         total += kib
         if "jupyterhub-singleuser" not in cmd:
             kernel += kib

@@ -1,20 +1,32 @@
 #!/usr/bin/env python3
 """make hub-test STUDENTS=N: how many students the class server holds, measured.
 
-Starts a hub on 127.0.0.1 with N test students (Unix users nnex4-s1..sN, removed at the
-end), logs each in (server started through JupyterHub's REST API), opens notebook 01 of each
-student's own copy on the `rust` kernel (a session, as JupyterLab does) and runs its code
-cells for every student at once over the kernels' websockets, each student pausing
-`--pause` seconds (+-50%, at random) between cells as people do. Memory is the PSS
-(/proc/<pid>/smaps_rollup) of each student's processes: their server, their kernel and its
-children, sampled every second; a student's figure is their peak. Exits 1 if any cell of any
-student fails; the last line is
+Starts a hub on 127.0.0.1 with N test students (Unix users <prefix>-load1..loadN, removed at the
+end), logs them all in at once (servers started through JupyterHub's REST API), opens a
+notebook of each student's own copy on the `rust` kernel (a session, as JupyterLab does) and
+runs its code cells over the kernels' websockets in the rhythm of a lesson (`--pattern`):
 
-  hub-test: N students, M MiB per student (kernel K MiB), cell latency p50 A s p95 B s, first result C s
+  classroom  each student pauses `--pause` seconds (+-50%, at random) between cells
+  lab        each student reads 20-60 s (at random) between cells: a lab's pace
+  teacher    "run the next cell": once every student has the last cell's output, the class
+             reads `--pause` seconds, then each student runs the next cell within 10 s
+  runall     each student runs every cell back to back (Run All)
 
-M and K: the mean over students of their peak PSS; latency: every cell after the first
-(`:dep` + `:cache`) of every student, request to reply; first result: the median over
-students of login (server start) to the first cell's reply.
+`--notebook`: 01, 03 or exercise (the exercise filled in with the reference solution,
+tests/notebooks/solutions/ex4.rs, as the notebook tests do). Memory is the PSS
+(/proc/<pid>/smaps_rollup) of each student's processes (their server, their kernel and its
+children), sampled every second; a student's figure is their peak. CPU: the CPU-seconds
+(/proc) of the student's processes and of the children they reaped, at the end of their
+cells. Disk: the files the student owns in their home after the run. Exits 1 if any cell of
+any student fails; the last line is
+
+  hub-test: N students, NOTEBOOK PATTERN, M MiB per student (kernel K MiB, peak P MiB),
+  C CPU-s per student, cell latency p50 A s p95 B s, first result median F s slowest S s,
+  disk D MiB per student
+
+M and K: the mean over students of their peak PSS, P the largest; C the mean; latency:
+every cell after the first (`:dep` + `:cache`) of every student, request to reply; first
+result: login (server start) to the first cell's reply.
 """
 
 from __future__ import annotations
@@ -31,7 +43,43 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 
-NOTEBOOK = "nn-ex4/notebooks/01-feedforward-and-cost.ipynb"
+NOTEBOOKS = {"01": "nn-ex4/notebooks/01-feedforward-and-cost.ipynb",
+             "03": "nn-ex4/notebooks/03-training-and-hidden-units.ipynb",
+             "exercise": "nn-ex4/notebooks/exercises/ex4-neural-network-learning.ipynb"}
+SOLUTIONS = "tests/notebooks/solutions/ex4.rs"
+PATTERNS = ("classroom", "lab", "teacher", "runall")
+
+
+def notebook_cells(which: str) -> list[str]:
+    """The code cells of the kit's notebook (the exercise: with the reference solution)."""
+    path = harness.PREFIX / "kit" / NOTEBOOKS[which].split("/", 1)[1]
+    if which != "exercise":
+        return harness.code_cells(path)
+    import nbformat
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "notebooks"))
+    import run_notebooks
+    nb = nbformat.read(path, as_version=4)
+    run_notebooks.apply_substitutions(nb, {"from": SOLUTIONS})
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+class Teacher:
+    """Says "run the next cell" once every student has the last one's output."""
+
+    def __init__(self, students: int, cells: int, pause: float):
+        self.students, self.pause = students, pause
+        self.done = [0] * cells
+        self.go = [asyncio.Event() for _ in range(cells)]
+        self.go[0].set()
+
+    def finished(self, cell: int) -> None:
+        self.done[cell] += 1
+        if self.done[cell] == self.students and cell + 1 < len(self.go):
+            asyncio.get_running_loop().call_later(self.pause, self.go[cell + 1].set)
+
+    def gave_up(self, cell: int) -> None:
+        for i in range(cell, len(self.done)):
+            self.finished(i)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -43,25 +91,40 @@ def pct(values: list[float], p: float) -> float:
     return v[lo] + (v[hi] - v[lo]) * (k - lo)
 
 
-async def student(hub: harness.ClassHub, name: str, cells: list[str], pause: float, res: dict, log):
+async def student(hub: harness.ClassHub, name: str, cells: list[str], args, res: dict, log,
+                  teacher: Teacher | None):
     t0 = time.monotonic()
-    login_s = await hub.login(name)
-    kernel = await hub.open_kernel(name, NOTEBOOK)
+    i = 0
     try:
-        for i, code in enumerate(cells):
-            if i:
-                await asyncio.sleep(random.uniform(0.5 * pause, 1.5 * pause))
-            out = await kernel.execute(code)
-            harness.check_cell(name, i, out)
-            if i == 0:
-                res["first"][name] = time.monotonic() - t0
-                res["first_dep"][name] = out["seconds"]
-            else:
-                res["latency"].append(out["seconds"])
-        log(f"hub-test: {name}: server {login_s:.1f} s, first cell {res['first_dep'][name]:.1f} s, "
-            f"{len(cells)} cells ok")
-    finally:
-        await kernel.close()
+        login_s = await hub.login(name)
+        kernel = await hub.open_kernel(name, NOTEBOOKS[args.notebook])
+        try:
+            for i, code in enumerate(cells):
+                if i and args.pattern == "classroom":
+                    await asyncio.sleep(random.uniform(0.5 * args.pause, 1.5 * args.pause))
+                elif i and args.pattern == "lab":
+                    await asyncio.sleep(random.uniform(20, 60))
+                elif i and teacher:
+                    await teacher.go[i].wait()
+                    await asyncio.sleep(random.uniform(0, 10))
+                out = await kernel.execute(code, timeout=1800)
+                harness.check_cell(name, i, out)
+                if teacher:
+                    teacher.finished(i)
+                if i == 0:
+                    res["first"][name] = time.monotonic() - t0
+                    res["first_dep"][name] = out["seconds"]
+                else:
+                    res["latency"].append(out["seconds"])
+            res["cpu"][name] = harness.cpu_seconds_of(name)
+            log(f"hub-test: {name}: server {login_s:.1f} s, first cell {res['first_dep'][name]:.1f} s, "
+                f"{len(cells)} cells ok, {res['cpu'][name]:.1f} CPU-s")
+        finally:
+            await kernel.close()
+    except BaseException:
+        if teacher:
+            teacher.gave_up(i)
+        raise
 
 
 async def sample_memory(names: list[str], peaks: dict, stop: asyncio.Event):
@@ -78,21 +141,22 @@ async def sample_memory(names: list[str], peaks: dict, stop: asyncio.Event):
 
 async def run(args) -> int:
     prefix = os.environ.get("NNEX4_TEST_USER_PREFIX", "nnex4")
-    names = [f"{prefix}-s{i}" for i in range(1, args.students + 1)]
-    cells = harness.code_cells(Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub")) / "kit" / NOTEBOOK.split("/", 1)[1])
+    names = [f"{prefix}-load{i}" for i in range(1, args.students + 1)]
+    cells = notebook_cells(args.notebook) + args.extra_cell
     log = lambda s: print(s, flush=True)  # noqa: E731
-    cells += args.extra_cell
-    res = {"first": {}, "first_dep": {}, "latency": []}
+    res = {"first": {}, "first_dep": {}, "latency": [], "cpu": {}}
     peaks = {n: (0.0, 0.0) for n in names}
+    teacher = Teacher(len(names), len(cells), args.pause) if args.pattern == "teacher" else None
     with open("/proc/loadavg") as f:
         log(f"hub-test: load average before the run: {' '.join(f.read().split()[:3])} on {os.cpu_count()} cores")
     with harness.ClassHub(names, mem_limit=args.mem_limit, log=log) as hub:
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_memory(names, peaks, stop))
-        results = await asyncio.gather(*(student(hub, n, cells, args.pause, res, log) for n in names),
+        results = await asyncio.gather(*(student(hub, n, cells, args, res, log, teacher) for n in names),
                                        return_exceptions=True)
         stop.set()
         await sampler
+        disk = {n: harness.disk_use_mib(n) for n in names}
     failed = [r for r in results if isinstance(r, BaseException)]
     for r in failed:
         log(f"hub-test: FAILED: {type(r).__name__}: {r}")
@@ -101,17 +165,24 @@ async def run(args) -> int:
         return 1
     m = statistics.mean(p[0] for p in peaks.values())
     k = statistics.mean(p[1] for p in peaks.values())
-    first = statistics.median(res["first"].values())
+    top = max(p[0] for p in peaks.values())
+    first = list(res["first"].values())
     lat = res["latency"]
-    log(f"hub-test: {args.students} students, {m:.0f} MiB per student (kernel {k:.0f} MiB), "
-        f"cell latency p50 {pct(lat, 0.5):.2f} s p95 {pct(lat, 0.95):.2f} s, first result {first:.1f} s")
+    log(f"hub-test: {args.students} students, {args.notebook} {args.pattern}, {m:.0f} MiB per student "
+        f"(kernel {k:.0f} MiB, peak {top:.0f} MiB), {statistics.mean(res['cpu'].values()):.1f} CPU-s per student, "
+        f"cell latency p50 {pct(lat, 0.5):.2f} s p95 {pct(lat, 0.95):.2f} s, "
+        f"first result median {statistics.median(first):.1f} s slowest {max(first):.1f} s, "
+        f"disk {statistics.mean(disk.values()):.0f} MiB per student")
     return 0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=int(os.environ.get("STUDENTS", "2")))
-    ap.add_argument("--pause", type=float, default=3.0, help="seconds between a student's cells (mean)")
+    ap.add_argument("--pattern", choices=PATTERNS, default="classroom", help="the lesson's rhythm (above)")
+    ap.add_argument("--notebook", choices=sorted(NOTEBOOKS), default="01")
+    ap.add_argument("--pause", type=float, default=3.0,
+                    help="classroom: seconds between a student's cells (mean); teacher: the class's reading time")
     ap.add_argument("--extra-cell", action="append", default=[],
                     help="one more cell after the notebook's (tests: a failing one must fail the run)")
     ap.add_argument("--mem-limit", default=os.environ.get("NNEX4_HUB_MEM_LIMIT", "2G"))

@@ -117,7 +117,7 @@ fn explain_product(raw: &str, ctx: Context) -> (String, Option<Mistake>) {
                         mk,
                         &format!(
                             "a matrix product had mismatched shapes{shapes} — is a Theta transposed? {here}: \
-                             z2 = a1 Theta1' is `a1.dot(&theta1.t())`"
+                             z2 is `a1.dot(&theta1.t())`"
                         ),
                     ),
                     Some(mk),

@@ -48,6 +48,7 @@
 //! | [`outcome`] | what a run of student code gives back: each call's value, or why there is none |
 //! | [`wire`] | the bytes a result crosses back from the child in |
 //! | [`class`] | grading a whole class (`make grade`): report JSON, the class chart |
+//! | [`board`] | on the class server: each grading cell's event for the teacher's lab board |
 //!
 //! ```
 //! use nn_grader::prelude::*;
@@ -72,8 +73,10 @@
 
 use std::time::Duration;
 
+pub mod board;
 pub mod cases;
 pub mod class;
+mod compiled;
 pub mod explain;
 pub mod isolate;
 pub mod mistakes;
@@ -85,6 +88,7 @@ pub mod scoring;
 mod student;
 pub mod wire;
 
+pub use compiled::graded_as_compiled;
 pub use isolate::Limits;
 pub use mistakes::Mistake;
 pub use nn_core::lecture::cost::TwoLayerCost;
@@ -149,17 +153,24 @@ impl GradeOptions {
         rand_initialize_weights: &RandInitFn<'_>,
         nn_cost_function: &TwoLayerCost<'_>,
     ) -> GradeReport {
-        let mut cost = self.grade_cost_function(nn_cost_function).into_iter();
+        let mut cost = self.cost_parts(nn_cost_function).into_iter();
         let mut parts = Vec::with_capacity(5);
         parts.extend(cost.by_ref().take(2));
-        parts.push(self.grade_sigmoid_gradient(sigmoid_gradient));
+        parts.push(scoring::grade_sigmoid_gradient(sigmoid_gradient, &self.limits()));
         parts.extend(cost);
+        board::send(&parts);
         GradeReport { parts, init: Some(self.check_rand_initialize_weights(rand_initialize_weights)) }
     }
 
     /// The four parts of `nn_cost_function`, in the table's order (each case is run once
     /// at lambda = 0 and once at its lambda > 0).
     pub fn grade_cost_function(&self, nn_cost_function: &TwoLayerCost<'_>) -> Vec<PartResult> {
+        let parts = self.cost_parts(nn_cost_function);
+        board::send(&parts);
+        parts
+    }
+
+    fn cost_parts(&self, nn_cost_function: &TwoLayerCost<'_>) -> Vec<PartResult> {
         let runs = CostRuns::new(nn_cost_function, &self.limits(), true, true);
         vec![
             scoring::grade_cost_part(Part::FeedforwardCost, &runs),
@@ -171,7 +182,10 @@ impl GradeOptions {
 
     /// "Feedforward and cost" (30): J at lambda = 0.
     pub fn grade_feedforward_cost(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        scoring::grade_cost_part(Part::FeedforwardCost, &CostRuns::new(nn_cost_function, &self.limits(), true, false))
+        sent(scoring::grade_cost_part(
+            Part::FeedforwardCost,
+            &CostRuns::new(nn_cost_function, &self.limits(), true, false),
+        ))
     }
 
     /// The runs at lambda > 0 and, when those gave answers, at lambda = 0 (for hints).
@@ -185,25 +199,25 @@ impl GradeOptions {
 
     /// "Regularized cost" (15): J at lambda > 0.
     pub fn grade_regularized_cost(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        scoring::grade_cost_part(Part::RegularizedCost, &self.regularized_runs(nn_cost_function))
+        sent(scoring::grade_cost_part(Part::RegularizedCost, &self.regularized_runs(nn_cost_function)))
     }
 
     /// "Backpropagation" (40): both gradients at lambda = 0.
     pub fn grade_backpropagation(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        scoring::grade_gradient_part(
+        sent(scoring::grade_gradient_part(
             Part::Backpropagation,
             &CostRuns::new(nn_cost_function, &self.limits(), true, false),
-        )
+        ))
     }
 
     /// "Regularized gradient" (10): both gradients at lambda > 0.
     pub fn grade_regularized_gradient(&self, nn_cost_function: &TwoLayerCost<'_>) -> PartResult {
-        scoring::grade_gradient_part(Part::RegularizedGradient, &self.regularized_runs(nn_cost_function))
+        sent(scoring::grade_gradient_part(Part::RegularizedGradient, &self.regularized_runs(nn_cost_function)))
     }
 
     /// "Sigmoid gradient" (5).
     pub fn grade_sigmoid_gradient(&self, sigmoid_gradient: &SigmoidGradientFn<'_>) -> PartResult {
-        scoring::grade_sigmoid_gradient(sigmoid_gradient, &self.limits())
+        sent(scoring::grade_sigmoid_gradient(sigmoid_gradient, &self.limits()))
     }
 
     /// The unscored check of `rand_initialize_weights`.
@@ -215,6 +229,12 @@ impl GradeOptions {
     pub fn check_gradients(&self, nn_cost_function: &TwoLayerCost<'_>, lambda: f64) -> StudentGradCheck {
         notebook::check_student_gradients(nn_cost_function, lambda, &self.limits())
     }
+}
+
+/// A part's result, after its event went to the lab board (on the class server; [`board`]).
+fn sent(part: PartResult) -> PartResult {
+    board::send(std::slice::from_ref(&part));
+    part
 }
 
 /// The whole grade with the default limits: the course's table and the check of the

@@ -54,7 +54,7 @@ pub enum Mistake {
     SigmoidGradientOfActivation,
     /// `sigmoid_gradient` returns g(z) itself.
     SigmoidGradientReturnsSigmoid,
-    /// `sigmoid_gradient` computes `z .* (1 - z)`.
+    /// `sigmoid_gradient` computes `z * (1 - z)` (entry by entry) instead of `g(z) * (1 - g(z))`.
     SigmoidGradientOfZ,
     /// `sigmoid_gradient` multiplies matrices: `g.dot(&(1.0 - &g))`.
     SigmoidGradientMatrixProduct,
@@ -132,14 +132,14 @@ impl Labels {
 /// What the student's `sigmoid_gradient` (used as `g'(z2)` in backpropagation) computes.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub enum GPrime {
-    /// `g(z) .* (1 - g(z))`.
+    /// `g(z) * (1 - g(z))`, entry by entry.
     #[default]
     Correct,
     /// Applied to `a2 = g(z2)` instead of `z2`.
     OfActivation,
     /// `g(z)`.
     ReturnsSigmoid,
-    /// `z .* (1 - z)`.
+    /// `z * (1 - z)`, entry by entry.
     OfZ,
     /// `g.dot(&(1 - g))`: panics unless square.
     MatrixProduct,
@@ -211,14 +211,15 @@ impl Mistake {
             ),
             Mistake::RegularizedBias => (
                 "regularizing the bias column",
-                "the bias column is regularized: leave column 0 of each Theta (the bias weights) out of the \
-                 regularization",
+                "column 0 of each Theta (the bias weights) is in the penalty: regularize only \
+                 `theta1.slice(s![.., 1..])` and `theta2.slice(s![.., 1..])`",
                 &[Part::RegularizedCost, Part::RegularizedGradient],
                 Variant { reg_bias: true, ..v },
             ),
             Mistake::RegularizationMissingHalf => (
                 "regularization missing 1/2",
-                "the regularization term is lambda/m * sum(Theta^2): it is lambda/(2m) * sum(Theta^2)",
+                "the regularization term is lambda / m times the sum of the squared weights: it is \
+                 lambda / (2 m) times that sum",
                 &[Part::RegularizedCost],
                 Variant { reg_full_lambda_over_m: true, ..v },
             ),
@@ -242,26 +243,29 @@ impl Mistake {
             ),
             Mistake::SigmoidGradientOfActivation => (
                 "sigmoid gradient of a2",
-                "delta2 uses sigmoid_gradient(a2): it is sigmoid_gradient(z2) (or a2 .* (1 - a2) without the \
-                 bias column)",
+                "delta2 uses sigmoid_gradient(&a2): it is `sigmoid_gradient(&z2)` (or, from a2 without its \
+                 bias column, `let g = a2.slice(s![.., 1..]); &g * &(1.0 - &g)`)",
                 GRADIENT,
                 Variant { g_prime: GPrime::OfActivation, ..v },
             ),
             Mistake::SigmoidGradientReturnsSigmoid => (
                 "sigmoid gradient returns g(z)",
-                "sigmoid_gradient returns g(z) itself: the gradient is g(z) .* (1 - g(z))",
+                "sigmoid_gradient returns g(z) itself: the gradient is g(z) (1 - g(z)) entry by entry, \
+                 `let g = sigmoid(z); &g * &(1.0 - &g)`",
                 SIGMOID_GRADIENT,
                 Variant { g_prime: GPrime::ReturnsSigmoid, ..v },
             ),
             Mistake::SigmoidGradientOfZ => (
                 "sigmoid gradient of z",
-                "sigmoid_gradient computes z .* (1 - z): the formula is g(z) .* (1 - g(z)), with g = sigmoid",
+                "sigmoid_gradient computes z (1 - z): the formula is g(z) (1 - g(z)) with g the sigmoid, \
+                 `let g = sigmoid(z); &g * &(1.0 - &g)`",
                 SIGMOID_GRADIENT,
                 Variant { g_prime: GPrime::OfZ, ..v },
             ),
             Mistake::SigmoidGradientMatrixProduct => (
                 "matrix product in the sigmoid gradient",
-                "sigmoid_gradient multiplies matrices (`dot`): g .* (1 - g) is element-wise, `&g * &(1.0 - &g)`",
+                "sigmoid_gradient multiplies matrices (`dot`): g(z) (1 - g(z)) is entry by entry, \
+                 `&g * &(1.0 - &g)`",
                 // It panics on most shapes: every part of nn_cost_function loses its points too.
                 ALL_PARTS,
                 Variant { g_prime: GPrime::MatrixProduct, ..v },
@@ -274,7 +278,8 @@ impl Mistake {
             ),
             Mistake::TransposedTheta => (
                 "transposed Theta",
-                "a Theta is used transposed: z2 = a1 * Theta1' (Theta1 is s2 x (n + 1), 25x401 for the digits)",
+                "a Theta is used transposed: z2 is `a1.dot(&theta1.t())` (Theta1 is s2 x (n + 1), 25x401 for \
+                 the digits) and z3 is `a2.dot(&theta2.t())`",
                 EVERYTHING,
                 Variant { transposed_theta: true, ..v },
             ),
@@ -526,7 +531,7 @@ mod tests {
     fn sigmoid_sign_fails_only_theta2_in_the_gradient_check() {
         let r = nn_core::check_nn_gradients(&Mistake::SigmoidSign.function(), 0.0).unwrap();
         assert!(r.per_theta[0] < 1e-9 && r.per_theta[1] > 1.0, "{r}");
-        assert_eq!(r.failing_thetas(), vec![2]);
+        assert_eq!(r.failing_thetas(), vec![1], "index 1: Theta2");
     }
 
     #[test]

@@ -198,7 +198,10 @@ fn check_grad_shape(part: Part, name: &str, grad: &Array2<f64>, theta: &Array2<f
     let theta_name = name.trim_end_matches("_grad");
     let (hint, mistake) = if grad.dim() == (theta.ncols(), theta.nrows()) {
         (
-            format!(": transposed? {name} = delta' * a (delta2' * a1 for Theta1), with {theta_name}'s shape"),
+            format!(
+                ": transposed? {name} is `{}`, with {theta_name}'s shape",
+                if name == "Theta1_grad" { "delta2.t().dot(&a1) / m" } else { "delta3.t().dot(&a2) / m" }
+            ),
             Some(Mistake::TransposedTheta),
         )
     } else if grad.nrows() == theta.nrows() + 1 {
@@ -253,7 +256,8 @@ pub fn grade_gradient_part(part: Part, runs: &CostRuns) -> PartResult {
         let which = match (ok1, ok2) {
             (true, false) => "Theta2_grad is wrong (Theta1_grad is right)",
             (false, true) => {
-                "Theta1_grad is wrong (Theta2_grad is right): check delta2 = (delta3 Theta2)(:, 2:end) .* g'(z2)"
+                "Theta1_grad is wrong (Theta2_grad is right): check \
+                 `delta2 = delta3.dot(&theta2.slice(s![.., 1..])) * sigmoid_gradient(&z2)`"
             }
             _ => "both Theta1_grad and Theta2_grad are wrong",
         };

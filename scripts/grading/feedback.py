@@ -27,8 +27,9 @@ from .extract import Submission
 # Problems the catalogue (nn_grader::mistakes) has no entry for, spotted by the driver:
 # name -> what to re-teach.
 OTHER_PROBLEMS = {
-    "delta with the bias column": "delta2 keeps the bias unit's error: drop its first column before "
-                                  "Theta1_grad = delta2' * a1 (Theta1_grad gets one row too many)",
+    "delta with the bias column": "delta2 keeps the bias unit's error: drop its first column "
+                                  "(delta3.dot(&theta2.slice(s![.., 1..]))) before delta2.t().dot(&a1) "
+                                  "(Theta1_grad gets one row too many)",
     "hard-coded sizes": "nn_cost_function uses the digits' sizes (400, 25, 10, 5000) as numbers: take them from "
                         "x.nrows(), theta1.nrows(), theta2.nrows(), so that any network works (the grader "
                         "uses 3-5-3 and other small ones)",

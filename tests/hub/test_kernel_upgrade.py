@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -39,12 +40,12 @@ def start_and_stop(argv0: str, jupyter_path: Path, home: Path) -> None:
 
 
 def evcxr_of(spec: dict, kernel_dir: Path) -> str:
+    """The evcxr_jupyter the wrapper ends in (after `--`: scripts/nnex4_kernel.py starts it)."""
     wrapper = Path(spec["argv"][0])
     text = wrapper.read_text()
-    for line in text.splitlines():
-        if line.startswith("exec "):
-            return line.split('"')[1]
-    raise AssertionError(f"{wrapper} has no exec line:\n{text}")
+    m = re.search(r'^exec .*?-- "([^"]+)"', text, re.S | re.M)
+    assert m, f"{wrapper} has no exec line ending in -- EVCXR:\n{text}"
+    return m.group(1)
 
 
 def check(kernel_dir: Path, tmp: Path):

@@ -85,8 +85,9 @@ pub fn nn_cost_function(
 ///
 /// 1. feedforward example t: `a1 = [1; x_t]`, `z2 = Theta1 a1`, `a2 = [1; g(z2)]`, `z3 = Theta2 a2`, `a3 = g(z3)`
 /// 2. output error: `delta3 = a3 - y_k`
-/// 3. hidden error: `delta2 = (Theta2' delta3)(2:end) .* g'(z2)`
-/// 4. accumulate: `Delta1 += delta2 a1'`, `Delta2 += delta3 a2'`
+/// 3. hidden error: `delta2 = theta2.t().dot(&delta3).slice(s![1..]) * sigmoid_gradient(&z2)` (entry 0,
+///    the bias unit's, dropped; `*` entry by entry)
+/// 4. accumulate the outer products: `Delta1 += delta2 a1^T`, `Delta2 += delta3 a2^T`
 /// 5. gradient: `(1/m) Delta`, plus `(lambda/m) Theta` off the bias column.
 ///
 /// Slow, but every line is the lecture's; it agrees with [`nn_cost_function`] to 1e-12.
@@ -134,7 +135,8 @@ pub fn nn_cost_function_loop(
 
 /// [`nn_cost_function`] for a network of any depth (400-25-25-10, ...): J and one gradient
 /// per Theta. The same steps: feedforward, `delta(L) = h - y_k`, then back through the
-/// layers `delta(l) = delta(l+1) Theta(l)(:, 2:end) .* g'(z(l))`, `Theta(l)_grad = delta(l+1)' a(l) / m`.
+/// layers `delta(l) = delta(l+1).dot(&theta(l).slice(s![.., 1..])) * sigmoid_gradient(&z(l))`,
+/// `theta(l)_grad = delta(l+1).t().dot(&a(l)) / m`.
 ///
 /// ```
 /// use nn_core::prelude::*;

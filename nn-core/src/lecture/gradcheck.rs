@@ -145,10 +145,22 @@ impl GradCheckReport {
         out
     }
 
-    /// The Thetas whose block fails the 1e-9 test (1-based); a NaN difference fails too.
+    /// The Thetas whose block fails the 1e-9 test, as indexes (from 0, as Rust counts) into
+    /// [`per_theta`](Self::per_theta) and [`Network::thetas`]: `[1]` is Theta2, the
+    /// second matrix, `theta2`. A NaN difference fails too.
+    ///
+    /// ```
+    /// use nn_core::prelude::*;
+    /// let wrong = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64| {
+    ///     let (j, g1, g2) = nn_cost_function(t1, t2, x, y, l)?;
+    ///     Ok((j, g1, -g2)) // Theta2's gradient negated
+    /// };
+    /// let report = check_nn_gradients(&wrong, 0.0).unwrap();
+    /// assert_eq!(report.failing_thetas(), vec![1]);
+    /// ```
     pub fn failing_thetas(&self) -> Vec<usize> {
         let passes = |d: f64| d < PASS_THRESHOLD;
-        self.per_theta.iter().enumerate().filter(|(_, &d)| !passes(d)).map(|(l, _)| l + 1).collect()
+        self.per_theta.iter().enumerate().filter(|(_, &d)| !passes(d)).map(|(l, _)| l).collect()
     }
 }
 
@@ -337,7 +349,7 @@ mod tests {
         };
         let r = check_nn_gradients(&broken, 0.0).unwrap();
         assert!(!r.passed());
-        assert_eq!(r.failing_thetas(), vec![2]);
+        assert_eq!(r.failing_thetas(), vec![1], "index 1: Theta2");
         assert!(r.per_theta[0] < 1e-9);
         assert!(r.worst.iter().all(|e| e.layer == 2 && e.col == 2), "{:?}", r.worst);
         let text = r.to_string();

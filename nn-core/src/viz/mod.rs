@@ -27,6 +27,7 @@
 //! | [`one_hot_labels`] | a few examples' labels y and their rows of y_k |
 //! | [`theta_index`] | which two units `theta1[[j, i]]` connects (and the handout's `Theta1(j+1, i+1)`) |
 //! | [`unrolling`] | the Thetas column by column into one vector, with each one's index range |
+//! | [`backprop_deltas`] | one example's error terms delta on the diagram, flowing back from the output, with their numbers |
 //! | [`unit_response`] | a hidden unit's weights as the template it matches: digit, weights, product, z and a |
 //!
 //! Things to play with (one cell each):
@@ -52,6 +53,7 @@
 //! ```
 
 mod animation;
+mod backprop_deltas;
 mod canvas;
 mod chart_kit;
 mod cost_chart;
@@ -70,6 +72,7 @@ mod unrolling;
 mod validation_chart;
 
 pub use animation::{training_animation, Animation};
+pub use backprop_deltas::backprop_deltas;
 pub use cost_chart::{cost_curves, Curves};
 pub use digit::digit_prediction;
 pub use explorer::{lambda_explorer, training_explorer, Explorer};

@@ -201,3 +201,56 @@ fn unit_response_shows_the_units_own_z_for_its_strongest_and_weakest_digit() {
     assert!(red > 10 && blue > 10 && white > 10, "{red} {blue} {white}");
     assert!(unit_response(&net, &data, 25).unwrap_err().to_string().contains("unit"));
 }
+
+#[test]
+fn backprop_deltas_are_the_gradients_bias_columns_of_that_one_example() {
+    use super::backprop_deltas::{example_deltas, layout, strip_cell, strips_top};
+    use crate::lecture::cost::{nn_cost_function, nn_cost_function_deep};
+    let data = digits(30);
+    let net = Network::random(&[400, 25, 10], Init::default(), 2).unwrap();
+    for t in [0, 7, 29] {
+        let ex = example_deltas(&net, &data, t).unwrap();
+        // With one example and lambda = 0, the gradient of Theta(l) is delta(l + 1) a(l)':
+        // its column 0 (the bias unit's a = 1) is delta(l + 1) itself.
+        let one = data.select(&[t]).unwrap();
+        let (_, g1, g2) = nn_cost_function(net.theta1(), net.theta2(), one.x(), one.y(), 0.0).unwrap();
+        let worst = |a: &Array1<f64>, b: ndarray::ArrayView1<f64>| (a - &b).iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        assert!(worst(&ex.deltas[1], g2.column(0)) < 1e-14, "delta3 of example {t}");
+        assert!(worst(&ex.deltas[0], g1.column(0)) < 1e-14, "delta2 of example {t}");
+        // delta3 = h - y with h from feedforward and y the one-hot label.
+        let h = feedforward(&net, one.x()).unwrap().h().row(0).to_owned();
+        assert!(worst(&ex.h, h.view()) < 1e-15);
+        assert_eq!(ex.y.iter().position(|&v| v == 1.0), Some(data.y()[t] - 1));
+    }
+    // A deeper network: every layer's delta is its gradient's bias column.
+    let deep = Network::random(&[400, 6, 5, 10], Init::default(), 3).unwrap();
+    let ex = example_deltas(&deep, &data, 4).unwrap();
+    let one = data.select(&[4]).unwrap();
+    let (_, grads) = nn_cost_function_deep(&deep, one.x(), one.y(), 0.0).unwrap();
+    assert_eq!(ex.deltas.len(), 3);
+    for (d, g) in ex.deltas.iter().zip(&grads) {
+        assert!((d - &g.column(0)).iter().all(|v| v.abs() < 1e-14));
+    }
+
+    // The picture: each output unit red where its delta is positive, blue where negative,
+    // and each number's cell in the same colour.
+    let t = 7;
+    let ex = example_deltas(&net, &data, t).unwrap();
+    let fig = backprop_deltas(&net, &data, t).unwrap();
+    assert!(fig.width() <= 900);
+    let p = decode_png(fig.png_bytes());
+    let lay = layout(&net.layer_sizes());
+    let mut seen = [0, 0];
+    for &(node, y) in &lay.layers[2].nodes {
+        let Node::Unit(k) = node else { continue };
+        let c = pixel(&p, lay.layers[2].x as usize, y as usize);
+        let d = ex.deltas[1][k];
+        assert!(if d > 0.0 { c[0] > c[2] } else { c[2] > c[0] }, "output unit {k}: delta {d}, colour {c:?}");
+        seen[usize::from(d > 0.0)] += 1;
+        let (x0, y0, w) = strip_cell(strips_top(&lay), 10, k);
+        let cell = pixel(&p, x0 + 3, y0 + 3);
+        assert!(if d > 0.0 { cell[0] > cell[2] } else { cell[2] > cell[0] }, "cell {k}: {cell:?} ({w} wide)");
+    }
+    assert_eq!(seen, [1, 9], "one output (the label's) below its target, nine above");
+    assert!(backprop_deltas(&net, &data, 30).unwrap_err().to_string().contains("example 30"));
+}

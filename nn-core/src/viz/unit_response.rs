@@ -18,7 +18,7 @@ const NEG: Rgb = [30, 80, 200];
 /// What the picture shows, for the tests: the two examples and their numbers.
 #[derive(Clone, Debug)]
 pub(crate) struct Response {
-    /// Row of the data, the bias weight, the sum of x .* w, z = bias + sum, a = g(z).
+    /// Row of the data, the bias weight, the sum of x * w, z = bias + sum, a = g(z).
     pub example: usize,
     pub bias: f64,
     pub sum: f64,
@@ -74,13 +74,13 @@ fn signed_canvas(v: ArrayView1<f64>, side: usize, scale: f64) -> Canvas {
 }
 
 /// Why a hidden unit's picture means something. Hidden unit `unit` computes
-/// z = Theta1[[unit, 0]] + sum over the 400 pixels of x .* w, with w its other 400 weights
+/// z = Theta1[[unit, 0]] + sum over the 400 pixels of x * w, with w its other 400 weights
 /// (row `unit` of Theta1 without the bias), and a = g(z). Drawn as a 20 x 20 image, w is
 /// a template: where it is bright (positive), ink adds to z; where dark, ink subtracts.
 /// The picture shows, for the example of `data` that excites the unit most (top row) and
 /// the one it excites least (bottom row): the digit x, the weights w (gray, like
 /// [`hidden_units`](crate::viz::hidden_units): mid-gray 0, white the largest positive),
-/// their product x .* w pixel by pixel (red adds to z, blue subtracts, one scale for both
+/// their product x * w pixel by pixel (red adds to z, blue subtracts, one scale for both
 /// rows), and the numbers: the bias weight, the sum of the product, z and a.
 ///
 /// Errors: a unit past the last row of Theta1, no examples, data whose rows do not fit
@@ -116,7 +116,7 @@ pub fn unit_response(network: &Network, data: &Dataset, unit: usize) -> Result<F
     let title = format!("Hidden unit {unit}: its 400 input weights, as a 20 x 20 picture, are the pattern it matches");
     let ts = fit_size(&title, 17.0, 11.0, width as f32 - 20.0);
     c.text(&title, width as f32 / 2.0, 8.0, ts, TEXT, Align::Center);
-    let heads = ["the digit x", "the unit's weights w", "x .* w, pixel by pixel"];
+    let heads = ["the digit x", "the unit's weights w", "x * w, pixel by pixel"];
     for (i, h) in heads.iter().enumerate() {
         c.text(h, (LEFT + i * PANEL_PITCH + PANEL / 2) as f32, (TOP - 30) as f32, 14.0, TEXT, Align::Center);
     }
@@ -137,7 +137,7 @@ pub fn unit_response(network: &Network, data: &Dataset, unit: usize) -> Result<F
             (which.to_string(), 15.0, TEXT),
             (format!("example {}, a {digit}", resp.example), 14.0, MUTED),
             (
-                format!("z = {:.3} (bias) {} {:.3} (sum of x .* w)", resp.bias, sign(resp.sum), resp.sum.abs()),
+                format!("z = {:.3} (bias) {} {:.3} (sum of x * w)", resp.bias, sign(resp.sum), resp.sum.abs()),
                 14.0,
                 TEXT,
             ),

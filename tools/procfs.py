@@ -1,0 +1,34 @@
+"""What a process costs, from /proc (Linux): CPU-seconds and proportional memory (PSS).
+
+Used by tools/kernel_cost.py (one kernel's cost) and hub/loadtest (per student).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU-s of the process and of the children it has reaped: utime + stime +
+    cutime + cstime), or None if the process is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    f = raw[raw.rindex(")") + 2:].split()
+    # after the command: state ppid ... utime(11) stime(12) cutime(13) cstime(14)
+    return int(f[1]), sum(int(x) for x in f[11:15]) / TICK
+
+
+def pss_kib(pid: int) -> int:
+    """The process's PSS in KiB (/proc/<pid>/smaps_rollup), 0 if it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
