@@ -2,20 +2,26 @@
 # teacher changes is an environment variable, read here:
 #   NNEX4_HUB_PREFIX    the shared read-only install (hub/install.sh)   /opt/nn-ex4-hub
 #   NNEX4_HUB_STATE     the hub's own state: database, cookie secret,
-#                       students.txt (allowed users), logs              /var/lib/nn-ex4-hub
+#                       students.txt, teachers.txt, passwords, the
+#                       admin API token (admin-api.json), logs          /var/lib/nn-ex4-hub
 #   NNEX4_HUB_IP/PORT   where it listens                                 127.0.0.1:8000
 #   NNEX4_HUB_MEM_LIMIT memory cap per student (server + kernels)        2G (0: none)
 #   NNEX4_HUB_CPU_LIMIT cores per student, even when the others are idle  0 (none: equal
 #                       shares when busy, all cores for whoever computes alone)
 #   NNEX4_HUB_CULL_TIMEOUT  seconds idle before a server is stopped      3600
-#   NNEX4_HUB_ADMINS    comma-separated teacher user names               (none)
+#   NNEX4_HUB_ADMINS    more hub admins, comma-separated (teachers:      (none)
+#                       hub/users.py add-teacher)
 #   NNEX4_HUB_EXCHANGE  nbgrader's exchange folder                       /srv/nbgrader/exchange
-#   NNEX4_HUB_SERVICE_TOKEN  if set: an admin API token for scripts (hub/loadtest/loadtest.py, tests)
+#   NNEX4_HUB_SERVICE_TOKEN  the admin API token for scripts     (made once, kept in
+#                       (hub/users.py, tests)                           admin-api.json)
+import json
 import os
+import secrets
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import authenticator
 import limits
 import spawner
 
@@ -39,20 +45,28 @@ c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
 c.JupyterHub.cleanup_servers = True
 
-# --- who may log in: the class list (hub/users.py writes it), first-use passwords ------------
-# A student chooses a password at their first login; later logins need it. Nobody outside
-# students.txt (and the admins) can log in, and no account is made by logging in.
-students_file = STATE / "students.txt"
-allowed = set()
-if students_file.exists():
-    allowed = {line.strip() for line in students_file.read_text().splitlines() if line.strip()}
-admins = {a.strip() for a in os.environ.get("NNEX4_HUB_ADMINS", "").split(",") if a.strip()}
-c.JupyterHub.authenticator_class = "firstuseauthenticator.FirstUseAuthenticator"
+# --- who may log in: the accounts hub/users.py made, each with its own password ------------
+# `hub/users.py add` (students) and `add-teacher` make a Unix user, store a random first
+# password (printed once for the teacher) and, while the hub runs, add the account through
+# the REST API below: no restart. students.txt and teachers.txt are the lists for the next
+# start. No login sets a password and no login makes an account (hub/authenticator.py).
+def names_in(path: Path) -> set:
+    return {n for n in path.read_text().split() if n} if path.exists() else set()
+
+
+admins = names_in(STATE / "teachers.txt")
+admins |= {a.strip() for a in os.environ.get("NNEX4_HUB_ADMINS", "").split(",") if a.strip()}
+c.JupyterHub.authenticator_class = authenticator.ClassAuthenticator
 c.FirstUseAuthenticator.dbm_path = str(STATE / "passwords.dbm")
 c.FirstUseAuthenticator.create_users = False
 c.FirstUseAuthenticator.min_password_length = 8
-c.Authenticator.allowed_users = allowed
+c.Authenticator.allowed_users = names_in(STATE / "students.txt")
 c.Authenticator.admin_users = admins
+# who is allowed: the lists above at start, then every user added through the REST API
+# (JupyterHub 5: allow_existing_users); never "anyone who can log in", even with no students
+c.Authenticator.allow_all = False
+c.Authenticator.allow_existing_users = True
+c.Authenticator.delete_invalid_users = True  # a hub user whose Unix user is gone
 
 # --- the students' servers: real Unix users, the shared kernel, caps (hub/limits.py chooses) ---
 mem = limits.mem_limit_from_env()
@@ -96,11 +110,23 @@ if cull > 0:
     })
     roles.append({"name": "idle-culler", "services": ["idle-culler"],
                   "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]})
+# the admin API for root's scripts (hub/users.py): the token is made at the first start and
+# kept, with the API's address, in $NNEX4_HUB_STATE/admin-api.json (0600, in the root-only
+# state folder); NNEX4_HUB_SERVICE_TOKEN, if set, is the token instead (tests, load test)
+admin_api = STATE / "admin-api.json"
 token = os.environ.get("NNEX4_HUB_SERVICE_TOKEN")
-if token:
-    services.append({"name": "nnex4-admin", "api_token": token})
-    roles.append({"name": "nnex4-admin", "services": ["nnex4-admin"],
-                  "scopes": ["admin:users", "admin:servers", "tokens", "access:servers", "read:users"]})
+if not token:
+    try:
+        token = json.loads(admin_api.read_text())["token"]
+    except (OSError, ValueError, KeyError):
+        token = secrets.token_hex(32)
+fd = os.open(str(admin_api) + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w") as f:
+    json.dump({"url": f"http://127.0.0.1:{c.JupyterHub.hub_port}/hub/api", "token": token}, f)
+os.replace(str(admin_api) + ".tmp", admin_api)
+# admin: JupyterHub lets only an admin make another admin (add-teacher); the service's admin
+# flag (deprecated in favour of roles, but roles alone do not count as admin for that check)
+services.append({"name": "nnex4-admin", "api_token": token, "admin": True})
 
 # --- the lab board (hub/board/, docs/classroom.md): grading cells' events, a page for admins ---
 #   NNEX4_BOARD_PORT        the board service's port on 127.0.0.1        hub port + 3

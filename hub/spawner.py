@@ -1,5 +1,6 @@
 """The class server's spawners: real Unix users, the kit's shared read-only kernel, a private
-copy of the notebooks on first login, a memory cap and an equal CPU share per student.
+copy of the notebooks kept up to date with the kit (hub/homes.py), a memory cap and an equal
+CPU share per student.
 
 hub/limits.py chooses the way (and `make hub` proves it works before the hub starts):
 - NnEx4SystemdSpawner where systemd is PID 1: jupyterhub-systemdspawner runs each student's
@@ -15,9 +16,12 @@ hub/limits.py chooses the way (and `make hub` proves it works before the hub sta
 
 from __future__ import annotations
 
+import asyncio
 import os
 import pwd
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import limits
@@ -33,7 +37,7 @@ PREFIX = Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub"))
 WARM_CACHE = PREFIX / "warm" / "home" / ".cache" / "evcxr"
 KIT = PREFIX / "kit"
 HOME_KIT = "nn-ex4"  # the student's copy: ~/nn-ex4/notebooks, with nn-core etc. linked in
-LINKED = ("nn-core", "nn-grader", "data", "Cargo.toml", "tools")
+HOMES_PY = Path(__file__).resolve().parent / "homes.py"
 parse_bytes = limits.parse_bytes
 
 
@@ -60,13 +64,6 @@ def remove_cgroup(user: str) -> None:
 
 
 # --- the student's home -----------------------------------------------------------------
-def _chown_tree(path: Path, uid: int, gid: int) -> None:
-    os.lchown(path, uid, gid)
-    for root, dirs, files in os.walk(path):
-        for name in dirs + files:
-            os.lchown(os.path.join(root, name), uid, gid)
-
-
 def seed_cache(dest: Path, uid: int, gid: int) -> None:
     """The student's evcxr cache from the root-owned warm one: files hard-linked (read-only
     to the student: root owns them, and the student cannot change what another student
@@ -74,7 +71,10 @@ def seed_cache(dest: Path, uid: int, gid: int) -> None:
     if not WARM_CACHE.is_dir() or dest.exists():
         return
     tmp = dest.with_name(dest.name + ".seeding")
+    if tmp.is_symlink():  # the student's: root would chown and link where it points
+        tmp.unlink()
     shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(mode=0o700)  # a new folder of root's making, or an error
     for root, dirs, files in os.walk(WARM_CACHE):
         rel = Path(root).relative_to(WARM_CACHE)
         (tmp / rel).mkdir(parents=True, exist_ok=True)
@@ -93,34 +93,63 @@ def seed_cache(dest: Path, uid: int, gid: int) -> None:
     tmp.rename(dest)
 
 
+def _own_dir(path: Path, uid: int, gid: int) -> None:
+    """`path`, a folder of the student's (made if missing); never a symlink root would follow."""
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise RuntimeError(f"{path} is not a folder (a symlink or a file): move it away and log in again")
+    if not path.exists():
+        path.mkdir(mode=0o700)
+        os.chown(path, uid, gid)
+
+
+def _homes(username: str, *args: str) -> str:
+    """hub/homes.py run as the student, its source on standard input (the hub's own folder
+    need not be readable by students); returns what it printed."""
+    pw = pwd.getpwnam(username)
+    cmd = [sys.executable, "-I", "-", *args]
+    source = HOMES_PY.read_text()
+    env = {"HOME": pw.pw_dir, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
+    if os.getuid() == pw.pw_uid:  # already the student (a pod's postStart hook)
+        p = subprocess.run(cmd, input=source, env=env, capture_output=True, text=True, timeout=600, check=False)
+    else:
+        p = subprocess.run(cmd, input=source, env=env, capture_output=True, text=True, timeout=600, check=False,
+                           user=pw.pw_uid, group=pw.pw_gid, extra_groups=[], cwd=pw.pw_dir)
+    if p.returncode:
+        raise RuntimeError(f"hub/homes.py {args[0]} for {username} failed ({p.returncode}): {p.stderr[-2000:]}")
+    return p.stdout
+
+
+def sync_home(username: str) -> str:
+    """The student's old build folders removed, the kit's new or changed notebooks brought in
+    (hub/homes.py sync, as the student)."""
+    return _homes(username, "sync", str(KIT), pwd.getpwnam(username).pw_dir)
+
+
+def clean_home(username: str) -> str:
+    """evcxr's build folders the student's ended kernels left (hub/homes.py clean)."""
+    return _homes(username, "clean", pwd.getpwnam(username).pw_dir)
+
+
 def prepare_home(username: str) -> Path:
-    """First login: ~/nn-ex4/notebooks (the walkthroughs and the exercise, the student's to
-    edit) with nn-core, nn-grader and data linked to the shared read-only kit, so that the
+    """At each start of a student's server: ~/nn-ex4/notebooks (the walkthroughs and the
+    exercise, the student's to edit; new and changed kit notebooks brought in by sync_home)
+    with nn-core, nn-grader and data linked to the shared read-only kit, so that the
     notebooks' `:dep nn-core = { path = "../nn-core" }` resolves (evcxr canonicalizes it) to
-    the one path the warm build compiled; and the evcxr cache seeded from the warm build."""
+    the one path the warm build compiled; and the evcxr cache seeded from the warm build.
+    No process of the student may run meanwhile (the spawner ends them first)."""
     pw = pwd.getpwnam(username)
     home, uid, gid = Path(pw.pw_dir), pw.pw_uid, pw.pw_gid
     if not home.is_dir():
         raise RuntimeError(f"{username} has no home folder {home}: create students with hub/users.py")
     os.chown(home, uid, gid)
     os.chmod(home, 0o700)
-    kit = home / HOME_KIT
-    if not kit.exists():
-        tmp = home / (HOME_KIT + ".new")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        shutil.copytree(KIT / "notebooks", tmp / "notebooks")
-        for name in LINKED:
-            if (KIT / name).exists():
-                (tmp / name).symlink_to(KIT / name)
-        _chown_tree(tmp, uid, gid)
-        tmp.rename(kit)
     cache = home / ".cache"
-    if not cache.exists():
-        cache.mkdir(mode=0o700)
-        os.chown(cache, uid, gid)
+    _own_dir(cache, uid, gid)
+    if (cache / "evcxr").is_symlink():
+        raise RuntimeError(f"{cache / 'evcxr'} is a symlink: remove it and log in again")
     seed_cache(cache / "evcxr", uid, gid)
-    return kit
+    sync_home(username)
+    return home / HOME_KIT
 
 
 class KitServer:
@@ -128,8 +157,16 @@ class KitServer:
     kit's toolchain and settings in the server's environment."""
 
     async def start(self):
-        prepare_home(self.user.name)
+        # in a thread: the first login links thousands of files, and the hub serves meanwhile
+        await asyncio.to_thread(prepare_home, self.user.name)
         return await super().start()
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        try:  # what the kernels that just ended left (a killed kernel: its whole build folder)
+            await asyncio.to_thread(clean_home, self.user.name)
+        except (RuntimeError, OSError, KeyError, subprocess.SubprocessError) as e:
+            self.log.warning("%s's build folders stay until their next start: %s", self.user.name, e)
 
     def get_env(self):
         env = super().get_env()

@@ -89,7 +89,7 @@ class ClassHub:
     def __enter__(self):
         hub_users.STATE = self.state
         os.chmod(self.state, 0o700)
-        hub_users.add(self.students)
+        self.passwords = hub_users.add(self.students)  # {name: first password}
         self.exchange.mkdir(parents=True, exist_ok=True)
         os.chmod(self.exchange, 0o1777)
         self.logfile = open(self.state / "jupyterhub.log", "ab")

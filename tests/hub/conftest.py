@@ -60,13 +60,14 @@ def hub(loop):
 
     # the teacher is a hub admin, as docs/classroom.md has it (NNEX4_HUB_ADMINS)
     os.environ["NNEX4_HUB_ADMINS"] = TEACHER
+    # the teacher: a Unix user of their own, not a student (nbgrader runs as them), made before
+    # the hub starts (it drops hub users who are no Unix user: hub/authenticator.py)
+    if not users.exists(TEACHER):
+        import subprocess
+        subprocess.run(["useradd", "--create-home", "--shell", "/usr/sbin/nologin", "--key", "HOME_MODE=0700",
+                        TEACHER], check=True)
     h = harness.ClassHub(STUDENTS)
     with h:
-        # the teacher: a Unix user of their own, not a student (nbgrader runs as them)
-        if not users.exists(TEACHER):
-            import subprocess
-            subprocess.run(["useradd", "--create-home", "--shell", "/usr/sbin/nologin", "--key", "HOME_MODE=0700",
-                            TEACHER], check=True)
         try:
             for s in STUDENTS:
                 loop.run_until_complete(h.login(s))

@@ -166,17 +166,6 @@ def test_each_student_has_a_cpu_share_of_their_own(hub):
     assert len(set(groups.values())) == len(STUDENTS)
 
 
-def test_login_needs_the_class_list_and_the_first_password(hub, loop):
-    """First-use passwords: a student sets theirs at the first login; after that a wrong one
-    is refused; a name outside the class list is refused whatever the password."""
-    s = STUDENTS[0]
-    assert loop.run_until_complete(hub.form_login(s, "first-password-1")) == 302
-    assert loop.run_until_complete(hub.form_login(s, "first-password-1")) == 302
-    assert loop.run_until_complete(hub.form_login(s, "someone-elses-guess")) == 403
-    assert loop.run_until_complete(hub.form_login("nnex4-intruder", "any-password-1")) == 403
-    assert loop.run_until_complete(hub.form_login(STUDENTS[1], "short")) == 403  # min length 8
-
-
 @pytest.mark.needs_hub_install
 def test_idle_culler_stops_an_idle_server(loop):
     """jupyterhub-idle-culler, as the hub runs it, with a 10 s timeout: a server nobody uses

@@ -15,7 +15,6 @@ the grade cells print what they printed before, and the sender ran with the hub'
 
 from __future__ import annotations
 
-import dbm
 import json
 import os
 import re
@@ -93,11 +92,9 @@ def run(loop, kernel, code: str) -> str:
 
 
 def reset_password(hub, name: str) -> None:
-    """What a teacher does for a forgotten first-use password: the entry goes, and the next
-    login chooses a new one (another test may have chosen this student's already)."""
-    with dbm.open(str(hub.state / "passwords.dbm"), "c", 0o600) as db:
-        if name.encode() in db:
-            del db[name]
+    """PASSWORD becomes `name`'s, stored as `hub/users.py reset-password` stores one."""
+    import authenticator
+    authenticator.set_password(str(hub.state / "passwords.dbm"), name, PASSWORD)
 
 
 def browser_login(driver, hub, name: str) -> None:
@@ -225,9 +222,10 @@ def test_the_board_shows_the_teacher_where_the_class_is_stuck(hub, loop):
         setting = run(loop, k, 'println!("{:?}", nn_grader::board::Destination::from_env().map(|d| d.timeout));')
         assert setting.strip() == "Some(500ms)", setting
     finally:
-        # leave the students as the other tests expect them: no kernels of ours, and the
-        # first-use password the browser chose reset (as a teacher resets one)
+        # leave the students as the other tests expect them: no kernels of ours, and their
+        # own passwords (harness.ClassHub.passwords)
+        import authenticator
         for k in kernels.values():
             loop.run_until_complete(k.close())
             loop.run_until_complete(hub.server(k.user, "DELETE", f"/kernels/{k.id}", raw=True))
-        reset_password(hub, wrong)
+        authenticator.set_password(str(hub.state / "passwords.dbm"), wrong, hub.passwords[wrong])
