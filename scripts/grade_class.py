@@ -4,6 +4,7 @@
     python3 scripts/grade_class.py SUBMISSIONS GRADES [--time-limit S] [--memory-limit MB]
                                    [--student-time-limit S] [--assignment NAME] [--jobs N]
                                    [--no-cache] [--build-dir DIR] [--no-sandbox]
+                                   [--nbgrader-feedback]
 
 SUBMISSIONS holds `<student>.ipynb` files, or nbgrader's `submitted/<student>/<assignment>/*.ipynb`
 (SUBMISSIONS may be the nbgrader course folder or its `submitted/` folder). GRADES gets
@@ -62,6 +63,7 @@ from grading.integrity import normalized, similar_pairs, solution_calls  # noqa:
 from grading.project import Project, grader_version  # noqa: E402
 from grading.sandbox import Sandbox, run_student  # noqa: E402
 from grading.summary import summarize  # noqa: E402
+import nbgrader_feedback  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="the class project and its build cache (default target/grade-class)")
     ap.add_argument("--no-sandbox", action="store_true",
                     help="run the students' code without the sandbox (recorded in the gradebook and summary)")
+    ap.add_argument("--nbgrader-feedback", action="store_true",
+                    help="also put each page where `nbgrader release_feedback` finds it "
+                         "(COURSE/feedback/<student>/<assignment>/; SUBMISSIONS=COURSE; scripts/nbgrader_feedback.py)")
     args = ap.parse_args(argv)
     if not args.submissions.is_dir():
         print(f"grade: {args.submissions} is not a folder", file=sys.stderr)
@@ -114,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             h.update(f"\0{name}\0".encode() + (s.cells.get(name, "\0missing").encode("utf-8", "replace")))
         s.key = h.hexdigest()
     log(f"{len(subs)} submissions in {args.submissions}")
+    unplaceable = nbgrader_feedback.check([s.path for s in subs]) if args.nbgrader_feedback else []
+    if unplaceable:
+        print("grade: --nbgrader-feedback: " + "\n".join(unplaceable), file=sys.stderr)
+        return 2
 
     results: dict[str, dict] = {}
     todo = []
@@ -197,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         write_atomic(grades / "gradebook.csv", buf.getvalue())
         for s in subs:
             write_atomic(grades / "feedback" / f"{s.student}.html", feedback_html(s.student, results[s.student], {}))
+        if args.nbgrader_feedback:
+            placed = nbgrader_feedback.place([(s.path, grades / "feedback" / f"{s.student}.html") for s in subs])
+            log(f"{len(placed)} pages where `nbgrader release_feedback` finds them ({placed[0].parents[2] if placed else '-'})")
         md, tsv = summarize({s.student: results[s.student] for s in subs}, catalogue, pairs, sandbox.enabled)
         write_atomic(grades / "summary.md", md)
         if project.grader.exists():
