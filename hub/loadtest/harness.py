@@ -1,6 +1,7 @@
 """A class server for tests and the load test: start a hub on 127.0.0.1 with test students
-(real Unix users), talk to it as the students' browsers do (JupyterHub's REST API, each
-student's Jupyter server API and the kernels' websockets), and clean everything up.
+(real Unix users; ClassHub), talk to it as the students' browsers do (HubClient: JupyterHub's
+REST API, each student's Jupyter server API and the kernels' websockets, over HTTP or through
+an HTTPS proxy), and clean everything up.
 
 Used by hub/loadtest/loadtest.py (make hub-test) and tests/hub/. Runs as root from the hub's venv
 (tornado is JupyterHub's own dependency; nothing else is needed).
@@ -58,85 +59,26 @@ class CellError(Exception):
     pass
 
 
-class ClassHub:
-    """A running hub with test students; use as a context manager."""
+class HubClient:
+    """Talks to a running hub at `url` as the students' browsers do, with an admin `token`
+    (the hub's NNEX4_HUB_SERVICE_TOKEN). Behind HTTPS: `ca_certs`, the certificate to trust,
+    and every request and websocket carries the `Origin` a browser sends."""
 
-    def __init__(self, students: list[str], mem_limit: str = "2G", cull_timeout: int = 0,
-                 exchange: Path | None = None, log=print):
-        self.students = students
-        self.port = free_port_block()
-        self.token = secrets.token_hex(24)
-        self.state = Path(tempfile.mkdtemp(prefix="nnex4-hub-state-"))
-        self.exchange = exchange or Path(tempfile.mkdtemp(prefix="nnex4-exchange-"))
-        self.mem_limit = mem_limit
-        self.cull_timeout = cull_timeout
-        self.proc: subprocess.Popen | None = None
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
+    def __init__(self, url: str, token: str, ca_certs: str | None = None, log_file: Path | None = None):
+        self.url = url
+        self.token = token
+        self.ca_certs = ca_certs
+        self.origin = url if url.startswith("https:") else None
+        self.log_file = log_file
         self.user_tokens: dict[str, str] = {}
         AsyncHTTPClient.configure(None, max_clients=64)
 
-    # --- lifecycle ---------------------------------------------------------------------------
-    def env(self) -> dict:
-        return {**os.environ, "NNEX4_HUB_PREFIX": str(PREFIX), "NNEX4_HUB_STATE": str(self.state),
-                "NNEX4_HUB_PORT": str(self.port), "NNEX4_HUB_IP": "127.0.0.1",
-                "NNEX4_HUB_MEM_LIMIT": self.mem_limit, "NNEX4_HUB_CULL_TIMEOUT": str(self.cull_timeout),
-                "NNEX4_HUB_SERVICE_TOKEN": self.token, "NNEX4_HUB_EXCHANGE": str(self.exchange)}
-
-    def __enter__(self):
-        hub_users.STATE = self.state
-        os.chmod(self.state, 0o700)
-        hub_users.add(self.students)
-        self.exchange.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.exchange, 0o1777)
-        self.logfile = open(self.state / "jupyterhub.log", "ab")
-        self.proc = subprocess.Popen(
-            [str(PREFIX / "venv" / "bin" / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")],
-            cwd=self.state, env=self.env(), stdout=self.logfile, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.monotonic() + 90
-        import urllib.request
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the hub exited ({self.proc.returncode}):\n{self.tail_log()}")
-            try:
-                urllib.request.urlopen(self.url + "/hub/health", timeout=2)
-                return self
-            except OSError:
-                time.sleep(0.5)
-        raise RuntimeError(f"the hub did not answer in 90 s:\n{self.tail_log()}")
-
     def tail_log(self, n: int = 40) -> str:
+        """The end of the hub's log (for error messages)."""
         try:
-            return "\n".join((self.state / "jupyterhub.log").read_text(errors="replace").splitlines()[-n:])
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-n:]) if self.log_file else ""
         except OSError:
             return ""
-
-    def __exit__(self, *exc):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)  # the hub stops every server it spawned
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        # the proxy runs in the hub's session: end whatever is left of it, by process group
-        if self.proc:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        import spawner
-        for name in self.students:
-            spawner.remove_cgroup(name)
-        hub_users.remove(self.students)
-        self.logfile.close()
-        if os.environ.get("NNEX4_HUB_KEEP_STATE"):
-            self.log(f"hub state kept in {self.state}")
-        else:
-            shutil.rmtree(self.state, ignore_errors=True)
-            shutil.rmtree(self.exchange, ignore_errors=True)
-        return False
 
     # --- REST ------------------------------------------------------------------------------------
     async def api(self, method: str, path: str, body=None, token: str | None = None, base: str = "/hub/api",
@@ -145,7 +87,7 @@ class ClassHub:
         req = HTTPRequest(self.url + base + path, method=method, headers=headers,
                           body=None if body is None and method == "GET" else json.dumps(body or {}),
                           request_timeout=timeout, connect_timeout=timeout, follow_redirects=False,
-                          allow_nonstandard_methods=True)
+                          allow_nonstandard_methods=True, ca_certs=self.ca_certs)
         try:
             resp = await AsyncHTTPClient().fetch(req, raise_error=False)
         except Exception as e:
@@ -162,7 +104,7 @@ class ClassHub:
         import re
         import urllib.parse
         client = AsyncHTTPClient()
-        page = await client.fetch(self.url + "/hub/login", raise_error=False)
+        page = await client.fetch(HTTPRequest(self.url + "/hub/login", ca_certs=self.ca_certs), raise_error=False)
         cookies = "; ".join(c.split(";", 1)[0] for c in page.headers.get_list("Set-Cookie"))
         m = re.search(rb'name="_xsrf" value="([^"]+)"', page.body)
         form = {"username": name, "password": password}
@@ -170,8 +112,9 @@ class ClassHub:
             form["_xsrf"] = m.group(1).decode()
         resp = await client.fetch(HTTPRequest(
             self.url + "/hub/login", method="POST", body=urllib.parse.urlencode(form),
-            headers={"Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded"},
-            follow_redirects=False), raise_error=False)
+            headers={"Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded",
+                     **({"Origin": self.origin} if self.origin else {})},
+            follow_redirects=False, ca_certs=self.ca_certs), raise_error=False)
         return resp.code
 
     async def login(self, name: str) -> float:
@@ -210,8 +153,81 @@ class ClassHub:
         return k
 
 
+class ClassHub(HubClient):
+    """A hub started here on 127.0.0.1 with test students; use as a context manager."""
+
+    def __init__(self, students: list[str], mem_limit: str = "2G", cull_timeout: int = 0,
+                 exchange: Path | None = None, log=print):
+        self.port = free_port_block()
+        self.state = Path(tempfile.mkdtemp(prefix="nnex4-hub-state-"))
+        super().__init__(f"http://127.0.0.1:{self.port}", secrets.token_hex(24),
+                         log_file=self.state / "jupyterhub.log")
+        self.students = students
+        self.exchange = exchange or Path(tempfile.mkdtemp(prefix="nnex4-exchange-"))
+        self.mem_limit = mem_limit
+        self.cull_timeout = cull_timeout
+        self.proc: subprocess.Popen | None = None
+        self.log = log
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    def env(self) -> dict:
+        return {**os.environ, "NNEX4_HUB_PREFIX": str(PREFIX), "NNEX4_HUB_STATE": str(self.state),
+                "NNEX4_HUB_PORT": str(self.port), "NNEX4_HUB_IP": "127.0.0.1",
+                "NNEX4_HUB_MEM_LIMIT": self.mem_limit, "NNEX4_HUB_CULL_TIMEOUT": str(self.cull_timeout),
+                "NNEX4_HUB_SERVICE_TOKEN": self.token, "NNEX4_HUB_EXCHANGE": str(self.exchange)}
+
+    def __enter__(self):
+        hub_users.STATE = self.state
+        os.chmod(self.state, 0o700)
+        hub_users.add(self.students)
+        self.exchange.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.exchange, 0o1777)
+        self.logfile = open(self.state / "jupyterhub.log", "ab")
+        self.proc = subprocess.Popen(
+            [str(PREFIX / "venv" / "bin" / "jupyterhub"), "-f", str(HUB_DIR / "jupyterhub_config.py")],
+            cwd=self.state, env=self.env(), stdout=self.logfile, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        deadline = time.monotonic() + 90
+        import urllib.request
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the hub exited ({self.proc.returncode}):\n{self.tail_log()}")
+            try:
+                urllib.request.urlopen(self.url + "/hub/health", timeout=2)
+                return self
+            except OSError:
+                time.sleep(0.5)
+        raise RuntimeError(f"the hub did not answer in 90 s:\n{self.tail_log()}")
+
+    def __exit__(self, *exc):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # the hub stops every server it spawned
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+        # the proxy runs in the hub's session: end whatever is left of it, by process group
+        if self.proc:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        import spawner
+        for name in self.students:
+            spawner.remove_cgroup(name)
+        hub_users.remove(self.students)
+        self.logfile.close()
+        if os.environ.get("NNEX4_HUB_KEEP_STATE"):
+            self.log(f"hub state kept in {self.state}")
+        else:
+            shutil.rmtree(self.state, ignore_errors=True)
+            shutil.rmtree(self.exchange, ignore_errors=True)
+        return False
+
+
 class Kernel:
-    def __init__(self, hub: ClassHub, user: str, kernel_id: str):
+    def __init__(self, hub: HubClient, user: str, kernel_id: str):
         self.hub, self.user, self.id = hub, user, kernel_id
         self.session = uuid.uuid4().hex
         self.ws = None
@@ -220,8 +236,10 @@ class Kernel:
         url = self.hub.url.replace("http", "ws", 1) + f"/user/{self.user}/api/kernels/{self.id}/channels"
         # the server answers the websocket once the kernel is up: with many students starting
         # kernels at once that takes longer than tornado's 20 s default
-        req = HTTPRequest(url, headers={"Authorization": f"token {self.hub.user_tokens[self.user]}"},
-                          connect_timeout=300, request_timeout=300)
+        headers = {"Authorization": f"token {self.hub.user_tokens[self.user]}"}
+        if self.hub.origin:
+            headers["Origin"] = self.hub.origin
+        req = HTTPRequest(url, headers=headers, connect_timeout=300, request_timeout=300, ca_certs=self.hub.ca_certs)
         self.ws = await websocket_connect(req, max_message_size=256 << 20)
 
     async def execute(self, code: str, timeout: float = 600) -> dict:

@@ -1,6 +1,7 @@
 """The class-server tests: a hub on 127.0.0.1 with two test students (Unix users nnex4-s1,
-nnex4-s2) and a teacher (nnex4-teacher), shared by the tests of this folder and removed at
-the end (hub stopped, their processes killed, `userdel -r`).
+nnex4-s2), shared by the tests of this folder that use the `hub` fixture and removed at the
+end (hub stopped, their processes killed, `userdel -r`); test_first_day.py starts its own
+with `make hub`.
 
 They need root and the hub's shared install (`bash hub/install.sh`, which `make hub-test`
 runs), and start only with NNEX4_HUB_TESTS=1 (they create Unix users): `.ci/run` sets it;
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hubenv import PREFIX, STUDENTS, TEACHER  # noqa: E402
+from hubenv import PREFIX, STUDENTS  # noqa: E402
 
 
 def _why_not() -> str | None:
@@ -56,20 +57,9 @@ def loop():
 @pytest.fixture(scope="session")
 def hub(loop):
     import harness
-    import users
 
     h = harness.ClassHub(STUDENTS)
     with h:
-        # the teacher: a Unix user of their own, not a student (nbgrader runs as them)
-        if not users.exists(TEACHER):
-            import subprocess
-            subprocess.run(["useradd", "--create-home", "--shell", "/usr/sbin/nologin", "--key", "HOME_MODE=0700",
-                            TEACHER], check=True)
-        try:
-            for s in STUDENTS:
-                loop.run_until_complete(h.login(s))
-            yield h
-        finally:
-            users.kill_processes_of(__import__("pwd").getpwnam(TEACHER).pw_uid)
-            import subprocess
-            subprocess.run(["userdel", "-r", TEACHER], check=False, stderr=subprocess.DEVNULL)
+        for s in STUDENTS:
+            loop.run_until_complete(h.login(s))
+        yield h
