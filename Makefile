@@ -41,7 +41,9 @@ warm: setup
 notebooks: setup
 	$(VENV)/bin/jupyter lab $(LAB_ARGS) notebooks/
 
-test: rust-test python-test notebook-test
+# each suite runs even when one before it failed; one summary, the notebook runner's line last
+test:
+	@bash tests/run_all.sh
 
 rust-test:
 	$(CARGO) test --workspace

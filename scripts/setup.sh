@@ -36,9 +36,20 @@ command -v cargo >/dev/null || { echo "error: cargo not found; install Rust (>= 
 echo "    $("$PYTHON" --version), $(rustc --version), $(cargo --version)"
 done_step "check tools"
 
-# The class grader's sandbox (make grade): bubblewrap and user namespaces. Only checked here:
-# the in-notebook grader needs neither, and `make grade` stops with the same fix when absent.
+# The class grader's sandbox (make grade): bubblewrap and user namespaces. A student needs
+# neither (the in-notebook grader runs without them; their tests skip, saying so); a teacher's
+# `make grade` stops with the fix when they are absent. As root with apt-get, it is installed.
 step "checking the grading sandbox (bubblewrap)"
+# A teacher's server: as root with apt-get, install Debian's bubblewrap rather than stop later.
+if ! command -v bwrap >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "    bwrap is missing; running as root with apt-get: apt-get install bubblewrap"
+  if DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1 \
+     || { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null 2>&1; }; then
+    echo "    installed bubblewrap: $(bwrap --version)"
+  else
+    echo "    warning: apt-get install bubblewrap failed; make grade will stop until it is installed" >&2
+  fi
+fi
 if ! command -v bwrap >/dev/null; then
   echo "    warning: bwrap is missing: make grade will stop until it is installed (apt-get install bubblewrap)" >&2
 elif ! bwrap --unshare-all --die-with-parent --new-session --cap-drop ALL --ro-bind / / true 2>/tmp/nn-ex4-bwrap.$$; then

@@ -1,12 +1,24 @@
-"""pytest: the `course_weights` fixture, and one line saying which checks skipped for it."""
+"""pytest: the `course_weights` fixture; the `needs_sandbox` and `needs_browser` markers; and
+one line per missing thing saying which checks skipped for it.
+
+A test marked `needs_sandbox` (bubblewrap with user namespaces) or `needs_browser` (headless
+Chromium) skips where the machine lacks it, unless NN_EX4_REQUIRE names it (a comma list:
+`sandbox,browser`), where it fails instead: CI's full run sets it, so a package that did not
+install cannot turn a run green.
+"""
 
 from __future__ import annotations
+
+import os
 
 import pytest
 
 from course_files import HINT, course_weights_file
+from machine import NEEDS
 
-_skipped: list[str] = []
+REQUIRED = {k.strip() for k in os.environ.get("NN_EX4_REQUIRE", "").split(",") if k.strip()}
+_skipped: dict[str, list[str]] = {}  # kind -> test names
+_why: dict[str, str] = {}  # kind -> what is missing, and the fix
 
 
 @pytest.fixture(scope="session")
@@ -18,13 +30,43 @@ def course_weights():
     return path
 
 
+def pytest_configure(config):
+    unknown = REQUIRED - set(NEEDS)
+    if unknown:
+        raise pytest.UsageError(f"NN_EX4_REQUIRE: unknown {', '.join(sorted(unknown))} (known: {', '.join(NEEDS)})")
+    for kind, (what, _) in NEEDS.items():
+        config.addinivalue_line("markers", f"needs_{kind}: needs {what}; skips without it (NN_EX4_REQUIRE={kind}: fails)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    for kind, (what, probe) in NEEDS.items():
+        if item.get_closest_marker(f"needs_{kind}") is None:
+            continue
+        why = probe()
+        if why is None:
+            continue
+        _why[kind] = why
+        if kind in REQUIRED:
+            pytest.fail(f"NN_EX4_REQUIRE={kind}, but this machine lacks {what}: {why}", pytrace=False)
+        pytest.skip(f"needs {what}: {why}")
+
+
 def pytest_runtest_logreport(report):
-    if report.skipped and "course's ex4weights.mat" in str(report.longrepr):
-        _skipped.append(report.nodeid.split("::")[-1])
+    if not report.skipped:
+        return
+    name = report.nodeid.split("::")[-1]
+    text = str(report.longrepr)
+    if "course's ex4weights.mat" in text:
+        _skipped.setdefault("course", []).append(name)
+    for kind, (what, _) in NEEDS.items():
+        if f"needs {what}:" in text:
+            _skipped.setdefault(kind, []).append(name)
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _skipped:
-        terminalreporter.write_line(
-            f"python tests: skipped {len(_skipped)} checks that need the course's ex4weights.mat "
-            f"({', '.join(sorted(set(_skipped)))}): {HINT}")
+    for kind, names in _skipped.items():
+        unique = sorted(set(names))
+        need, fix = (("the course's ex4weights.mat", HINT) if kind == "course" else (NEEDS[kind][0], _why[kind]))
+        terminalreporter.write_line(f"python tests: skipped {len(unique)} checks that need {need} "
+                                    f"({', '.join(unique)}): {fix}")

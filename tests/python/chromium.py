@@ -8,22 +8,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from machine import missing_browser  # noqa: F401  (tests/: the one probe, re-exported)
+
 # Selenium Manager must never look for browsers or drivers online (the paths are given).
 os.environ.setdefault("SE_OFFLINE", "true")
 os.environ.setdefault("SE_AVOID_STATS", "true")
-
-
-def missing_browser() -> str | None:
-    """Why the browser tests cannot run here, or None."""
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        return "selenium is not installed (pip install -r requirements.txt)"
-    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
-        return "chromium is not installed (apt-get install -y chromium chromium-driver)"
-    if not shutil.which("chromedriver"):
-        return "chromedriver is not installed (apt-get install -y chromium-driver)"
-    return None
 
 
 @contextlib.contextmanager

@@ -17,11 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from chromium import headless_chromium, missing_browser, network_requests, screenshot, severe_logs
+from chromium import headless_chromium, network_requests, screenshot, severe_logs
 
 REPO = Path(__file__).resolve().parents[2]
-MISSING_BROWSER = missing_browser()
-needs_browser = pytest.mark.skipif(MISSING_BROWSER is not None, reason=f"doc math test skipped: {MISSING_BROWSER}")
+needs_browser = pytest.mark.needs_browser  # (tests/conftest.py: skips, or fails, saying why)
 
 
 @pytest.fixture(scope="module")

@@ -22,14 +22,17 @@ from pathlib import Path
 
 import pytest
 
-from chromium import headless_chromium, missing_browser, network_requests, screenshot, severe_logs
+from chromium import headless_chromium, network_requests, screenshot, severe_logs
 
 REPO = Path(__file__).resolve().parents[2]
 
 NO_CARGO = None if shutil.which("cargo") else "cargo is not on PATH"
-MISSING_BROWSER = NO_CARGO or missing_browser()
 needs_cargo = pytest.mark.skipif(NO_CARGO is not None, reason=f"explorer test skipped: {NO_CARGO}")
-needs_browser = pytest.mark.skipif(MISSING_BROWSER is not None, reason=f"browser test skipped: {MISSING_BROWSER}")
+
+
+def needs_browser(test):
+    """cargo and Chromium (tests/conftest.py: a missing browser skips, or fails, saying why)."""
+    return needs_cargo(pytest.mark.needs_browser(test))
 
 
 def explorer(out: Path, *args: str) -> subprocess.CompletedProcess:
