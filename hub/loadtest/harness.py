@@ -152,6 +152,55 @@ class HubClient:
         await k.connect()
         return k
 
+    async def open_terminal(self, name: str) -> "Terminal":
+        term = Terminal(self, name, (await self.server(name, "POST", "/terminals"))["name"])
+        await term.connect()
+        return term
+
+
+class Terminal:
+    """A terminal of a user's Jupyter server (JupyterLab's File > New > Terminal): a login
+    shell of theirs, over a websocket (terminado's ["stdin", text] / ["stdout", text])."""
+
+    def __init__(self, hub: HubClient, user: str, name: str):
+        self.hub, self.user, self.name = hub, user, name
+        self.ws = None
+
+    async def connect(self):
+        url = self.hub.url.replace("http", "ws", 1) + f"/user/{self.user}/terminals/websocket/{self.name}"
+        headers = {"Authorization": f"token {self.hub.user_tokens[self.user]}"}
+        if self.hub.origin:
+            headers["Origin"] = self.hub.origin
+        self.ws = await websocket_connect(HTTPRequest(url, headers=headers, connect_timeout=120, request_timeout=120,
+                                                      ca_certs=self.hub.ca_certs))
+
+    async def run(self, command: str, timeout: float = 600) -> tuple[int, str]:
+        """Types `command` and waits for it to end: (its exit status, what the terminal showed)."""
+        import re
+        mark = uuid.uuid4().hex[:12]
+        # the status line is printed by the shell; the echo of what was typed has `$?`, not digits
+        await self.ws.write_message(json.dumps(["stdin", f"{command}; echo \"{mark}:$?:{mark}\"\r"]))
+        shown = ""
+        t0 = time.monotonic()
+        while True:
+            left = timeout - (time.monotonic() - t0)
+            if left <= 0:
+                raise CellError(f"{self.user}'s terminal: `{command}` did not end within {timeout:.0f} s:\n{shown[-3000:]}")
+            raw = await asyncio.wait_for(self.ws.read_message(), left)
+            if raw is None:
+                raise CellError(f"{self.user}'s terminal closed:\n{shown[-3000:]}")
+            kind, *rest = json.loads(raw)
+            if kind == "stdout":
+                shown += rest[0]
+                m = re.search(mark + r":(\d+):" + mark, shown)
+                if m:
+                    return int(m.group(1)), shown[:m.start()]
+
+    async def close(self):
+        if self.ws:
+            self.ws.close()
+        await self.hub.server(self.user, "DELETE", f"/terminals/{self.name}", raw=True)
+
 
 class ClassHub(HubClient):
     """A hub started here on 127.0.0.1 with test students; use as a context manager."""

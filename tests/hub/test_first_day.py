@@ -8,11 +8,14 @@ added; everybody logs in through HTTPS with the password `users.py` printed; a s
 kernel runs a cell over a websocket through HTTPS.
 
 Then the nbgrader day, every student request through HTTPS: the teacher generates and
-releases the exercise; each student fetches it, writes the three functions (one with the
+releases the exercise (every command of the teacher's typed into a terminal of their own
+Jupyter server, over a websocket through HTTPS, as docs/classroom.md shows them); each
+student fetches it, writes the three functions (one with the
 reference solution, one with the classic mistake of regularizing the bias column) and
 submits, through their own server; neither can list the exchange's inbound folder; the
-teacher collects, runs the sandboxed `make grade` from their own account (build folder in
-their home, the kit read-only) with `--nbgrader-feedback`, and `nbgrader release_feedback`;
+teacher collects, runs the sandboxed `make grade` (build folder in their home, the kit
+read-only, under their server's memory cap) with `--nbgrader-feedback`, and `nbgrader
+release_feedback`;
 each student's "Fetch Feedback" brings the kit's page: 100 / 100, and 75 / 100 with the
 mistake named (its name from the grader's catalogue).
 
@@ -119,12 +122,16 @@ def test_first_day(loop, tmp_path):
             assert out["error"] is None and out["stdout"].strip() == "42", out
             step("a cell over wss://")
 
-            # --- release, fetch, fill in, submit ----------------------------------------------
-            teacher_home = Path(pwd.getpwnam(TEACHER).pw_dir)
-            course = teacher_home / "course"
-            nbg = f"{PREFIX}/venv/bin/nbgrader"
-            as_user(TEACHER, [nbg, "generate_assignment", ASSIGNMENT, "--force"], course, exchange)
-            as_user(TEACHER, [nbg, "release_assignment", ASSIGNMENT, "--force"], course, exchange)
+            # --- the teacher's day, in a terminal of their own server (docs/classroom.md) --------
+            loop.run_until_complete(hub.login(TEACHER))
+            term = loop.run_until_complete(hub.open_terminal(TEACHER))
+
+            def teacher(command: str, timeout: float = 600) -> str:
+                status, shown = loop.run_until_complete(term.run(command, timeout))
+                assert status == 0, f"{TEACHER}$ {command}\n(exit status {status})\n{shown[-4000:]}"
+                return shown
+
+            teacher("cd ~/course && nbgrader generate_assignment ex4 && nbgrader release_assignment ex4")
             inbound = exchange / COURSE / "inbound"
             assert not inbound.stat().st_mode & 0o004, f"{inbound} is readable by students"
             bodies = reference_bodies()
@@ -140,22 +147,22 @@ def test_first_day(loop, tmp_path):
                 said = as_user(attacker, [f"{PREFIX}/venv/bin/python", "-c", probe, str(inbound)], Path("/"), exchange)
                 assert "LISTED" not in said and "denied" in said, said
 
-            # --- collect, sandboxed make grade, release feedback --------------------------------
-            as_user(TEACHER, [nbg, "collect", ASSIGNMENT], course, exchange)
-            grades = course / "kit-grades"
-            build = teacher_home / ".cache" / "nn-ex4" / "grade-class"
-            as_user(TEACHER, ["make", "-C", f"{PREFIX}/kit", "grade", f"SUBMISSIONS={course}", f"GRADES={grades}",
-                              f"GRADE_ARGS=--assignment {ASSIGNMENT} --build-dir {build} --nbgrader-feedback"],
-                    course, exchange, timeout=3600)
-            step("collected, graded (make grade, sandboxed)")
+            teacher("nbgrader collect ex4")
+            teacher(f"make -C {PREFIX}/kit grade SUBMISSIONS=$HOME/course GRADES=$HOME/course/kit-grades "
+                    'GRADE_ARGS="--assignment ex4 --build-dir $HOME/.cache/nn-ex4/grade-class --nbgrader-feedback"',
+                    timeout=3600)
+            step("collected, graded (make grade, sandboxed, in the teacher's terminal)")
+            teacher_home = Path(pwd.getpwnam(TEACHER).pw_dir)
+            grades = teacher_home / "course" / "kit-grades"
             rows = {r["student"]: r for r in csv.DictReader(io.StringIO((grades / "gradebook.csv").read_text()))}
             assert set(rows) == {GOOD, MISTAKEN}, rows
             assert {s: (rows[s]["total"], rows[s]["status"], rows[s]["sandbox"]) for s in rows} == {
                 GOOD: ("100", "ok", "bwrap"), MISTAKEN: ("75", "ok", "bwrap")}, rows
-            as_user(TEACHER, [nbg, "release_feedback", ASSIGNMENT], course, exchange)
+            teacher("nbgrader release_feedback ex4")
+            loop.run_until_complete(term.close())
 
             # --- each student's Fetch Feedback brings the kit's page ----------------------------
-            name = catalogue_name(build / "target" / "debug" / "grader", "RegularizedBias")
+            name = catalogue_name(teacher_home / ".cache/nn-ex4/grade-class/target/debug/grader", "RegularizedBias")
             for s, total in ((GOOD, 100), (MISTAKEN, 75)):
                 page = loop.run_until_complete(fetch_feedback(hub, s))
                 assert f"feedback for {s}</h1>" in page, page[:1500]
