@@ -59,6 +59,17 @@ class CellError(Exception):
     pass
 
 
+async def next_message(ws, t0: float, timeout: float, what: str, shown: str = ""):
+    """The websocket's next message, if it comes within `timeout` s of `t0`; else CellError
+    naming `what` (and the end of what it showed so far)."""
+    left = timeout - (time.monotonic() - t0)
+    raw = await asyncio.wait_for(ws.read_message(), left) if left > 0 else None
+    if raw is None:
+        why = f"no answer within {timeout:.0f} s" if left <= 0 else "its websocket closed"
+        raise CellError(f"{what}: {why}" + (f":\n{shown[-3000:]}" if shown else ""))
+    return raw
+
+
 class HubClient:
     """Talks to a running hub at `url` as the students' browsers do, with an admin `token`
     (the hub's NNEX4_HUB_SERVICE_TOKEN). Behind HTTPS: `ca_certs`, the certificate to trust,
@@ -142,6 +153,15 @@ class HubClient:
     async def server(self, name: str, method: str, path: str, body=None, raw=False):
         return await self.api(method, path, body, token=self.user_tokens[name], base=f"/user/{name}/api", raw=raw)
 
+    async def websocket(self, name: str, path: str, timeout: float):
+        """A websocket to `path` of the user's server, with their token (and a browser's Origin)."""
+        headers = {"Authorization": f"token {self.user_tokens[name]}"}
+        if self.origin:
+            headers["Origin"] = self.origin
+        req = HTTPRequest(self.url.replace("http", "ws", 1) + f"/user/{name}{path}", headers=headers,
+                          connect_timeout=timeout, request_timeout=timeout, ca_certs=self.ca_certs)
+        return await websocket_connect(req, max_message_size=256 << 20)
+
     async def open_kernel(self, name: str, notebook: str) -> "Kernel":
         """A `rust` kernel for the notebook at `notebook` (relative to the student's home), as
         JupyterLab opens one: a session, so the kernel runs in the notebook's folder."""
@@ -167,12 +187,7 @@ class Terminal:
         self.ws = None
 
     async def connect(self):
-        url = self.hub.url.replace("http", "ws", 1) + f"/user/{self.user}/terminals/websocket/{self.name}"
-        headers = {"Authorization": f"token {self.hub.user_tokens[self.user]}"}
-        if self.hub.origin:
-            headers["Origin"] = self.hub.origin
-        self.ws = await websocket_connect(HTTPRequest(url, headers=headers, connect_timeout=120, request_timeout=120,
-                                                      ca_certs=self.hub.ca_certs))
+        self.ws = await self.hub.websocket(self.user, f"/terminals/websocket/{self.name}", timeout=120)
 
     async def run(self, command: str, timeout: float = 600) -> tuple[int, str]:
         """Types `command` and waits for it to end: (its exit status, what the terminal showed)."""
@@ -183,12 +198,7 @@ class Terminal:
         shown = ""
         t0 = time.monotonic()
         while True:
-            left = timeout - (time.monotonic() - t0)
-            if left <= 0:
-                raise CellError(f"{self.user}'s terminal: `{command}` did not end within {timeout:.0f} s:\n{shown[-3000:]}")
-            raw = await asyncio.wait_for(self.ws.read_message(), left)
-            if raw is None:
-                raise CellError(f"{self.user}'s terminal closed:\n{shown[-3000:]}")
+            raw = await next_message(self.ws, t0, timeout, f"{self.user}'s terminal, `{command}`", shown)
             kind, *rest = json.loads(raw)
             if kind == "stdout":
                 shown += rest[0]
@@ -282,14 +292,9 @@ class Kernel:
         self.ws = None
 
     async def connect(self):
-        url = self.hub.url.replace("http", "ws", 1) + f"/user/{self.user}/api/kernels/{self.id}/channels"
         # the server answers the websocket once the kernel is up: with many students starting
         # kernels at once that takes longer than tornado's 20 s default
-        headers = {"Authorization": f"token {self.hub.user_tokens[self.user]}"}
-        if self.hub.origin:
-            headers["Origin"] = self.hub.origin
-        req = HTTPRequest(url, headers=headers, connect_timeout=300, request_timeout=300, ca_certs=self.hub.ca_certs)
-        self.ws = await websocket_connect(req, max_message_size=256 << 20)
+        self.ws = await self.hub.websocket(self.user, f"/api/kernels/{self.id}/channels", timeout=300)
 
     async def execute(self, code: str, timeout: float = 600) -> dict:
         """Runs one cell; returns {"seconds", "stdout", "stderr", "outputs", "error"}."""
@@ -305,12 +310,7 @@ class Kernel:
         out = {"stdout": "", "stderr": "", "outputs": [], "error": None, "reply": None}
         idle = False
         while not (idle and out["reply"] is not None):
-            left = timeout - (time.monotonic() - t0)
-            if left <= 0:
-                raise CellError(f"{self.user}: no reply within {timeout:.0f} s")
-            raw = await asyncio.wait_for(self.ws.read_message(), left)
-            if raw is None:
-                raise CellError(f"{self.user}: the kernel's websocket closed (kernel died?)")
+            raw = await next_message(self.ws, t0, timeout, f"{self.user}'s kernel")
             if isinstance(raw, bytes):
                 continue
             m = json.loads(raw)

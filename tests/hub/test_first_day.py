@@ -172,7 +172,6 @@ def test_first_day(loop, tmp_path):
                 assert os.stat(f"/home/{s}/{ASSIGNMENT}/feedback").st_uid == pwd.getpwnam(s).pw_uid
             step("feedback fetched through HTTPS")
     finally:
-        print("\n".join(took), file=sys.stderr)
         subprocess.run(["make", "hub-stop"], cwd=REPO, env=env, capture_output=True)
         subprocess.run(USERS_PY + ["remove", str(class_csv)], cwd=REPO, env=env, capture_output=True)
         if users.exists(TEACHER):
