@@ -31,6 +31,7 @@ help:
 	@echo "make hub            (root) a class server: JupyterHub on 127.0.0.1:8000, one Unix user per student (docs/classroom.md)"
 	@echo "make hub-stop       stop it, and every student's server and kernel"
 	@echo "make hub-test STUDENTS=N  (root) N test students run notebook 01 at once on a hub: memory and latency"
+	@echo "make hub-cpufair    (root) one student's busy loop vs another's cell latency, with and without cpu shares"
 
 setup:
 	@bash scripts/setup.sh
@@ -97,7 +98,7 @@ bench-grade:
 # The class server (docs/classroom.md; run as root where `make setup` ran): JupyterHub on
 # 127.0.0.1:8000 (NNEX4_HUB_PORT, NNEX4_HUB_IP), students' servers as their Unix users.
 STUDENTS ?= 2
-.PHONY: hub hub-stop hub-test
+.PHONY: hub hub-stop hub-test hub-cpufair
 hub: setup
 	bash hub/hubctl.sh start
 
@@ -108,3 +109,8 @@ hub-stop:
 hub-test: setup
 	bash hub/install.sh
 	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest/loadtest.py --students $(STUDENTS)
+
+# cgroup way only (no systemd): last line: cpufair: cell latency median idle A s, ... (ratios)
+hub-cpufair: setup
+	bash hub/install.sh
+	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest/cpufair.py

@@ -5,6 +5,8 @@
 #                       students.txt (allowed users), logs              /var/lib/nn-ex4-hub
 #   NNEX4_HUB_IP/PORT   where it listens                                 127.0.0.1:8000
 #   NNEX4_HUB_MEM_LIMIT memory cap per student (server + kernels)        2G (0: none)
+#   NNEX4_HUB_CPU_LIMIT cores per student, even when the others are idle  0 (none: equal
+#                       shares when busy, all cores for whoever computes alone)
 #   NNEX4_HUB_CULL_TIMEOUT  seconds idle before a server is stopped      3600
 #   NNEX4_HUB_ADMINS    comma-separated teacher user names               (none)
 #   NNEX4_HUB_EXCHANGE  nbgrader's exchange folder                       /srv/nbgrader/exchange
@@ -14,6 +16,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import limits  # noqa: E402
 import spawner  # noqa: E402
 
 c = get_config()  # noqa: F821
@@ -51,15 +54,35 @@ c.FirstUseAuthenticator.min_password_length = 8
 c.Authenticator.allowed_users = allowed
 c.Authenticator.admin_users = admins
 
-# --- the students' servers: real Unix users, the shared kernel, a memory cap --------------------
-c.JupyterHub.spawner_class = spawner.NnEx4Spawner
+# --- the students' servers: real Unix users, the shared kernel, caps (hub/limits.py chooses) ---
+mem = limits.mem_limit_from_env()
+cpu = float(os.environ.get("NNEX4_HUB_CPU_LIMIT", "0") or 0)
+c.Spawner.mem_limit = mem or None
+c.Spawner.cpu_limit = cpu or None
 c.Spawner.cmd = [str(PREFIX / "venv" / "bin" / "jupyterhub-singleuser")]
 c.Spawner.notebook_dir = "~"
 c.Spawner.default_url = "/lab/tree/nn-ex4/notebooks"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
-mem = os.environ.get("NNEX4_HUB_MEM_LIMIT", "2G")
-c.Spawner.mem_limit = None if mem in ("", "0") else mem
+plan = limits.plan(mem)
+if plan.error:  # however the hub was started: stop now, not at every student's login
+    raise SystemExit(f"jupyterhub_config.py: students' servers cannot be capped here: {plan.error}")
+if plan.way == "systemd":
+    # as The Littlest JupyterHub: each student's server the systemd unit jupyter-<name>,
+    # MemoryMax=/CPUQuota= from mem_limit/cpu_limit, an equal CPUWeight= in one slice, a
+    # private /tmp and /dev, no sudo. The units outlive a restart of the hub (a crash, an
+    # upgrade): students keep their kernels; `make hub-stop` stops the slice with the hub.
+    c.JupyterHub.spawner_class = spawner.NnEx4SystemdSpawner
+    c.JupyterHub.cleanup_servers = False
+    c.SystemdSpawner.unit_name_template = limits.UNIT_TEMPLATE
+    c.SystemdSpawner.slice = limits.SLICE
+    c.SystemdSpawner.isolate_tmp = True
+    c.SystemdSpawner.isolate_devices = True
+    c.SystemdSpawner.disable_user_sudo = True
+    c.SystemdSpawner.default_shell = "/bin/bash"
+    c.SystemdSpawner.unit_extra_properties = {"CPUWeight": str(limits.CPU_WEIGHT)}
+else:
+    c.JupyterHub.spawner_class = spawner.NnEx4Spawner
 
 # --- scripts' admin token and the idle culler ---------------------------------------------
 services = []

@@ -1,11 +1,16 @@
-"""The class server's spawner: real Unix users, the kit's shared read-only kernel, a private
-copy of the notebooks on first login, and a memory cap per student that the kernel enforces.
+"""The class server's spawners: real Unix users, the kit's shared read-only kernel, a private
+copy of the notebooks on first login, a memory cap and an equal CPU share per student.
 
-JupyterHub's LocalProcessSpawner accepts `mem_limit` but does not enforce it (it only passes
-MEM_LIMIT to the server). Here each student's server starts inside a memory cgroup of its own
-(a child of the hub's own cgroup), joined in the forked child before it drops to the
-student's uid, so the server, every kernel and every rustc it starts count against the cap,
-and the kernel's out-of-memory killer ends the biggest of them when it is reached.
+hub/limits.py chooses the way (and `make hub` proves it works before the hub starts):
+- NnEx4SystemdSpawner where systemd is PID 1: jupyterhub-systemdspawner runs each student's
+  server as a systemd unit (MemoryMax=, CPUWeight=, a private /tmp), as The Littlest
+  JupyterHub does.
+- NnEx4Spawner elsewhere: JupyterHub's LocalProcessSpawner accepts `mem_limit` but does not
+  enforce it (it only passes MEM_LIMIT to the server). Here each student's server starts in
+  cgroups of its own below the hub's (memory, and cpu for an equal share per student rather
+  than per thread), joined in the forked child before it drops to the student's uid, so the
+  server, every kernel and every rustc it starts count against the cap, and the kernel's
+  out-of-memory killer ends the biggest of them when it is reached.
 """
 
 from __future__ import annotations
@@ -15,76 +20,43 @@ import pwd
 import shutil
 from pathlib import Path
 
+import limits
 import users
 from jupyterhub.spawner import LocalProcessSpawner
+
+try:
+    from systemdspawner import SystemdSpawner
+except ImportError:  # a hub venv from before the systemd path: the cgroup way still works
+    SystemdSpawner = None
 
 PREFIX = Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub"))
 WARM_CACHE = PREFIX / "warm" / "home" / ".cache" / "evcxr"
 KIT = PREFIX / "kit"
 HOME_KIT = "nn-ex4"  # the student's copy: ~/nn-ex4/notebooks, with nn-core etc. linked in
 LINKED = ("nn-core", "nn-grader", "data", "Cargo.toml", "tools")
+parse_bytes = limits.parse_bytes
 
 
-# --- memory cgroups ---------------------------------------------------------------------
-def _own_cgroup() -> tuple[str, Path]:
-    """(version, folder) of this process's memory cgroup; the students' go below it."""
-    lines = Path("/proc/self/cgroup").read_text().splitlines()
-    for line in lines:
-        _, controllers, path = line.split(":", 2)
-        if "memory" in controllers.split(","):
-            return "v1", Path("/sys/fs/cgroup/memory") / path.lstrip("/")
-    for line in lines:
-        if line.startswith("0::"):
-            return "v2", Path("/sys/fs/cgroup") / line[3:].lstrip("/")
-    raise RuntimeError("no memory cgroup found in /proc/self/cgroup")
+# --- the cgroup way: a student's groups (hub/limits.py makes and removes them) -----------
+def _groups_plan() -> limits.Plan:
+    """The plan with a cap set, so that its folders include the memory group (tests read its
+    counters, and clean-up removes it whatever the class's cap)."""
+    return limits.plan(1)
 
 
 def cgroup_for(user: str) -> tuple[str, Path]:
-    version, base = _own_cgroup()
-    return version, base / f"nnex4-{user}"
-
-
-def make_cgroup(user: str, limit_bytes: int) -> Path:
-    version, path = cgroup_for(user)
-    try:
-        path.mkdir(exist_ok=True)
-        if version == "v1":
-            (path / "memory.limit_in_bytes").write_text(str(limit_bytes))
-        else:
-            (path / "memory.max").write_text(str(limit_bytes))
-            (path / "memory.swap.max").write_text("0")
-    except OSError as e:
-        raise RuntimeError(
-            f"cannot cap {user}'s memory: {path}: {e}. On a systemd machine (cgroup v2) use "
-            "jupyterhub-systemdspawner instead (its mem_limit is enforced), or set "
-            "NNEX4_HUB_MEM_LIMIT=0 to run without a cap (not for a class)") from e
-    return path
+    """(cgroup version, the student's memory group)."""
+    p = _groups_plan()
+    return p.version, (p.memory or Path("/nonexistent")) / f"{limits.GROUP_PREFIX}{user}"
 
 
 def cgroup_pids(user: str) -> list[int]:
-    _, path = cgroup_for(user)
-    try:
-        return [int(p) for p in (path / "cgroup.procs").read_text().split()]
-    except OSError:
-        return []
+    return limits.group_pids(_groups_plan(), user)
 
 
 def remove_cgroup(user: str) -> None:
-    """Kill whatever the student left running (a kernel's orphaned child) and drop the group."""
-    _, path = cgroup_for(user)
-    users.kill_until_gone(lambda: cgroup_pids(user))
-    try:
-        path.rmdir()
-    except OSError:
-        pass
-
-
-def parse_bytes(text: str) -> int:
-    text = str(text).strip().upper()
-    units = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
-    if text and text[-1] in units:
-        return int(float(text[:-1]) * units[text[-1]])
-    return int(text)
+    """Kill whatever the student left running (a kernel's orphaned child) and drop the groups."""
+    limits.remove_groups(_groups_plan(), user, users.kill_until_gone)
 
 
 # --- the student's home -----------------------------------------------------------------
@@ -151,33 +123,13 @@ def prepare_home(username: str) -> Path:
     return kit
 
 
-class NnEx4Spawner(LocalProcessSpawner):
-    """LocalProcessSpawner + a memory cgroup per student + the kit's environment."""
-
-    def make_preexec_fn(self, name):
-        drop_to_user = super().make_preexec_fn(name)
-        limit = parse_bytes(self.mem_limit) if self.mem_limit else 0
-        _, path = cgroup_for(name)
-
-        def preexec():
-            if limit:  # still root here: join the cap, then become the student
-                with open(path / "cgroup.procs", "w") as f:
-                    f.write(str(os.getpid()))
-            drop_to_user()
-
-        return preexec
+class KitServer:
+    """What both spawners add: the student's home prepared before the server starts, and the
+    kit's toolchain and settings in the server's environment."""
 
     async def start(self):
-        name = self.user.name
-        prepare_home(name)
-        if self.mem_limit:
-            remove_cgroup(name)
-            make_cgroup(name, parse_bytes(self.mem_limit))
+        prepare_home(self.user.name)
         return await super().start()
-
-    async def stop(self, now=False):
-        await super().stop(now=now)
-        remove_cgroup(self.user.name)
 
     def get_env(self):
         env = super().get_env()
@@ -188,6 +140,42 @@ class NnEx4Spawner(LocalProcessSpawner):
             if key in os.environ:
                 env[key] = os.environ[key]
         return env
+
+
+class NnEx4Spawner(KitServer, LocalProcessSpawner):
+    """LocalProcessSpawner + the student's memory and cpu cgroups + the kit's environment."""
+
+    def _plan(self) -> limits.Plan:
+        return limits.plan(parse_bytes(self.mem_limit) if self.mem_limit else 0)
+
+    def make_preexec_fn(self, name):
+        drop_to_user = super().make_preexec_fn(name)
+        dirs = limits.student_dirs(self._plan(), name)
+
+        def preexec():  # still root here: join the groups, then become the student
+            limits.join(dirs)
+            drop_to_user()
+
+        return preexec
+
+    async def start(self):
+        name = self.user.name
+        plan = self._plan()
+        if plan.error:
+            raise RuntimeError(plan.error)
+        remove_cgroup(name)
+        limits.make_groups(plan, name, self.cpu_limit or 0.0)
+        return await super().start()
+
+    async def stop(self, now=False):
+        await super().stop(now=now)
+        remove_cgroup(self.user.name)
+
+
+if SystemdSpawner is not None:
+    class NnEx4SystemdSpawner(KitServer, SystemdSpawner):
+        """jupyterhub-systemdspawner (each student's server a systemd unit; settings in
+        hub/jupyterhub_config.py) + the kit's home and environment."""
 
 
 if __name__ == "__main__":  # `python3 hub/spawner.py prepare-home [user]`: a pod's postStart hook

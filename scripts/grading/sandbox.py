@@ -58,7 +58,9 @@ def status_of(report: dict) -> str:
 
 FIX = ("install bubblewrap (apt-get install bubblewrap) and allow unprivileged user namespaces "
        "(sysctl -w kernel.unprivileged_userns_clone=1 where that setting exists; user.max_user_namespaces must be "
-       "above 0; on Ubuntu 24.04 also kernel.apparmor_restrict_unprivileged_userns=0), or grade without the sandbox: "
+       "above 0; on Ubuntu 24.04, kernel.apparmor_restrict_unprivileged_userns=1, an AppArmor profile for bwrap: as "
+       "root, python3 scripts/grading/userns.py ensure installs it, and its `check` names the exact fix), or "
+       "grade without the sandbox: "
        "--no-sandbox (the gradebook records it)")
 # Limits of the whole sandbox (the per-part time and memory limits are nn_grader's, inside it).
 PROCESSES = 64          # RLIMIT_NPROC: processes of the sandbox's user

@@ -16,6 +16,7 @@ import pytest
 from hubenv import PREFIX, STUDENTS, USER_PREFIX
 
 import harness
+import limits
 import spawner
 
 NOTEBOOK = "nn-ex4/notebooks/01-feedforward-and-cost.ipynb"
@@ -144,6 +145,26 @@ def test_memory_cap_stops_a_hog_and_spares_the_other(hub, loop):
     finally:
         loop.run_until_complete(hog.close())
         loop.run_until_complete(other.close())
+
+
+def test_each_student_has_a_cpu_share_of_their_own(hub):
+    """CPU fairness on the cgroup way: every process of each student's server sits in a cpu
+    group of that student's own with the same cpu.shares (cpu.weight on v2), so the scheduler
+    shares the cores per student, not per thread."""
+    plan = limits.plan(1)
+    if plan.way != "cgroup" or not plan.cpu:
+        pytest.skip(f"no cpu groups on this machine: {plan.describe()}")
+    groups = {}
+    for s in STUDENTS:
+        group = limits.student_dirs(plan, s)[-1]
+        inside = {int(x) for x in (group / "cgroup.procs").read_text().split()}
+        pids = [pid for pid, _ in harness.processes_of(s)]
+        assert pids and set(pids) <= inside, (s, group, pids, inside)
+        share = "cpu.shares" if plan.version == "v1" else "cpu.weight"
+        want = limits.CPU_SHARES if plan.version == "v1" else limits.CPU_WEIGHT
+        assert int((group / share).read_text()) == want
+        groups[s] = group
+    assert len(set(groups.values())) == len(STUDENTS)
 
 
 def test_login_needs_the_class_list_and_the_first_password(hub, loop):
