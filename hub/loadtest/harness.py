@@ -172,7 +172,7 @@ class HubClient:
         await k.connect()
         return k
 
-    async def open_terminal(self, name: str) -> "Terminal":
+    async def open_terminal(self, name: str) -> Terminal:
         term = Terminal(self, name, (await self.server(name, "POST", "/terminals"))["name"])
         await term.connect()
         return term

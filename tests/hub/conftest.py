@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hubenv import PREFIX, STUDENTS  # noqa: E402
+from hubenv import PREFIX, STUDENTS
 
 
 def _why_not() -> str | None:

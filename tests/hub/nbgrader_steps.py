@@ -38,7 +38,7 @@ def as_user(user: str, args: list[str], cwd: Path, exchange: Path, timeout: floa
            "CARGO_HOME": f"{PREFIX}/cargo", "RUSTUP_HOME": f"{PREFIX}/rust",
            "NNEX4_HUB_EXCHANGE": str(exchange), "NNEX4_HUB_COURSE": COURSE}
     runuser = shutil.which("runuser") or "/usr/sbin/runuser"
-    p = subprocess.run([runuser, "-u", user, "--"] + args, cwd=cwd, env=env, capture_output=True, text=True,
+    p = subprocess.run([runuser, "-u", user, "--"] + args, cwd=cwd, env=env, check=False, capture_output=True, text=True,
                        timeout=timeout)
     assert p.returncode == 0, f"{user}: {' '.join(args)} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
     return p.stdout + p.stderr

@@ -43,8 +43,16 @@ import pytest
 import users
 from harness import HubClient, free_port_block
 from hubenv import PREFIX, REPO, USER_PREFIX
-from nbgrader_steps import (ASSIGNMENT, COURSE, NB_NAME, as_user, fetch_feedback, fetch_fill_submit,
-                            reference_bodies, script)
+from nbgrader_steps import (
+    ASSIGNMENT,
+    COURSE,
+    NB_NAME,
+    as_user,
+    fetch_feedback,
+    fetch_fill_submit,
+    reference_bodies,
+    script,
+)
 from tls import https_proxy
 
 pytestmark = pytest.mark.needs_hub_install
@@ -56,7 +64,7 @@ USERS_PY = [str(PREFIX / "venv" / "bin" / "python"), str(REPO / "hub" / "users.p
 
 
 def run(args: list[str], env: dict, timeout: float = 3600) -> str:
-    p = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(args, cwd=REPO, env=env, check=False, capture_output=True, text=True, timeout=timeout)
     assert p.returncode == 0, f"{' '.join(args)} failed ({p.returncode}):\n{p.stdout[-3000:]}\n{p.stderr[-3000:]}"
     return p.stdout
 
@@ -170,8 +178,8 @@ def test_first_day(loop, tmp_path):
                 assert os.stat(f"/home/{s}/{ASSIGNMENT}/feedback").st_uid == pwd.getpwnam(s).pw_uid
             step("feedback fetched through HTTPS")
     finally:
-        subprocess.run(["make", "hub-stop"], cwd=REPO, env=env, capture_output=True)
-        subprocess.run(USERS_PY + ["remove", str(class_csv)], cwd=REPO, env=env, capture_output=True)
+        subprocess.run(["make", "hub-stop"], cwd=REPO, env=env, check=False, capture_output=True)
+        subprocess.run(USERS_PY + ["remove", str(class_csv)], cwd=REPO, env=env, check=False, capture_output=True)
         if users.exists(TEACHER):
             users.kill_processes_of(pwd.getpwnam(TEACHER).pw_uid)
             subprocess.run(["userdel", "-r", TEACHER], check=False, capture_output=True)
