@@ -90,7 +90,8 @@ done_step "pip install"
 
 # --- 2. evcxr_jupyter --------------------------------------------------------------
 step "evcxr_jupyter"
-EVCXR=$(command -v evcxr_jupyter || true)
+# (the binary itself, not a link to it: the kernel must not depend on the PATH setup ran with)
+EVCXR=$(readlink -f "$(command -v evcxr_jupyter)" 2>/dev/null || true)
 if [ -z "$EVCXR" ] && [ -x "$CARGO_BIN/evcxr_jupyter" ]; then EVCXR=$CARGO_BIN/evcxr_jupyter; fi
 if [ -z "$EVCXR" ]; then
   echo "    not found: building it with cargo install --locked evcxr_jupyter@$EVCXR_VERSION"
