@@ -112,21 +112,7 @@ class HubClient:
     async def form_login(self, name: str, password: str) -> int:
         """Log in through the hub's login page as a browser does; returns the HTTP status
         (302: logged in; 403: refused)."""
-        import re
-        import urllib.parse
-        client = AsyncHTTPClient()
-        page = await client.fetch(HTTPRequest(self.url + "/hub/login", ca_certs=self.ca_certs), raise_error=False)
-        cookies = "; ".join(c.split(";", 1)[0] for c in page.headers.get_list("Set-Cookie"))
-        m = re.search(rb'name="_xsrf" value="([^"]+)"', page.body)
-        form = {"username": name, "password": password}
-        if m:
-            form["_xsrf"] = m.group(1).decode()
-        resp = await client.fetch(HTTPRequest(
-            self.url + "/hub/login", method="POST", body=urllib.parse.urlencode(form),
-            headers={"Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded",
-                     **({"Origin": self.origin} if self.origin else {})},
-            follow_redirects=False, ca_certs=self.ca_certs), raise_error=False)
-        return resp.code
+        return await Browser(self).login(name, password)
 
     async def login(self, name: str) -> float:
         """Make the student known to the hub, start their server, give them an API token.
@@ -176,6 +162,50 @@ class HubClient:
         term = Terminal(self, name, (await self.server(name, "POST", "/terminals"))["name"])
         await term.connect()
         return term
+
+
+class Browser:
+    """What a browser does with the hub: cookies kept, redirects followed one by one (each
+    Location recorded), the login form with its _xsrf field."""
+
+    def __init__(self, hub: HubClient):
+        self.hub = hub
+        self.cookies: dict[str, str] = {}
+        self.visited: list[str] = []  # every URL requested, redirects included
+
+    async def fetch(self, url: str, method: str = "GET", form: dict | None = None):
+        import urllib.parse
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if self.hub.origin:
+            headers["Origin"] = self.hub.origin
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.visited.append(url)
+        resp = await AsyncHTTPClient().fetch(HTTPRequest(
+            url, method=method, headers=headers, body=None if form is None else urllib.parse.urlencode(form),
+            follow_redirects=False, ca_certs=self.hub.ca_certs, request_timeout=120), raise_error=False)
+        for c in resp.headers.get_list("Set-Cookie"):
+            k, _, v = c.split(";", 1)[0].partition("=")
+            self.cookies[k.strip()] = v.strip()
+        return resp
+
+    async def login(self, name: str, password: str) -> int:
+        import re
+        page = await self.fetch(self.hub.url + "/hub/login")
+        m = re.search(rb'name="_xsrf" value="([^"]+)"', page.body)
+        form = {"username": name, "password": password, **({"_xsrf": m.group(1).decode()} if m else {})}
+        return (await self.fetch(self.hub.url + "/hub/login", "POST", form)).code
+
+    async def open(self, path: str, hops: int = 10):
+        """GET `path`, following up to `hops` redirects as a browser does; the last response."""
+        import urllib.parse
+        url = self.hub.url + path
+        for _ in range(hops):
+            resp = await self.fetch(url)
+            if resp.code not in (301, 302, 303, 307, 308):
+                return resp
+            url = urllib.parse.urljoin(url, resp.headers["Location"])
+        raise RuntimeError(f"more than {hops} redirects: {self.visited}")
 
 
 class Terminal:

@@ -5,7 +5,8 @@ folder and nbgrader exchange); Debian's nginx serves it over HTTPS with the kit'
 (deploy/nginx/, a self-signed certificate for 127.0.0.1; tests/hub/tls.py). While it runs, the
 teacher (`hub/users.py add-teacher`) and two students (`hub/users.py add class.csv`) are
 added; everybody logs in through HTTPS with the password `users.py` printed; a student's
-kernel runs a cell over a websocket through HTTPS.
+browser gets from the login form to their JupyterLab through the hub's OAuth redirects, every
+hop on the HTTPS address; a student's kernel runs a cell over a websocket through HTTPS.
 
 Then the nbgrader day, every student request through HTTPS: the teacher generates and
 releases the exercise (every command of the teacher's typed into a terminal of their own
@@ -41,7 +42,7 @@ from pathlib import Path
 
 import pytest
 import users
-from harness import HubClient, free_port_block
+from harness import Browser, HubClient, free_port_block
 from hubenv import PREFIX, REPO, USER_PREFIX
 from nbgrader_steps import (
     ASSIGNMENT,
@@ -114,6 +115,14 @@ def test_first_day(loop, tmp_path):
             step("accounts added and logged in through HTTPS")
             for s in (GOOD, MISTAKEN):
                 loop.run_until_complete(hub.login(s))  # their servers, and an API token each
+            # a browser's way to JupyterLab: the login form, then the hub's OAuth redirects to the
+            # student's server, every hop on the HTTPS address (nginx passes Host and the scheme on)
+            browser = Browser(hub)
+            assert loop.run_until_complete(browser.login(GOOD, passwords[GOOD])) == 302
+            lab = loop.run_until_complete(browser.open(f"/user/{GOOD}/lab"))
+            assert lab.code == 200 and b"<title>JupyterLab</title>" in lab.body, (lab.code, browser.visited)
+            assert any("/oauth_callback" in u for u in browser.visited), browser.visited
+            assert all(u.startswith(proxy.url + "/") for u in browser.visited), browser.visited
 
             # --- a kernel's websocket through HTTPS runs a cell ------------------------------
             async def one_cell():
