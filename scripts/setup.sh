@@ -137,6 +137,10 @@ cat > "$KERNEL_DIR/nnex4-kernel" <<SH
 # written by scripts/setup.sh: the kit's rust kernel (see there)
 export JUPYTER_PATH="$KERNEL_DIR/no-kernelspecs-here"
 export TMPDIR="$ROOT/.evcxr"
+# ndarray's matrix products on one thread: with a thread pool, a forked child (where
+# nn_grader::train_with runs a student's training, stoppable) would wait for pool threads
+# it does not have, and the training would run in the kernel itself (see hub/nnex4-kernel)
+export MATMUL_NUM_THREADS=1
 exec "$EVCXR" "\$@"
 SH
 chmod 755 "$KERNEL_DIR/nnex4-kernel"
@@ -150,7 +154,7 @@ with open(path + ".tmp", "w") as f:
     f.write("\n")
 os.replace(path + ".tmp", path)
 PY
-echo "    kernel.json: argv starts $KERNEL_DIR/nnex4-kernel (keeps TMPDIR across evcxr upgrades)"
+echo "    kernel.json: argv starts $KERNEL_DIR/nnex4-kernel (TMPDIR kept across evcxr upgrades, MATMUL_NUM_THREADS=1)"
 # Verify with jupyter itself that the venv sees the kernel, and that it is the venv's one.
 LISTED=$("$VENV/bin/jupyter" kernelspec list | awk '$1 == "rust" {print $2}')
 if [ -z "$LISTED" ]; then

@@ -109,3 +109,18 @@ def test_walkthroughs_compile_their_cells_unoptimized_and_the_exercise_does_not(
         assert ":opt 0" in lines, nb.name
     for nb in (REPO / "notebooks" / "exercises").glob("*.ipynb"):
         assert not any(l.startswith(":opt") for l in _setup_cell(nb)), nb.name
+
+
+def test_kernel_runs_matrix_products_without_a_thread_pool():
+    """The wrapper kernel.json starts gives evcxr MATMUL_NUM_THREADS=1: ndarray's products then
+    start no thread pool, so nn_grader::train_with can always run a student's training in a
+    forked child (stopped at its time limit) instead of in the kernel itself. Run as the
+    wrapper, with `env` in evcxr's place: the environment evcxr would get."""
+    spec_path = VENV / "share" / "jupyter" / "kernels" / "rust" / "kernel.json"
+    wrapper = Path(json.loads(spec_path.read_text())["argv"][0])
+    lines = wrapper.read_text().splitlines()
+    assert lines[-1].startswith("exec "), lines[-1]
+    probe = "\n".join(lines[:-1] + ['exec env "$@"'])
+    env = {k: v for k, v in os.environ.items() if k != "MATMUL_NUM_THREADS"}
+    out = subprocess.run(["sh", "-c", probe, "wrapper"], env=env, capture_output=True, text=True, check=True)
+    assert "MATMUL_NUM_THREADS=1" in out.stdout.splitlines(), out.stdout

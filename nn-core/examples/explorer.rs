@@ -50,7 +50,7 @@ fn main() {
         }
         let config = TrainConfig::default().iterations(iterations);
         if training {
-            let run = viz::train_in_snapshots(&config, &data, frames.min(iterations + 1))?;
+            let run = train(&config.clone().snapshots(frames.min(iterations + 1)), &data)?;
             if let Some(path) = &gif {
                 let animation = viz::training_animation(&run, Some(&data))?;
                 animation.save_gif(path)?;

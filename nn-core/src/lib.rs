@@ -9,7 +9,7 @@
 //! | [`lecture`] | the course's functions, one file each, in the lecture's names | - |
 //! | [`optim`] | `fmincg` and gradient descent: vectors and an objective, no networks | - |
 //! | [`engine`] | the fast cost + gradient behind training, tested equal to the lecture's | lecture, optim |
-//! | [`train`](mod@train) | one entry point, [`train()`], and the lambda study [`compare_lambdas`] | lecture, optim, engine |
+//! | [`train`](mod@train) | one entry point, [`train()`] (any cost function: [`train::train_with_cost`]), and the lambda study [`compare_lambdas`] | lecture, optim, engine |
 //! | [`io`] | `.mat` files, the bundled data, atomic writes | lecture |
 //! | [`viz`] | the pictures, inline in notebooks or as files | lecture, optim, train, io |
 //!

@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use ndarray::{Array1, Array2};
+
 use crate::engine::FastCost;
 use crate::error::{check_lambda, short_number, NnError, Result};
 use crate::io::checkpoint::Checkpoint;
@@ -94,6 +96,9 @@ pub struct TrainConfig {
     /// Save the run to this file every so many iterations (and when it ends), so that
     /// [`Trained::from_checkpoint`] can bring it back after an interrupted cell or a dead kernel.
     pub checkpoint: Option<(PathBuf, usize)>,
+    /// Keep this many networks of the run in [`Trained::snapshots`] (0: none; else 2 to
+    /// [`MAX_SNAPSHOTS`], at most one per iteration and the start).
+    pub snapshots: usize,
 }
 
 impl Default for TrainConfig {
@@ -111,6 +116,7 @@ impl Default for TrainConfig {
             progress: Progress::default(),
             time_budget: None,
             checkpoint: None,
+            snapshots: 0,
         }
     }
 }
@@ -148,6 +154,16 @@ impl TrainConfig {
     /// Saves the run to `path` every `every` iterations and at the end (atomically).
     pub fn checkpoint(mut self, path: impl AsRef<Path>, every: usize) -> Self {
         self.checkpoint = Some((path.as_ref().to_path_buf(), every));
+        self
+    }
+    /// Keeps `count` networks of the run in [`Trained::snapshots`], evenly spread over the
+    /// iterations asked for, the start (iteration 0) and the end included: what
+    /// [`viz::training_explorer`](crate::viz::training_explorer) and
+    /// [`viz::training_animation`](crate::viz::training_animation) draw. They are the run's own
+    /// networks: the last one is [`Trained::network`], and the one at iteration k is the
+    /// network a training of k iterations ends with.
+    pub fn snapshots(mut self, count: usize) -> Self {
+        self.snapshots = count;
         self
     }
     /// Calls `callback(iteration, cost)` after each iteration.
@@ -195,6 +211,20 @@ impl TrainConfig {
         if data.is_empty() {
             return Err(NnError::InvalidArgument { name: "data", reason: "no examples to train on".into() });
         }
+        if self.snapshots != 0 {
+            let (count, iterations) = (self.snapshots, self.iterations);
+            let most = MAX_SNAPSHOTS.min(iterations + 1);
+            if !(2..=most).contains(&count) {
+                return Err(NnError::InvalidArgument {
+                    name: "snapshots",
+                    reason: format!(
+                        "asked for {count} snapshots of a {iterations}-iteration training: 2 (the start and the end) \
+                         to {most} (at most {MAX_SNAPSHOTS}, each a frame of about 20 KB in a notebook, and one per \
+                         iteration and the start)"
+                    ),
+                });
+            }
+        }
         if let Some((path, every)) = &self.checkpoint {
             if *every == 0 || path.file_name().is_none() {
                 return Err(NnError::InvalidArgument {
@@ -215,6 +245,21 @@ impl TrainConfig {
     }
 }
 
+/// The most snapshots a training keeps ([`TrainConfig::snapshots`]), and so the most frames
+/// of an explorer or an animation: each frame adds about 15-25 KB to the notebook that shows
+/// it (on the digits, a 21-frame training explorer is about 485 KB, an 11-frame one 295 KB),
+/// and a notebook should stay well under 1.5 MB.
+pub const MAX_SNAPSHOTS: usize = 21;
+
+/// A network saved at one iteration of a training ([`TrainConfig::snapshots`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// Iterations completed when it was saved (0: the initial weights).
+    pub iteration: usize,
+    /// The weights at that point.
+    pub network: Network,
+}
+
 /// A trained network with the record of how it got there.
 #[derive(Clone, Debug)]
 pub struct Trained {
@@ -224,6 +269,9 @@ pub struct Trained {
     pub history: History,
     /// The settings used.
     pub config: TrainConfig,
+    /// The networks kept on the way ([`TrainConfig::snapshots`]; empty unless asked for),
+    /// first (iteration 0) to last (the trained network).
+    pub snapshots: Vec<Snapshot>,
 }
 
 impl Trained {
@@ -236,42 +284,124 @@ impl Trained {
             .lambda(cp.lambda)
             .seed(cp.seed)
             .iterations(cp.history.iterations().max(1));
-        Ok(Trained { network: cp.network, history: cp.history, config })
+        Ok(Trained { network: cp.network, history: cp.history, config, snapshots: Vec::new() })
+    }
+
+    /// The cost after each iteration with the start in front: `[initial, after 1, after 2,
+    /// ...]`, so that entry k belongs to iteration k (and to a snapshot of iteration k).
+    pub fn costs_from_start(&self) -> Vec<f64> {
+        std::iter::once(self.history.initial_cost).chain(self.history.costs.iter().copied()).collect()
     }
 }
 
 /// Trains a network as `config` says: from random weights (or `config.start`), with the
 /// chosen optimizer and engine. The one entry point for training.
 pub fn train(config: &TrainConfig, data: &Dataset) -> Result<Trained> {
-    config.check(data)?;
-    let start = Instant::now();
     match config.engine {
         Engine::Fast => {
+            config.check(data)?;
+            let start = Instant::now();
             let objective = FastCost::new(data, &config.sizes, config.lambda)?;
             optimize(config, objective, start.elapsed())
         }
-        Engine::Lecture => {
-            let sizes = config.sizes.clone();
-            let objective = move |params: &ndarray::Array1<f64>| {
-                let network = Network::reroll(params.as_slice().unwrap_or(&params.to_vec()), &sizes)?;
-                let (j, grads) = nn_cost_function_deep(&network, data.x(), data.y(), config.lambda)?;
-                Ok((j, unroll(&grads)))
-            };
-            optimize(config, objective, start.elapsed())
+        Engine::Lecture => train_with_cost(config, data, &nn_cost_function_deep),
+    }
+}
+
+/// A cost function training can minimize: `(network, X, y, lambda) -> (J, one gradient per
+/// Theta)`, the signature of [`nn_cost_function_deep`]. A two-Theta function such as a
+/// student's `nn_cost_function(theta1, theta2, x, y, lambda)` fits in a closure.
+pub type CostFunction<'a> = dyn Fn(&Network, &Array2<f64>, &Array1<usize>, f64) -> Result<(f64, Vec<Array2<f64>>)> + 'a;
+
+/// [`train`] with another cost function in place of `config.engine`'s: the same checks of
+/// `config`, the same start, optimizer, progress calls, checkpoints, snapshots and time
+/// budget. Each gradient's shape is checked against its Theta (`Theta1_grad` ...), and the
+/// history's elapsed time counts the cost function's calls. With the lecture's own cost it
+/// is `train` with [`Engine::Lecture`], bit for bit.
+///
+/// ```
+/// use nn_core::prelude::*;
+/// use nn_core::train::train_with_cost;
+/// let x = array![[1.0, 0.0], [0.0, 1.0], [2.0, 0.5], [0.2, 1.5]];
+/// let data = Dataset::new(x, array![1, 2, 1, 2], 2).unwrap();
+/// let config = TrainConfig::new(&[2, 3, 2]).iterations(10).seed(1);
+/// // A two-Theta cost function, as the exercise's nn_cost_function is.
+/// let two = |net: &Network, x: &Array2<f64>, y: &Array1<usize>, lambda: f64| {
+///     let (j, g1, g2) = nn_cost_function(net.theta1(), net.theta2(), x, y, lambda)?;
+///     Ok((j, vec![g1, g2]))
+/// };
+/// let trained = train_with_cost(&config, &data, &two).unwrap();
+/// let lecture = train(&config.clone().engine(Engine::Lecture), &data).unwrap();
+/// assert!((trained.history.final_cost() - lecture.history.final_cost()).abs() < 1e-12);
+/// assert_eq!(train_with_cost(&config, &data, &nn_cost_function_deep).unwrap().network, lecture.network);
+/// ```
+pub fn train_with_cost(config: &TrainConfig, data: &Dataset, cost: &CostFunction<'_>) -> Result<Trained> {
+    config.check(data)?;
+    let sizes = &config.sizes;
+    let objective = |params: &Array1<f64>| -> Result<(f64, Array1<f64>)> {
+        let network = Network::reroll(params.as_slice().unwrap_or(&params.to_vec()), sizes)?;
+        let (j, grads) = cost(&network, data.x(), data.y(), config.lambda)?;
+        check_gradient_shapes(&network, &grads)?;
+        Ok((j, unroll(&grads)))
+    };
+    optimize(config, objective, Duration::ZERO)
+}
+
+/// One gradient per Theta, each of its Theta's shape; the error names the first that is not.
+fn check_gradient_shapes(network: &Network, grads: &[Array2<f64>]) -> Result<()> {
+    let thetas = network.thetas();
+    if grads.len() != thetas.len() {
+        return Err(NnError::Shape {
+            what: "gradients".into(),
+            expected: format!("{} (one per Theta)", thetas.len()),
+            got: format!("{}", grads.len()),
+        });
+    }
+    for (l, (g, t)) in grads.iter().zip(thetas).enumerate() {
+        if g.dim() != t.dim() {
+            return Err(NnError::Shape {
+                what: format!("Theta{}_grad", l + 1),
+                expected: format!("{}x{}", t.nrows(), t.ncols()),
+                got: format!("{}x{}", g.nrows(), g.ncols()),
+            });
         }
     }
+    Ok(())
+}
+
+/// The iterations at which `count` snapshots of a `total`-iteration run are taken: evenly
+/// spread, 0 and `total` included (none when `count` is 0).
+fn snapshot_iterations(count: usize, total: usize) -> Vec<usize> {
+    if count < 2 {
+        return Vec::new();
+    }
+    let mut at: Vec<usize> = (0..count).map(|k| (k * total + (count - 1) / 2) / (count - 1)).collect();
+    at.dedup();
+    at
 }
 
 /// Runs the optimizer of `config` on `objective` (whose lambda is `config.lambda`). The
 /// history's elapsed time counts the preparation too (`prepared_in`). After each iteration:
-/// the progress callback, a checkpoint when one is due, the time budget.
+/// the progress callback, a snapshot and a checkpoint when one is due, the time budget.
 fn optimize(config: &TrainConfig, objective: impl Objective, prepared_in: Duration) -> Result<Trained> {
     let start = Instant::now();
-    let initial = config.initial_network()?.unroll();
+    let first = config.initial_network()?;
+    let initial = first.unroll();
+    let reroll = |params: &Array1<f64>| Network::reroll(params.as_slice().unwrap_or(&params.to_vec()), &config.sizes);
+    let due = snapshot_iterations(config.snapshots, config.iterations);
+    let mut snapshots = Vec::with_capacity(due.len());
+    if !due.is_empty() {
+        snapshots.push(Snapshot { iteration: 0, network: first });
+    }
     let mut costs = Vec::new();
     let mut watch = |step: &Step<'_>| -> Result<Next> {
         config.progress.call(step.iteration, step.cost);
         costs.push(step.cost);
+        // Counted in completed iterations (a failed line search completes none), as the
+        // history's costs are.
+        if due.binary_search(&costs.len()).is_ok() {
+            snapshots.push(Snapshot { iteration: costs.len(), network: reroll(step.params)? });
+        }
         if let Some((path, every)) = &config.checkpoint {
             if step.iteration.is_multiple_of(*every) {
                 let history = History {
@@ -297,8 +427,12 @@ fn optimize(config: &TrainConfig, objective: impl Objective, prepared_in: Durati
     if let Some((path, _)) = &config.checkpoint {
         save_checkpoint(config, path, &params, history.clone())?;
     }
-    let network = Network::reroll(params.as_slice().unwrap_or(&params.to_vec()), &config.sizes)?;
-    Ok(Trained { network, history, config: config.clone() })
+    let network = reroll(&params)?;
+    // A run that stopped early (converged, out of time) ends with its last network.
+    if !due.is_empty() && snapshots.last().map(|s| s.iteration) != Some(history.iterations()) {
+        snapshots.push(Snapshot { iteration: history.iterations(), network: network.clone() });
+    }
+    Ok(Trained { network, history, config: config.clone(), snapshots })
 }
 
 fn save_checkpoint(config: &TrainConfig, path: &Path, params: &ndarray::Array1<f64>, history: History) -> Result<()> {
@@ -335,7 +469,8 @@ pub struct LambdaStudy {
 /// Trains one network per lambda (same seed, same everything else; `config.lambda` is
 /// ignored) and scores each on the training and held-out sets: the numbers behind the
 /// lambda panel and the validation curve. The trainings share X (prepared once) and run
-/// side by side, one per core. `config.progress` is not called and no checkpoint is written.
+/// side by side, one per core. `config.progress` is not called and no checkpoint is written;
+/// snapshots, when `config` asks for them, are kept in each lambda's `trained`.
 pub fn compare_lambdas(
     config: &TrainConfig,
     train_set: &Dataset,
@@ -563,7 +698,6 @@ impl fmt::Display for LambdaStudy {
 mod tests {
     use super::*;
     use crate::lecture::network::debug_initialize_weights;
-    use ndarray::Array1;
 
     fn toy() -> Dataset {
         let x = debug_initialize_weights(30, 3) * 10.0; // 30 x 4
@@ -656,6 +790,76 @@ mod tests {
         let e =
             train(&TrainConfig::new(&[4, 5, 2]).checkpoint(dir.join("no/such/folder/run.mat"), 1), &data).unwrap_err();
         assert!(e.to_string().contains("run.mat"), "{e}");
+    }
+
+    #[test]
+    fn snapshots_are_the_runs_own_networks() {
+        let data = toy();
+        for optimizer in [Optimizer::Fmincg, Optimizer::GradientDescent { learning_rate: 0.5 }] {
+            let config = TrainConfig::new(&[4, 5, 2]).lambda(0.3).iterations(12).seed(5).optimizer(optimizer);
+            let run = train(&config.clone().snapshots(4), &data).unwrap();
+            let its: Vec<usize> = run.snapshots.iter().map(|s| s.iteration).collect();
+            assert_eq!(its, [0, 4, 8, 12], "{optimizer}");
+            // Keeping snapshots changes nothing in the run.
+            let plain = train(&config, &data).unwrap();
+            assert_eq!((&plain.network, &plain.history.costs), (&run.network, &run.history.costs));
+            assert_eq!(run.snapshots[0].network, Network::random(&[4, 5, 2], config.init, 5).unwrap());
+            // The last is the trained network, and the one at k is where a k-iteration run
+            // ends, bit for bit (fmincg's line-search state included: no restart).
+            assert_eq!(run.snapshots.last().unwrap().network, run.network);
+            for s in &run.snapshots[1..] {
+                let short = train(&config.clone().iterations(s.iteration), &data).unwrap();
+                assert_eq!(short.history.iterations(), s.iteration, "{optimizer}");
+                assert_eq!(short.network, s.network, "{optimizer} at {}", s.iteration);
+                assert_eq!(run.costs_from_start()[s.iteration], short.history.final_cost());
+            }
+        }
+        // A run that stops early still ends with its last network.
+        let quick =
+            train(&TrainConfig::new(&[4, 5, 2]).iterations(50).snapshots(11).time_budget(Duration::ZERO), &data)
+                .unwrap();
+        let its: Vec<usize> = quick.snapshots.iter().map(|s| s.iteration).collect();
+        assert_eq!(its, [0, 1]);
+        assert_eq!(quick.snapshots[1].network, quick.network);
+        // Counts outside 2..=min(21, iterations + 1) are refused before training.
+        for (count, iterations, what) in [(1, 10, "2 (the start"), (12, 10, "to 11"), (22, 50, "at most 21")] {
+            let e = train(&TrainConfig::new(&[4, 5, 2]).iterations(iterations).snapshots(count), &data).unwrap_err();
+            assert!(e.to_string().contains(what) && e.to_string().contains("snapshots"), "{e}");
+        }
+    }
+
+    #[test]
+    fn any_cost_function_trains_through_the_same_loop() {
+        let data = toy();
+        let config = TrainConfig::new(&[4, 5, 2]).lambda(1.0).iterations(15).seed(6).snapshots(4);
+        let lecture = train(&config.clone().engine(Engine::Lecture), &data).unwrap();
+        let mine = train_with_cost(&config, &data, &nn_cost_function_deep).unwrap();
+        assert_eq!(
+            (&mine.network, &mine.history.costs, &mine.snapshots),
+            (&lecture.network, &lecture.history.costs, &lecture.snapshots)
+        );
+        // Progress and checkpoints run for it too.
+        let seen = Arc::new(Mutex::new(0));
+        let count = seen.clone();
+        let counted = config.clone().on_iteration(move |_, _| *count.lock().unwrap() += 1);
+        let again = train_with_cost(&counted, &data, &nn_cost_function_deep).unwrap();
+        assert_eq!(*seen.lock().unwrap(), again.history.iterations());
+        // A gradient of the wrong shape is named; so is the wrong number of gradients.
+        let wide = |net: &Network, x: &Array2<f64>, y: &Array1<usize>, l: f64| {
+            let (j, mut g) = nn_cost_function_deep(net, x, y, l)?;
+            g[1] = Array2::zeros((2, 7));
+            Ok((j, g))
+        };
+        let e = train_with_cost(&config, &data, &wide).unwrap_err().to_string();
+        assert!(e.contains("Theta2_grad") && e.contains("2x6") && e.contains("2x7"), "{e}");
+        let one = |net: &Network, x: &Array2<f64>, y: &Array1<usize>, l: f64| {
+            let (j, g) = nn_cost_function_deep(net, x, y, l)?;
+            Ok((j, g[..1].to_vec()))
+        };
+        assert!(train_with_cost(&config, &data, &one).unwrap_err().to_string().contains("one per Theta"));
+        // The config is checked as train checks it.
+        let e = train_with_cost(&config.clone().lambda(-1.0), &data, &nn_cost_function_deep).unwrap_err();
+        assert!(e.to_string().contains("lambda"), "{e}");
     }
 
     #[test]

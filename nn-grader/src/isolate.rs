@@ -28,8 +28,8 @@
 //! matrix products do, with `matrixmultiply-threading`, for products larger than about
 //! 128x128). The grader's problems are small. Training on 5000 digits is not:
 //! [`crate::train_with`] runs in a child when [`products_fork_safe`] says a child can
-//! multiply big matrices here, and in-process otherwise, with its time budget checked
-//! between evaluations of the student's function.
+//! multiply big matrices here (always, in the kit's kernel: it sets `MATMUL_NUM_THREADS=1`),
+//! and in-process otherwise, with its time allowed checked between iterations.
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};

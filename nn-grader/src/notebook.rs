@@ -1,15 +1,15 @@
 //! Helpers for the notebook's other cells: running a student function once without a
 //! panic escaping, the course's gradient check on it, and training with it (in a child
-//! process with a time and memory limit where one can do the work: see [`train_with`]).
+//! process with a time and memory limit scaled to the work: see [`train_with`]).
 
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use ndarray::Array1;
+use ndarray::{Array1, Array2};
 use nn_core::bundled::{self, Source};
 use nn_core::lecture::cost::TwoLayerCost;
-use nn_core::lecture::network::unroll;
-use nn_core::{fmincg, Dataset, GradCheckReport, History, Init, Network, NnError, StopReason};
+use nn_core::train::train_with_cost;
+use nn_core::{Dataset, GradCheckReport, History, Init, Network, StopReason, TrainConfig, Trained};
 
 use crate::explain::{explain_panic, Context};
 use crate::isolate::{self, Limits};
@@ -129,33 +129,71 @@ pub fn check_student_gradients(nn_cost_function: &TwoLayerCost<'_>, lambda: f64,
     }
 }
 
-/// How long and how much memory [`train_with`] gives a training: 5 minutes and 4 GiB.
+/// The most time and memory [`train_with`] gives a training: 5 minutes and 4 GiB. Within
+/// that, the time a training may take is scaled to the work asked for: see [`train_with`].
 ///
-/// The course's run (400-25-10, 50 iterations, about 150 evaluations of the cost) takes
-/// seconds with a vectorized `nn_cost_function`, a minute or two with a loop over the
-/// examples.
+/// The course's run (400-25-10, 50 iterations, 83 calls of the cost on the kit's digits)
+/// takes seconds with a vectorized `nn_cost_function`, longer with a loop over the examples.
 pub const TRAIN_LIMITS: Limits = Limits { time: Duration::from_secs(300), memory: 4 << 30 };
 
+/// How long the first call of the student's function may take: 5 s plus 4 ms per example
+/// (25 s on the 5000 digits, 6 s on 200; a loop over the examples takes well under 1 ms per
+/// example).
+const FIRST_CALL: (Duration, Duration) = (Duration::from_secs(5), Duration::from_millis(4));
+
+/// The calls per iteration the time allowed counts on: fmincg's line search averages under 2
+/// (83 calls for the course's 50 iterations) and takes more on a hard stretch.
+const CALLS_PER_ITERATION: usize = 3;
+
+/// The time allowed is 5 s plus this many times the first call's time the calls of the run.
+const HEADROOM: f64 = 4.0;
+
+/// What to do when a training is slow, in the student's words: the hint of every message
+/// about the time running out.
+const WHEN_SLOW: &str = "if nn_cost_function is just slow (a loop over the examples is), train for fewer \
+                         iterations, or use the vectorized form (every example at once, a1.dot(&theta1.t()))";
+
+/// The time a training of `iterations` may take, from the time of the first call: 5 s plus
+/// [`HEADROOM`] times `first_call` for each call fmincg may make (1 + 3 per iteration), in
+/// whole seconds, at most `most`.
+fn time_allowed(first_call: Duration, iterations: usize, most: Duration) -> Duration {
+    let calls = 1 + CALLS_PER_ITERATION * iterations;
+    whole_seconds(Duration::from_secs(5) + first_call.mul_f64(HEADROOM * calls as f64)).min(most)
+}
+
+/// `d` rounded up to whole seconds (for the messages: "timed out after 6 s").
+fn whole_seconds(d: Duration) -> Duration {
+    Duration::from_secs_f64(d.as_secs_f64().ceil())
+}
+
 /// Trains an `n-hidden-K` network with `fmincg` on the student's `nn_cost_function` (the
-/// course's part 2.6), from random weights (epsilon 0.12, seeded), under [`TRAIN_LIMITS`].
-/// `Err` says what went wrong in words: a panic, an error, a NaN cost, a training that did
-/// not train (a stub returning zeros: "the gradient at the starting weights is all
-/// zeros"), the time budget, memory, endless recursion, `std::process::exit`.
+/// course's part 2.6), from random weights (epsilon 0.12, seeded), through the library's
+/// training ([`nn_core::train::train_with_cost`]): with the library's own cost it trains the
+/// network `nn_core::train` does. `Err` says what went wrong in words: a panic, an error, a
+/// NaN cost, a gradient of the wrong shape, a training that did not train (a stub returning
+/// zeros: "the gradient at the starting weights is all zeros"), the time running out,
+/// memory, endless recursion, `std::process::exit`.
+///
+/// The time it may take is scaled to the work asked for: one call of the function is timed
+/// first (it may take 5 s plus 4 ms per example), and the training then gets 5 s plus 4
+/// times that call's time for each call fmincg may make (3 per iteration, and the first), at
+/// most [`TRAIN_LIMITS`]' 5 minutes. A function that never returns is stopped after
+/// seconds, not minutes; one that is just slow gets the time its work needs, and a message
+/// that says what to do when even that runs out (fewer iterations, or the vectorized form).
 ///
 /// Where it runs, honestly:
 /// - in a child process ([`crate::isolate`]) when a child can multiply big matrices here
-///   ([`isolate::products_fork_safe`]): then an endless loop is stopped at the time limit,
+///   ([`isolate::products_fork_safe`]): then an endless loop is stopped at the time allowed,
 ///   an 8 TiB allocation, endless recursion or `exit` are reported, and the notebook's
-///   kernel goes on with every variable;
+///   kernel goes on with every variable. The kit's kernel sets `MATMUL_NUM_THREADS=1`
+///   (ndarray's matrix products on one thread, no thread pool) so that this is always so;
 /// - in the notebook's own process otherwise — once ndarray's matrix products have started
-///   their thread pool with two or more threads (any machine with 2+ cores, after the first
-///   big product), a forked child would wait forever for threads it does not have. There
-///   the time budget is checked between evaluations of the student's function: a training
-///   that runs too long stops at the first evaluation past it, with the reason; but one
-///   evaluation that never returns (an endless loop inside `nn_cost_function`) hangs the
-///   cell until it is interrupted, and an allocation beyond memory, endless recursion or
-///   `exit` end the kernel. Setting `MATMUL_NUM_THREADS=1` in the kernel's environment
-///   keeps the child process possible (products then run on one core).
+///   their thread pool with two or more threads (a kernel without `MATMUL_NUM_THREADS=1`, on
+///   2+ cores, after the first big product), a forked child would wait forever for threads
+///   it does not have. There the time allowed is checked between iterations: a training that
+///   runs too long stops with the reason; but one call that never returns (an endless loop
+///   inside `nn_cost_function`) hangs the cell until it is interrupted, and an allocation
+///   beyond memory, endless recursion or `exit` end the kernel.
 pub fn train_with(
     nn_cost_function: &TwoLayerCost<'_>,
     data: &Dataset,
@@ -167,7 +205,8 @@ pub fn train_with(
     train_with_limits(nn_cost_function, data, hidden_units, lambda, iterations, seed, &TRAIN_LIMITS)
 }
 
-/// [`train_with`] under other limits (a smaller time budget for a quick check, say).
+/// [`train_with`] under other limits: `limits.time` is the most any training may take (a
+/// smaller one for a quick check, say), `limits.memory` what a child may allocate.
 pub fn train_with_limits(
     nn_cost_function: &TwoLayerCost<'_>,
     data: &Dataset,
@@ -178,121 +217,121 @@ pub fn train_with_limits(
     limits: &Limits,
 ) -> Result<(Network, History), String> {
     let sizes = [data.num_features(), hidden_units, data.num_labels()];
+    let config = TrainConfig::new(&sizes).lambda(lambda).iterations(iterations).seed(seed);
     let start = Network::random(&sizes, Init::default(), seed).map_err(|e| e.to_string())?;
     let context = Context::Cost { theta1: (sizes[1], sizes[0] + 1), theta2: (sizes[2], sizes[1] + 1), m: data.len() };
     let what = format!(
         "nn_cost_function (training {}-{}-{} with fmincg for {iterations} iterations)",
         sizes[0], sizes[1], sizes[2]
     );
+    let two_thetas = |net: &Network, x: &Array2<f64>, y: &Array1<usize>, lambda: f64| {
+        let (j, theta1_grad, theta2_grad) = nn_cost_function(net.theta1(), net.theta2(), x, y, lambda)?;
+        Ok((j, vec![theta1_grad, theta2_grad]))
+    };
+    // The first call, timed (what it returns, the training reports: it makes the same call).
+    let first_call = || {
+        let began = Instant::now();
+        let _ = isolate::catch(|| nn_cost_function(start.theta1(), start.theta2(), data.x(), data.y(), lambda));
+        began.elapsed().as_secs_f64()
+    };
     let began = Instant::now();
-    let ran: Result<Result<Trained, String>, String> = if isolate::products_fork_safe() {
-        let outcome = isolate::run(limits, || {
+    let trained = if isolate::products_fork_safe() {
+        let first_limit = whole_seconds(FIRST_CALL.0 + FIRST_CALL.1 * data.len() as u32).min(limits.time);
+        let first = isolate::run(&Limits { time: first_limit, ..*limits }, first_call).map_err(|failure| {
+            let hint = match &failure {
+                Failure::TimedOut(_) => format!(
+                    ", in its first call (on {} examples): look for a loop that never ends; {WHEN_SLOW}",
+                    data.len()
+                ),
+                other => stopped_hint(other).into(),
+            };
+            format!("training stopped: {}{hint}", failure.message(&what))
+        })?;
+        let first = Duration::from_secs_f64(first);
+        let allowed = time_allowed(first, iterations, limits.time);
+        let outcome = isolate::run(&Limits { time: allowed, ..*limits }, || {
             isolate::catch(|| {
-                let budget = Budget { limits: *limits, began: Instant::now(), evaluations: 0, over: false };
-                fit(nn_cost_function, data, &sizes, lambda, iterations, &start, budget).map(Trained::into_wire)
+                train_with_cost(&config, data, &two_thetas).map(|t| to_wire(&t)).map_err(|e| e.to_string())
             })
         });
         match outcome {
-            Ok(caught) => caught.map(|result| result.map(Trained::from_wire)),
+            Ok(caught) => caught.map(|result| result.and_then(|wire| from_wire(wire, &sizes))),
             Err(failure) => {
-                let hint = match failure {
+                let hint = match &failure {
                     Failure::TimedOut(_) => {
-                        "; fmincg calls it about 3 times per iteration: time one call, look for a loop that never \
-                         ends, or train for fewer iterations"
+                        let calls = 1 + CALLS_PER_ITERATION * iterations;
+                        let why = if allowed == limits.time {
+                            format!(
+                                "as long as a training may run; its first call took {:.2} s, and {iterations} \
+                                     iterations may need {calls} calls",
+                                first.as_secs_f64()
+                            )
+                        } else {
+                            format!(
+                                "the time {iterations} iterations (up to {calls} calls) should take, from its \
+                                     first call ({:.2} s): a later call took far longer (a loop that never ends?)",
+                                first.as_secs_f64()
+                            )
+                        };
+                        format!(", {why}; {WHEN_SLOW}")
                     }
-                    Failure::OutOfMemory => "; look for a matrix of m x m (5000 x 5000) or larger",
-                    _ => "",
+                    other => stopped_hint(other).into(),
                 };
                 Ok(Err(format!("training stopped: {}{hint}", failure.message(&what))))
             }
         }
     } else {
+        let allowed = time_allowed(Duration::from_secs_f64(first_call()), iterations, limits.time);
         isolate::catch(|| {
-            let budget = Budget { limits: *limits, began, evaluations: 0, over: false };
-            fit(nn_cost_function, data, &sizes, lambda, iterations, &start, budget)
+            let trained =
+                train_with_cost(&config.clone().time_budget(allowed), data, &two_thetas).map_err(|e| e.to_string())?;
+            if trained.history.stop_reason == StopReason::Stopped {
+                let calls = trained.history.evaluations;
+                return Err(format!(
+                    "training stopped: the time allowed, {:.0} s, ran out after {calls} calls of nn_cost_function \
+                     ({:.2} s each) in {} of {iterations} iterations; {WHEN_SLOW}",
+                    allowed.as_secs_f64(),
+                    began.elapsed().as_secs_f64() / calls.max(1) as f64,
+                    trained.history.iterations()
+                ));
+            }
+            Ok((trained.network, trained.history))
         })
     };
-    match ran {
-        Ok(Ok(trained)) => {
-            let net = Network::reroll(&trained.params, &sizes).map_err(|e| e.to_string())?;
-            let mut history = trained.history;
+    match trained {
+        Ok(Ok((network, mut history))) => {
             history.elapsed = began.elapsed();
-            Ok((net, history))
+            Ok((network, history))
         }
         Ok(Err(e)) => Err(e),
         Err(raw) => Err(explain_panic(&raw, context).0),
     }
 }
 
-/// The time budget of an in-process training, checked before each evaluation.
-struct Budget {
-    limits: Limits,
-    began: Instant,
-    evaluations: usize,
-    over: bool,
+/// What to look for after a child's failure other than the time running out.
+fn stopped_hint(failure: &Failure) -> &'static str {
+    match failure {
+        Failure::OutOfMemory => "; look for a matrix of m x m (5000 x 5000) or larger",
+        _ => "",
+    }
 }
 
-/// What a training hands back (across the pipe from a child, too).
-struct Trained {
-    params: Vec<f64>,
-    history: History,
-}
-
-/// `(params, costs, (initial cost, evaluations, stop reason))`: existing [`crate::wire::Wire`] types.
+/// A training's result across the pipe from a child, in existing [`crate::wire::Wire`]
+/// types: `(params, costs, (initial cost, evaluations, stop reason))`.
 type TrainedWire = (Vec<f64>, Vec<f64>, (f64, usize, usize));
 const STOP_REASONS: [StopReason; 3] = [StopReason::IterationLimit, StopReason::LineSearchFailed, StopReason::Stopped];
 
-impl Trained {
-    fn into_wire(self) -> TrainedWire {
-        let h = self.history;
-        let stop = STOP_REASONS.iter().position(|r| *r == h.stop_reason).unwrap_or(2);
-        (self.params, h.costs, (h.initial_cost, h.evaluations, stop))
-    }
-    fn from_wire((params, costs, (initial_cost, evaluations, stop)): TrainedWire) -> Trained {
-        let stop_reason = STOP_REASONS.get(stop).copied().unwrap_or(StopReason::Stopped);
-        Trained { params, history: History { costs, initial_cost, evaluations, elapsed: Duration::ZERO, stop_reason } }
-    }
+fn to_wire(t: &Trained) -> TrainedWire {
+    let h = &t.history;
+    let stop = STOP_REASONS.iter().position(|r| *r == h.stop_reason).unwrap_or(2);
+    (t.network.unroll().to_vec(), h.costs.clone(), (h.initial_cost, h.evaluations, stop))
 }
 
-/// fmincg on the student's function from `start`; `Err` in words.
-fn fit(
-    nn_cost_function: &TwoLayerCost<'_>,
-    data: &Dataset,
-    sizes: &[usize; 3],
-    lambda: f64,
-    iterations: usize,
-    start: &Network,
-    mut budget: Budget,
-) -> Result<Trained, String> {
-    let objective = |p: &Array1<f64>| -> nn_core::Result<(f64, Array1<f64>)> {
-        if budget.began.elapsed() > budget.limits.time {
-            budget.over = true;
-            return Err(NnError::InvalidArgument { name: "time budget", reason: String::new() });
-        }
-        budget.evaluations += 1;
-        let net = Network::reroll(p.as_slice().expect("contiguous"), sizes)?;
-        let (j, g1, g2) = nn_cost_function(net.theta1(), net.theta2(), data.x(), data.y(), lambda)?;
-        for (l, (g, t)) in [&g1, &g2].into_iter().zip(net.thetas()).enumerate() {
-            if g.dim() != t.dim() {
-                return Err(NnError::Shape {
-                    what: format!("Theta{}_grad", l + 1),
-                    expected: format!("{}x{}", t.nrows(), t.ncols()),
-                    got: format!("{}x{}", g.nrows(), g.ncols()),
-                });
-            }
-        }
-        Ok((j, unroll(&[g1, g2])))
-    };
-    let result = fmincg(objective, start.unroll(), iterations, |_| Ok(nn_core::optim::Next::Continue));
-    match result {
-        Ok((params, history)) => Ok(Trained { params: params.to_vec(), history }),
-        Err(_) if budget.over => Err(format!(
-            "training stopped: the time budget of {:.0} s ran out after {} evaluations of nn_cost_function \
-             ({:.2} s each); look for a slow loop, or train for fewer iterations",
-            budget.limits.time.as_secs_f64(),
-            budget.evaluations,
-            budget.began.elapsed().as_secs_f64() / budget.evaluations.max(1) as f64
-        )),
-        Err(e) => Err(e.to_string()),
-    }
+fn from_wire(
+    (params, costs, (initial_cost, evaluations, stop)): TrainedWire,
+    sizes: &[usize],
+) -> Result<(Network, History), String> {
+    let stop_reason = STOP_REASONS.get(stop).copied().unwrap_or(StopReason::Stopped);
+    let network = Network::reroll(&params, sizes).map_err(|e| e.to_string())?;
+    Ok((network, History { costs, initial_cost, evaluations, elapsed: Duration::ZERO, stop_reason }))
 }

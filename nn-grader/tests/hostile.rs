@@ -401,6 +401,25 @@ fn train_data() -> nn_core::Dataset {
 
 const TRAIN_CHILD_ENV: &str = "NN_GRADER_TRAIN_CHILD";
 
+/// The library's own cost (`nn_cost_function_deep`) with the exercise's signature.
+fn library_as_two_thetas(t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64) -> CostValue {
+    let net = nn_core::Network::new(vec![t1.clone(), t2.clone()])?;
+    let (j, mut grads) = nn_core::nn_cost_function_deep(&net, x, y, l)?;
+    let theta2_grad = grads.pop().expect("two gradients");
+    Ok((j, grads.pop().expect("two gradients"), theta2_grad))
+}
+
+/// Right for four calls in a process, then never returns.
+fn hangs_at_call_5(t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64) -> CostValue {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    if CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= 4 {
+        loop {
+            std::hint::spin_loop();
+        }
+    }
+    nn_cost_function(t1, t2, x, y, l)
+}
+
 /// The cases of `train_with_in_a_child_survives_everything`, run in a fresh test process
 /// with `MATMUL_NUM_THREADS=1` (so that no pool thread exists that a forked child lacks).
 #[test]
@@ -444,7 +463,8 @@ fn train_with_child_entry() {
         assert!(start.elapsed() < Duration::from_secs(10), "{what}: {:?}", start.elapsed());
         assert_eq!(stderr, "", "{what}");
     }
-    // The reference solution trains in the child as in the library's own training.
+    // The reference solution trains in the child as in the library's own training; the
+    // library's own cost, as two Thetas, gives the library's network bit for bit.
     let (net, history) = train(&nn_cost_function, &nn_grader::TRAIN_LIMITS).unwrap();
     let config = nn_core::TrainConfig::new(&[4, 3, 2]).lambda(1.0).iterations(10).seed(1);
     let own = nn_core::train(&config.engine(nn_core::Engine::Lecture), &data).unwrap();
@@ -453,23 +473,84 @@ fn train_with_child_entry() {
         assert!((a - b).abs() < 1e-9, "{a} vs {b}");
     }
     assert!((&net.unroll() - &own.network.unroll()).iter().all(|d| d.abs() < 1e-6));
+    let (net, history) = train(&library_as_two_thetas, &nn_grader::TRAIN_LIMITS).unwrap();
+    assert_eq!((net, history.costs, history.evaluations), (own.network, own.history.costs, own.history.evaluations));
+    // The time allowed follows the work: a function that never returns is stopped after
+    // seconds (5 s + 4 ms per example for the first call), not after the 5 minutes of
+    // TRAIN_LIMITS; one that hangs in a later call, after 5 s + 4 x (first call) per call.
+    for (what, f, seconds, words) in [
+        ("first call", &looping as &nn_grader::TwoLayerCost<'_>, 6, "in its first call (on 60 examples)"),
+        ("fifth call", &hangs_at_call_5, 6, "a later call took far longer"),
+    ] {
+        let start = Instant::now();
+        let (result, stderr) = with_stderr_captured(|| train(f, &nn_grader::TRAIN_LIMITS));
+        let e = result.expect_err(what);
+        assert!(
+            e.starts_with(&format!(
+                "training stopped: timed out after {seconds} s in nn_cost_function (training 4-3-2"
+            )) && e.contains(words)
+                && e.contains("fewer iterations")
+                && e.contains("vectorized"),
+            "{what}: {e}"
+        );
+        assert!(start.elapsed() < Duration::from_secs(seconds + 4), "{what}: {:?}", start.elapsed());
+        assert_eq!(stderr, "", "{what}");
+    }
     println!("TRAIN-CHILD-OK");
+}
+
+/// Runs the test `entry` alone in a fresh test process with `switch` set (the entry runs
+/// only then) and `MATMUL_NUM_THREADS=threads`; it must pass and print `ok_mark`.
+fn run_entry(entry: &str, switch: &str, threads: &str, ok_mark: &str) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([entry, "--exact", "--nocapture", "--test-threads=1", "-q"])
+        .env(switch, "1")
+        .env("MATMUL_NUM_THREADS", threads)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && stdout.contains(ok_mark), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
 }
 
 #[test]
 fn train_with_in_a_child_survives_everything() {
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["train_with_child_entry", "--exact", "--nocapture", "--test-threads=1", "-q"])
-        .env(TRAIN_CHILD_ENV, "1")
-        .env("MATMUL_NUM_THREADS", "1")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    run_entry("train_with_child_entry", TRAIN_CHILD_ENV, "1", "TRAIN-CHILD-OK");
+}
+
+const TRAIN_IN_PROCESS_ENV: &str = "NN_GRADER_TRAIN_IN_PROCESS";
+
+/// The in-process way, in a fresh test process whose matrix products have started a pool of
+/// two threads (a kernel without `MATMUL_NUM_THREADS=1`): the same network, and the time
+/// allowed checked between iterations.
+#[test]
+fn train_with_in_process_entry() {
+    if std::env::var(TRAIN_IN_PROCESS_ENV).is_err() {
+        return;
+    }
+    let a = Array2::<f64>::from_shape_fn((256, 256), |(i, j)| (i + j) as f64);
+    assert!(a.dot(&a)[[0, 0]] > 0.0);
+    assert!(!nn_grader::isolate::products_fork_safe(), "a pool of 2 threads: no child");
+    let data = train_data();
+    let (net, history) = nn_grader::train_with(&library_as_two_thetas, &data, 3, 1.0, 10, 1).unwrap();
+    let config = nn_core::TrainConfig::new(&[4, 3, 2]).lambda(1.0).iterations(10).seed(1);
+    let own = nn_core::train(&config.engine(nn_core::Engine::Lecture), &data).unwrap();
+    assert_eq!((net, history.costs), (own.network, own.history.costs));
+    let slow = |t1: &Array2<f64>, t2: &Array2<f64>, x: &Array2<f64>, y: &Array1<usize>, l: f64| -> CostValue {
+        std::thread::sleep(Duration::from_millis(300));
+        nn_cost_function(t1, t2, x, y, l)
+    };
+    let limits = nn_grader::Limits { time: Duration::from_secs(1), memory: 1 << 30 };
+    let e = nn_grader::train_with_limits(&slow, &data, 3, 1.0, 50, 1, &limits).unwrap_err();
     assert!(
-        out.status.success() && stdout.contains("TRAIN-CHILD-OK"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        e.starts_with("training stopped: the time allowed, 1 s, ran out after") && e.contains("fewer iterations"),
+        "{e}"
     );
+    println!("TRAIN-IN-PROCESS-OK");
+}
+
+#[test]
+fn train_with_in_process_trains_the_same_network() {
+    run_entry("train_with_in_process_entry", TRAIN_IN_PROCESS_ENV, "2", "TRAIN-IN-PROCESS-OK");
 }
 
 #[test]
@@ -489,7 +570,7 @@ fn train_with_stops_at_its_time_budget_and_a_stub_is_not_a_success() {
     let e = result.unwrap_err();
     assert!(
         e.starts_with("training stopped: timed out after 1 s in nn_cost_function")
-            || e.starts_with("training stopped: the time budget of 1 s ran out after"),
+            || e.starts_with("training stopped: the time allowed, 1 s, ran out after"),
         "{e}"
     );
     assert!(e.contains("fewer iterations"), "{e}");

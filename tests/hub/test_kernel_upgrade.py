@@ -52,6 +52,7 @@ def check(kernel_dir: Path, tmp: Path):
     assert Path(spec["argv"][0]).name == "nnex4-kernel", spec
     wrapper_text = Path(spec["argv"][0]).read_text()
     assert "TMPDIR=" in wrapper_text and "JUPYTER_PATH=" in wrapper_text
+    assert "export MATMUL_NUM_THREADS=1" in wrapper_text, "train_with needs products without a pool"
     evcxr = evcxr_of(spec, kernel_dir).replace("$PREFIX", str(PREFIX))
     home = tmp / "home"
     home.mkdir()

@@ -10,11 +10,12 @@ use base64::Engine as _;
 use super::canvas::{line_height, Align, Canvas, Quantizer, PALETTE, TEXT, WHITE};
 use super::cost_chart::{curve_canvas, Curve};
 use super::fmt_percent;
-use super::frames::{check_frame_count, fmt_cost, TrainingSnapshots};
+use super::frames::{fmt_cost, training_frames};
 use super::images::{gray_legend, shared_scale, units_canvas};
 use crate::error::{NnError, Result};
 use crate::io::write_atomic;
 use crate::lecture::{Dataset, Network};
+use crate::train::Trained;
 
 /// An animated GIF (looping), with its size and frame count.
 ///
@@ -220,30 +221,31 @@ pub(crate) fn training_frame(
 }
 
 /// Hidden units and the cost curve through training, as a looping GIF, 880 pixels wide:
-/// one frame per network saved by [`train_in_snapshots`](super::train_in_snapshots) (at most
-/// [`MAX_FRAMES`](super::MAX_FRAMES) = 21; on the digits 11 frames make about 220 KB, 21
-/// about 300 KB). Each frame shows the units on one gray scale for all frames, the cost
-/// curve up to that iteration, and (with `data`) the training accuracy.
+/// one frame per network the training kept ([`TrainConfig::snapshots`](crate::TrainConfig::snapshots),
+/// at most [`MAX_SNAPSHOTS`](crate::train::MAX_SNAPSHOTS) = 21; on the digits 11 frames make
+/// about 220 KB, 21 about 300 KB), the last one the trained network itself. Each frame shows
+/// the units on one gray scale for all frames, the cost curve up to that iteration, and
+/// (with `data`) the training accuracy.
 ///
 /// ```no_run
 /// use nn_core::prelude::*;
 /// let data = bundled::digits().unwrap();
-/// let run = viz::train_in_snapshots(&TrainConfig::default().iterations(50), &data, 11).unwrap();
+/// let run = train(&TrainConfig::default().iterations(50).snapshots(11), &data).unwrap();
 /// viz::training_animation(&run, Some(&data)).unwrap().save_gif("training.gif").unwrap();
 /// ```
-pub fn training_animation(run: &TrainingSnapshots, data: Option<&Dataset>) -> Result<Animation> {
-    check_frame_count(run.snapshots.len(), "an animation")?;
-    let nets: Vec<&Network> = run.snapshots.iter().map(|s| &s.network).collect();
+pub fn training_animation(run: &Trained, data: Option<&Dataset>) -> Result<Animation> {
+    let (snapshots, costs) = training_frames(run, "an animation")?;
+    let nets: Vec<&Network> = snapshots.iter().map(|s| &s.network).collect();
     let scale = shared_scale(&nets)?;
-    let total = run.iterations();
+    let total = run.history.iterations();
     let lambda = super::fmt_lambda(run.config.lambda);
-    let mut canvases = Vec::with_capacity(run.snapshots.len());
-    for s in &run.snapshots {
+    let mut canvases = Vec::with_capacity(snapshots.len());
+    for s in snapshots {
         let acc = match data {
             Some(d) => Some(s.network.accuracy(d)?),
             None => None,
         };
-        canvases.push(training_frame(&s.network, scale, &run.costs, s.iteration, total, &lambda, acc)?);
+        canvases.push(training_frame(&s.network, scale, &costs, s.iteration, total, &lambda, acc)?);
     }
     let n = canvases.len();
     let delays: Vec<u16> = (0..n)

@@ -20,13 +20,13 @@ use base64::Engine as _;
 use super::canvas::{line_height, text_width, Align, Canvas, Rgb, PALETTE, TEXT, WHITE};
 use super::cost_chart::{curve_canvas, Curve};
 use super::figure::Figure;
-use super::frames::{check_frame_count, even_picks, fmt_cost, TrainingSnapshots};
+use super::frames::{check_frame_count, even_picks, fmt_cost, training_frames};
 use super::images::{fmt_scale, gray_legend, shared_scale, units_canvas};
 use super::{fmt_lambda, fmt_percent};
 use crate::error::{NnError, Result};
 use crate::io::write_atomic;
 use crate::lecture::Dataset;
-use crate::train::LambdaStudy;
+use crate::train::{LambdaStudy, Trained};
 
 /// How many times larger than its pixels a hidden-units grid is shown in the explorer.
 const UNITS_ZOOM: usize = 3;
@@ -432,30 +432,31 @@ pub fn lambda_explorer(study: &LambdaStudy) -> Result<Explorer> {
     )
 }
 
-/// A training as a slider: for each network saved by [`train_in_snapshots`](super::train_in_snapshots) (see its note
-/// on fmincg), its hidden units (one gray scale for all frames) and the cost curve up to that
-/// iteration. With `data`, each frame also gives the training accuracy of its network.
+/// A training as a slider: for each network the training kept
+/// ([`TrainConfig::snapshots`](crate::TrainConfig::snapshots)), its hidden units (one gray
+/// scale for all frames) and the cost curve up to that iteration. With `data`, each frame
+/// also gives the training accuracy of its network.
 ///
 /// ```
 /// use nn_core::prelude::*;
 /// let x = ndarray::Array2::from_shape_fn((20, 4), |(i, j)| ((i * 3 + j) % 5) as f64);
 /// let data = Dataset::new(x, ndarray::Array1::from_shape_fn(20, |i| 1 + i % 2), 2).unwrap();
-/// let run = viz::train_in_snapshots(&TrainConfig::new(&[4, 3, 2]).iterations(8), &data, 5).unwrap();
+/// let run = train(&TrainConfig::new(&[4, 3, 2]).iterations(8).snapshots(5), &data).unwrap();
 /// let explorer = viz::training_explorer(&run, Some(&data)).unwrap();
 /// assert_eq!(explorer.frame_count(), 5);
 /// ```
-pub fn training_explorer(run: &TrainingSnapshots, data: Option<&Dataset>) -> Result<Explorer> {
-    check_frame_count(run.snapshots.len(), "an explorer")?;
-    let nets: Vec<&crate::lecture::Network> = run.snapshots.iter().map(|s| &s.network).collect();
+pub fn training_explorer(run: &Trained, data: Option<&Dataset>) -> Result<Explorer> {
+    let (snapshots, costs) = training_frames(run, "an explorer")?;
+    let nets: Vec<&crate::lecture::Network> = snapshots.iter().map(|s| &s.network).collect();
     let scale = shared_scale(&nets)?;
-    let total = run.iterations();
+    let total = run.history.iterations();
     let lambda = fmt_lambda(run.config.lambda);
     let color = PALETTE[0];
-    let mut frames = Vec::with_capacity(run.snapshots.len());
-    for s in &run.snapshots {
+    let mut frames = Vec::with_capacity(snapshots.len());
+    for s in snapshots {
         let cs = [
-            Curve { values: &run.costs, color: GHOST, width: 1, upto: None },
-            Curve { values: &run.costs, color, width: 3, upto: Some(s.iteration) },
+            Curve { values: &costs, color: GHOST, width: 1, upto: None },
+            Curve { values: &costs, color, width: 3, upto: Some(s.iteration) },
         ];
         let curve = curve_canvas(
             &cs,
@@ -465,7 +466,7 @@ pub fn training_explorer(run: &TrainingSnapshots, data: Option<&Dataset>) -> Res
         )?;
         let mut rows = vec![
             ("iteration".into(), format!("{} of {total}", s.iteration)),
-            ("objective (J with the λ penalty)".into(), fmt_cost(run.costs[s.iteration.min(total)])),
+            ("objective (J with the λ penalty)".into(), fmt_cost(costs[s.iteration.min(total)])),
         ];
         if let Some(d) = data {
             rows.push(("training accuracy".into(), fmt_percent(s.network.accuracy(d)?)));
@@ -484,30 +485,22 @@ pub fn training_explorer(run: &TrainingSnapshots, data: Option<&Dataset>) -> Res
         .map(|&k| PanelCell {
             units: frames[k].units.scaled(2),
             caption: vec![
-                (format!("iteration {}", run.snapshots[k].iteration), 15.0, TEXT),
-                (format!("objective {}", fmt_cost(run.costs[run.snapshots[k].iteration.min(total)])), 13.0, TEXT),
+                (format!("iteration {}", snapshots[k].iteration), 15.0, TEXT),
+                (format!("objective {}", fmt_cost(costs[snapshots[k].iteration.min(total)])), 13.0, TEXT),
             ],
         })
         .collect();
-    let mut cs = vec![Curve { values: &run.costs, color, width: 2, upto: None }];
+    let mut cs = vec![Curve { values: &costs, color, width: 2, upto: None }];
     for &k in &picks {
-        cs.push(Curve { values: &run.costs, color: [214, 39, 40], width: 0, upto: Some(run.snapshots[k].iteration) });
+        cs.push(Curve { values: &costs, color: [214, 39, 40], width: 0, upto: Some(snapshots[k].iteration) });
     }
     let chart = curve_canvas(&cs, 640, 300, "Objective during training (dots: the iterations above)")?;
     let fallback =
         static_panel(&format!("Hidden units during training, λ = {lambda}, one gray scale"), &cells, 4, scale, &chart)?;
-    let mut note = String::from(
-        "Drag the slider or press play. One gray scale for every frame: the detectors emerge from the small random initial weights.",
-    );
-    if run.config.optimizer == crate::optim::Optimizer::Fmincg && run.snapshots.len() > 2 {
-        note.push_str(&format!(
-            " Trained in {} chunks, one per frame: fmincg starts its line search afresh at each, so the curve differs a little from one uninterrupted run.",
-            run.snapshots.len() - 1
-        ));
-    }
+    let note = "Drag the slider or press play. One gray scale for every frame: the detectors emerge from the small random initial weights.";
     build(
         &format!("Training with λ = {lambda}: hidden units and cost, iteration by iteration"),
-        &note,
+        note,
         scale,
         &frames,
         fallback,

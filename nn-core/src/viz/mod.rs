@@ -34,9 +34,8 @@
 //! | function | value | shows |
 //! | --- | --- | --- |
 //! | [`lambda_explorer`] | [`Explorer`] (HTML + PNG) | a slider over a lambda study: units on one gray scale, cost curve, accuracies |
-//! | [`training_explorer`] | [`Explorer`] | a slider over one training: units and cost curve iteration by iteration |
-//! | [`training_animation`] | [`Animation`] (GIF) | the same as a looping animation |
-//! | [`train_in_snapshots`] | [`TrainingSnapshots`] | one chunked training to draw both ways ([`training_explorer`], [`training_animation`]) |
+//! | [`training_explorer`] | [`Explorer`] | a slider over one training (kept with [`TrainConfig::snapshots`](crate::TrainConfig::snapshots)): units and cost curve iteration by iteration |
+//! | [`training_animation`] | [`Animation`] (GIF) | the same training as a looping animation |
 //!
 //! Text is drawn with a font compiled into the library (DejaVu Sans, see
 //! `src/viz/font/`), so nothing needs system fonts or fontconfig.
@@ -75,7 +74,6 @@ pub use cost_chart::{cost_curves, Curves};
 pub use digit::digit_prediction;
 pub use explorer::{lambda_explorer, training_explorer, Explorer};
 pub use figure::Figure;
-pub use frames::{train_in_snapshots, Snapshot, TrainingSnapshots, MAX_FRAMES};
 pub use gradcheck_chart::gradient_check;
 pub use gradmap::gradient_check_map;
 pub use images::{

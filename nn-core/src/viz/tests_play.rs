@@ -13,8 +13,7 @@ use crate::lecture::cost::nn_cost_function;
 use crate::lecture::gradcheck::check_nn_gradients;
 use crate::lecture::network::debug_initialize_weights;
 use crate::lecture::{Dataset, Network};
-use crate::optim::Optimizer;
-use crate::train::{compare_lambdas, train, TrainConfig};
+use crate::train::{compare_lambdas, train, TrainConfig, MAX_SNAPSHOTS};
 
 fn keep(name: &str, bytes: &[u8]) {
     if let Ok(dir) = std::env::var("NN_VIZ_OUT") {
@@ -69,34 +68,22 @@ fn blocks(content: &str) -> Vec<(String, String)> {
 }
 
 #[test]
-fn snapshots_split_the_iterations_and_match_one_run_for_gradient_descent() {
+fn explorer_and_animation_draw_the_runs_own_networks() {
     let data = toy();
-    let config = TrainConfig::new(&[16, 4, 2])
-        .iterations(10)
-        .optimizer(Optimizer::GradientDescent { learning_rate: 0.5 })
-        .seed(3);
-    let run = train_in_snapshots(&config, &data, 4).unwrap();
-    let its: Vec<usize> = run.snapshots.iter().map(|s| s.iteration).collect();
-    assert_eq!(its, [0, 3, 7, 10]);
-    assert_eq!(run.iterations(), 10);
-    // Gradient descent keeps no state between steps: chunks give the very same run.
-    let whole = train(&config, &data).unwrap();
-    let diff = (&whole.network.unroll() - &run.last().unroll()).iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    assert!(diff < 1e-12, "{diff}");
-    assert!((run.costs[0] - whole.history.initial_cost).abs() < 1e-12);
-    for (a, b) in run.costs[1..].iter().zip(&whole.history.costs) {
-        assert!((a - b).abs() < 1e-12);
+    let run = train(&TrainConfig::new(&[16, 4, 2]).iterations(12).seed(2).snapshots(5), &data).unwrap();
+    let total = run.history.iterations();
+    let ex = training_explorer(&run, Some(&data)).unwrap();
+    let gif = training_animation(&run, Some(&data)).unwrap();
+    assert_eq!((ex.frame_count(), gif.frame_count()), (5, 5));
+    // The last frame is the trained network: its accuracy, its final cost, iteration total.
+    let last = fmt_percent(run.network.accuracy(&data).unwrap());
+    assert!(ex.html().contains(&format!("iteration {total} of {total}")), "{total}");
+    assert!(ex.html().contains(&last) && ex.html().contains(&frames::fmt_cost(run.history.final_cost())), "{last}");
+    // Drawing needs the snapshots: a run without them is an error that says how.
+    let bare = train(&TrainConfig::new(&[16, 4, 2]).iterations(12).seed(2), &data).unwrap();
+    for e in [training_explorer(&bare, None).unwrap_err(), training_animation(&bare, None).unwrap_err()] {
+        assert!(e.to_string().contains("kept 0") && e.to_string().contains(".snapshots(11)"), "{e}");
     }
-    assert_eq!(run.snapshots[0].network, Network::random(&[16, 4, 2], config.init, 3).unwrap());
-    // fmincg restarts its line search per chunk: close to, not equal to, one run; costs still fall.
-    let fm = train_in_snapshots(&config.clone().optimizer(Optimizer::Fmincg).iterations(12), &data, 4).unwrap();
-    assert!(fm.costs.last().unwrap() < &fm.costs[0]);
-    // Errors.
-    for (frames, what) in [(1, "at least 2"), (14, "at most 13")] {
-        let e = train_in_snapshots(&config.clone().iterations(12), &data, frames).unwrap_err().to_string();
-        assert!(e.contains(what), "{e}");
-    }
-    assert!(train_in_snapshots(&TrainConfig::new(&[5, 4, 2]).iterations(4), &data, 2).is_err());
 }
 
 #[test]
@@ -167,7 +154,7 @@ fn shared_scale_makes_stronger_regularization_fainter() {
 fn training_explorer_steps_through_iterations() {
     let data = toy();
     let ex = training_explorer(
-        &train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(12).seed(2), &data, 5).unwrap(),
+        &train(&TrainConfig::new(&[16, 4, 2]).iterations(12).seed(2).snapshots(5), &data).unwrap(),
         Some(&data),
     )
     .unwrap();
@@ -176,12 +163,12 @@ fn training_explorer_steps_through_iterations() {
         assert!(ex.html().contains(it), "{it}");
     }
     assert!(ex.html().contains("training accuracy"));
-    assert!(train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(3), &data, 9).is_err());
+    assert!(train(&TrainConfig::new(&[16, 4, 2]).iterations(3).snapshots(9), &data).is_err());
     // More frames than a notebook should hold: a clear error, before any training.
-    let e = train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 30).unwrap_err().to_string();
-    assert!(e.contains("at most 21 frames"), "{e}");
-    let e = train_in_snapshots(&TrainConfig::new(&[16, 4, 2]).iterations(40), &data, 25).unwrap_err().to_string();
-    assert!(e.contains("at most 21 frames"), "{e}");
+    for count in [22, 30] {
+        let e = train(&TrainConfig::new(&[16, 4, 2]).iterations(40).snapshots(count), &data).unwrap_err();
+        assert!(e.to_string().contains("at most 21"), "{e}");
+    }
 }
 
 #[test]
@@ -204,12 +191,12 @@ fn explorers_and_animation_on_the_digits_stay_small() {
     keep("lambda-explorer.html", ex.page().as_bytes());
     keep("lambda-explorer-fallback.png", ex.fallback().png_bytes());
 
-    // The most frames allowed (MAX_FRAMES): the largest explorer and animation there can be.
-    let run = train_in_snapshots(&config.clone().iterations(40), &data, MAX_FRAMES).unwrap();
+    // The most frames allowed (MAX_SNAPSHOTS): the largest explorer and animation there can be.
+    let run = train(&config.clone().iterations(40).snapshots(MAX_SNAPSHOTS), &data).unwrap();
     let tex = training_explorer(&run, Some(&data)).unwrap();
     let total = tex.evcxr_content().len();
     eprintln!(
-        "training explorer: {MAX_FRAMES} frames, HTML {} bytes, fallback PNG {} bytes, display {total}",
+        "training explorer: {MAX_SNAPSHOTS} frames, HTML {} bytes, fallback PNG {} bytes, display {total}",
         tex.html().len(),
         tex.fallback().png_bytes().len()
     );
@@ -223,14 +210,15 @@ fn explorers_and_animation_on_the_digits_stay_small() {
     eprintln!("{gif:?}");
     assert!(gif.gif_bytes().len() < 400_000, "{}", gif.gif_bytes().len());
     assert!(gif.width() <= 900);
-    assert_eq!(gif.frame_count(), MAX_FRAMES);
+    assert_eq!(gif.frame_count(), MAX_SNAPSHOTS);
     keep("training.gif", gif.gif_bytes());
     if std::env::var("NN_VIZ_OUT").is_ok() {
         // One frame as a PNG, to look at.
         let nets: Vec<&Network> = run.snapshots.iter().map(|s| &s.network).collect();
         let scale = images::shared_scale(&nets).unwrap();
         let s = &run.snapshots[8];
-        let c = animation::training_frame(&s.network, scale, &run.costs, s.iteration, 40, "1", Some(0.9)).unwrap();
+        let costs = run.costs_from_start();
+        let c = animation::training_frame(&s.network, scale, &costs, s.iteration, 40, "1", Some(0.9)).unwrap();
         keep("training-gif-frame-8.png", Figure::from_canvas(&c, None).unwrap().png_bytes());
     }
 }
@@ -239,7 +227,7 @@ fn explorers_and_animation_on_the_digits_stay_small() {
 fn animation_is_a_looping_gif_whose_frames_decode() {
     let data = toy();
     let gif = training_animation(
-        &train_in_snapshots(&TrainConfig::new(&[16, 9, 2]).iterations(8).seed(2), &data, 5).unwrap(),
+        &train(&TrainConfig::new(&[16, 9, 2]).iterations(8).seed(2).snapshots(5), &data).unwrap(),
         Some(&data),
     )
     .unwrap();
