@@ -178,6 +178,13 @@ else
   say "warm build up to date"
 fi
 
+# --- the crates of make grade's class project: nn-grader's, at the kit's Cargo.lock ---------
+# The teacher builds the class (scripts/grade_class.py) as themselves against this read-only
+# CARGO_HOME, so every locked crate must be here, downloaded and unpacked (the warm build above
+# fetched only what evcxr resolved for the notebooks): `cargo metadata` does both.
+CARGO_HOME="$PREFIX/cargo" cargo metadata --locked --format-version 1 --manifest-path "$PREFIX/kit/Cargo.toml" >/dev/null
+say "the kit's locked crates are in $PREFIX/cargo"
+
 # --- read-only for everyone but root ------------------------------------------------------
 chown -R root:root "$PREFIX"
 chmod -R go-w "$PREFIX"

@@ -4,6 +4,7 @@
     python3 scripts/grade_class.py SUBMISSIONS GRADES [--time-limit S] [--memory-limit MB]
                                    [--student-time-limit S] [--assignment NAME] [--jobs N]
                                    [--no-cache] [--build-dir DIR] [--no-sandbox]
+                                   [--nbgrader-feedback]
 
 SUBMISSIONS holds `<student>.ipynb` files, or nbgrader's `submitted/<student>/<assignment>/*.ipynb`
 (SUBMISSIONS may be the nbgrader course folder or its `submitted/` folder). GRADES gets
@@ -50,6 +51,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import nbgrader_feedback
 from grading.cache import Cache
 from grading.common import REPO, log
 from grading.compile_errors import build_class
@@ -80,6 +82,9 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
                     help="the class project and its build cache (default target/grade-class)")
     ap.add_argument("--no-sandbox", action="store_true",
                     help="run the students' code without the sandbox (recorded in the gradebook and summary)")
+    ap.add_argument("--nbgrader-feedback", action="store_true",
+                    help="also put each page where `nbgrader release_feedback` finds it "
+                         "(COURSE/feedback/<student>/<assignment>/; SUBMISSIONS=COURSE; scripts/nbgrader_feedback.py)")
     return ap.parse_args(argv)
 
 
@@ -109,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
 
         subs = read_class(args.submissions, args.assignment, tables.functions)
         log(f"{len(subs)} submissions in {args.submissions}")
+        unplaceable = nbgrader_feedback.check([s.path for s in subs]) if args.nbgrader_feedback else []
+        if unplaceable:
+            print("grade: --nbgrader-feedback: " + "\n".join(unplaceable), file=sys.stderr)
+            return 2
 
         settings = f"{args.time_limit}\n{args.memory_limit}\n{args.student_time_limit}\n{mode}"
         cache = Cache(args.grades / ".cache", tables, grader_version(tables), settings, reuse=not args.no_cache)
@@ -140,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
 
         write_gradebook(args.grades / "gradebook.csv", results, tables)
         write_feedback(args.grades / "feedback", results, tables)
+        if args.nbgrader_feedback:
+            placed = nbgrader_feedback.place([(s.path, args.grades / "feedback" / f"{s.student}.html") for s in subs])
+            log(f"{len(placed)} pages where `nbgrader release_feedback` finds them ({placed[0].parents[2] if placed else '-'})")
         write_summary(args.grades, results, tables, pairs, sandbox.enabled, project.grader)
     reused = sum(1 for r in results.values() if r.get("cached"))
     log(f"{len(subs)} graded ({reused} reused from the cache) in {time.monotonic() - start:.1f} s: "

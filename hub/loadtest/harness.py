@@ -1,6 +1,7 @@
 """A class server for tests and the load test: start a hub on 127.0.0.1 with test students
-(real Unix users), talk to it as the students' browsers do (JupyterHub's REST API, each
-student's Jupyter server API and the kernels' websockets), and clean everything up.
+(real Unix users; ClassHub), talk to it as the students' browsers do (HubClient: JupyterHub's
+REST API, each student's Jupyter server API and the kernels' websockets, over HTTP or through
+an HTTPS proxy), and clean everything up.
 
 Used by hub/loadtest/loadtest.py (make hub-test) and tests/hub/. Runs as root from the hub's venv
 (tornado is JupyterHub's own dependency; nothing else is needed).
@@ -61,23 +62,204 @@ class CellError(Exception):
     pass
 
 
-class ClassHub:
-    """A running hub with test students; use as a context manager."""
+async def next_message(ws, t0: float, timeout: float, what: str, shown: str = ""):
+    """The websocket's next message, if it comes within `timeout` s of `t0`; else CellError
+    naming `what` (and the end of what it showed so far)."""
+    left = timeout - (time.monotonic() - t0)
+    raw = await asyncio.wait_for(ws.read_message(), left) if left > 0 else None
+    if raw is None:
+        why = f"no answer within {timeout:.0f} s" if left <= 0 else "its websocket closed"
+        raise CellError(f"{what}: {why}" + (f":\n{shown[-3000:]}" if shown else ""))
+    return raw
+
+
+class HubClient:
+    """Talks to a running hub at `url` as the students' browsers do, with an admin `token`
+    (the hub's NNEX4_HUB_SERVICE_TOKEN). Behind HTTPS: `ca_certs`, the certificate to trust,
+    and every request and websocket carries the `Origin` a browser sends."""
+
+    def __init__(self, url: str, token: str, ca_certs: str | None = None, log_file: Path | None = None):
+        self.url = url
+        self.token = token
+        self.ca_certs = ca_certs
+        self.origin = url if url.startswith("https:") else None
+        self.log_file = log_file
+        self.user_tokens: dict[str, str] = {}
+        AsyncHTTPClient.configure(None, max_clients=64)
+
+    def tail_log(self, n: int = 40) -> str:
+        """The end of the hub's log (for error messages)."""
+        try:
+            return "\n".join(self.log_file.read_text(errors="replace").splitlines()[-n:]) if self.log_file else ""
+        except OSError:
+            return ""
+
+    # --- REST ------------------------------------------------------------------------------------
+    async def api(self, method: str, path: str, body=None, token: str | None = None, base: str = "/hub/api",
+                  raw: bool = False, timeout: float = 120):
+        headers = {"Authorization": f"token {token or self.token}", "Content-Type": "application/json"}
+        req = HTTPRequest(self.url + base + path, method=method, headers=headers,
+                          body=None if body is None and method == "GET" else json.dumps(body or {}),
+                          request_timeout=timeout, connect_timeout=timeout, follow_redirects=False,
+                          allow_nonstandard_methods=True, ca_certs=self.ca_certs)
+        try:
+            resp = await AsyncHTTPClient().fetch(req, raise_error=False)
+        except Exception as e:
+            raise RuntimeError(f"{method} {base}{path}: {type(e).__name__}: {e}") from e
+        if raw:
+            return resp
+        if resp.code >= 400:
+            raise HTTPClientError(resp.code, f"{method} {path}: {resp.code} {resp.body[:500]!r}", resp)
+        return json.loads(resp.body) if resp.body else None
+
+    async def form_login(self, name: str, password: str) -> int:
+        """Log in through the hub's login page as a browser does; returns the HTTP status
+        (302: logged in; 403: refused)."""
+        return await Browser(self).login(name, password)
+
+    async def login(self, name: str) -> float:
+        """Make the student known to the hub, start their server, give them an API token.
+        Returns the seconds until their server answered."""
+        t0 = time.monotonic()
+        r = await self.api("GET", f"/users/{name}", raw=True)
+        if r.code == 404:
+            await self.api("POST", f"/users/{name}")
+        await self.api("POST", f"/users/{name}/server", raw=True)
+        while True:
+            user = await self.api("GET", f"/users/{name}")
+            srv = user.get("servers", {}).get("", {})
+            if srv.get("ready"):
+                break
+            if not user.get("pending") and not srv:
+                raise RuntimeError(f"{name}'s server did not start:\n{self.tail_log()}")
+            if time.monotonic() - t0 > 180:
+                raise RuntimeError(f"{name}'s server not ready after 180 s:\n{self.tail_log()}")
+            await asyncio.sleep(0.5)
+        tok = await self.api("POST", f"/users/{name}/tokens", {"note": "classhub", "expires_in": 7200})
+        self.user_tokens[name] = tok["token"]
+        return time.monotonic() - t0
+
+    async def server(self, name: str, method: str, path: str, body=None, raw=False):
+        return await self.api(method, path, body, token=self.user_tokens[name], base=f"/user/{name}/api", raw=raw)
+
+    async def websocket(self, name: str, path: str, timeout: float):
+        """A websocket to `path` of the user's server, with their token (and a browser's Origin)."""
+        headers = {"Authorization": f"token {self.user_tokens[name]}"}
+        if self.origin:
+            headers["Origin"] = self.origin
+        req = HTTPRequest(self.url.replace("http", "ws", 1) + f"/user/{name}{path}", headers=headers,
+                          connect_timeout=timeout, request_timeout=timeout, ca_certs=self.ca_certs)
+        return await websocket_connect(req, max_message_size=256 << 20)
+
+    async def open_kernel(self, name: str, notebook: str) -> Kernel:
+        """A `rust` kernel for the notebook at `notebook` (relative to the student's home), as
+        JupyterLab opens one: a session, so the kernel runs in the notebook's folder."""
+        s = await self.server(name, "POST", "/sessions",
+                              {"path": notebook, "type": "notebook", "name": Path(notebook).name,
+                               "kernel": {"name": "rust"}})
+        k = Kernel(self, name, s["kernel"]["id"])
+        await k.connect()
+        return k
+
+    async def open_terminal(self, name: str) -> Terminal:
+        term = Terminal(self, name, (await self.server(name, "POST", "/terminals"))["name"])
+        await term.connect()
+        return term
+
+
+class Browser:
+    """What a browser does with the hub: cookies kept, redirects followed one by one (each
+    Location recorded), the login form with its _xsrf field."""
+
+    def __init__(self, hub: HubClient):
+        self.hub = hub
+        self.cookies: dict[str, str] = {}
+        self.visited: list[str] = []  # every URL requested, redirects included
+
+    async def fetch(self, url: str, method: str = "GET", form: dict | None = None):
+        import urllib.parse
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if self.hub.origin:
+            headers["Origin"] = self.hub.origin
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.visited.append(url)
+        resp = await AsyncHTTPClient().fetch(HTTPRequest(
+            url, method=method, headers=headers, body=None if form is None else urllib.parse.urlencode(form),
+            follow_redirects=False, ca_certs=self.hub.ca_certs, request_timeout=120), raise_error=False)
+        for c in resp.headers.get_list("Set-Cookie"):
+            k, _, v = c.split(";", 1)[0].partition("=")
+            self.cookies[k.strip()] = v.strip()
+        return resp
+
+    async def login(self, name: str, password: str) -> int:
+        import re
+        page = await self.fetch(self.hub.url + "/hub/login")
+        m = re.search(rb'name="_xsrf" value="([^"]+)"', page.body)
+        form = {"username": name, "password": password, **({"_xsrf": m.group(1).decode()} if m else {})}
+        return (await self.fetch(self.hub.url + "/hub/login", "POST", form)).code
+
+    async def open(self, path: str, hops: int = 10):
+        """GET `path`, following up to `hops` redirects as a browser does; the last response."""
+        import urllib.parse
+        url = self.hub.url + path
+        for _ in range(hops):
+            resp = await self.fetch(url)
+            if resp.code not in (301, 302, 303, 307, 308):
+                return resp
+            url = urllib.parse.urljoin(url, resp.headers["Location"])
+        raise RuntimeError(f"more than {hops} redirects: {self.visited}")
+
+
+class Terminal:
+    """A terminal of a user's Jupyter server (JupyterLab's File > New > Terminal): a login
+    shell of theirs, over a websocket (terminado's ["stdin", text] / ["stdout", text])."""
+
+    def __init__(self, hub: HubClient, user: str, name: str):
+        self.hub, self.user, self.name = hub, user, name
+        self.ws = None
+
+    async def connect(self):
+        self.ws = await self.hub.websocket(self.user, f"/terminals/websocket/{self.name}", timeout=120)
+
+    async def run(self, command: str, timeout: float = 600) -> tuple[int, str]:
+        """Types `command` and waits for it to end: (its exit status, what the terminal showed)."""
+        import re
+        mark = uuid.uuid4().hex[:12]
+        # the status line is printed by the shell; the echo of what was typed has `$?`, not digits
+        await self.ws.write_message(json.dumps(["stdin", f"{command}; echo \"{mark}:$?:{mark}\"\r"]))
+        shown = ""
+        t0 = time.monotonic()
+        while True:
+            raw = await next_message(self.ws, t0, timeout, f"{self.user}'s terminal, `{command}`", shown)
+            kind, *rest = json.loads(raw)
+            if kind == "stdout":
+                shown += rest[0]
+                m = re.search(mark + r":(\d+):" + mark, shown)
+                if m:
+                    return int(m.group(1)), shown[:m.start()]
+
+    async def close(self):
+        if self.ws:
+            self.ws.close()
+        await self.hub.server(self.user, "DELETE", f"/terminals/{self.name}", raw=True)
+
+
+class ClassHub(HubClient):
+    """A hub started here on 127.0.0.1 with test students; use as a context manager."""
 
     def __init__(self, students: list[str], mem_limit: str = "2G", cull_timeout: int = 0,
                  exchange: Path | None = None, log=print):
-        self.students = students
-        self.port = free_port_block(4)  # the hub, its API, the proxy's API, the lab board
-        self.token = secrets.token_hex(24)
+        self.port = free_port_block()
         self.state = Path(tempfile.mkdtemp(prefix="nnex4-hub-state-"))
+        super().__init__(f"http://127.0.0.1:{self.port}", secrets.token_hex(24),
+                         log_file=self.state / "jupyterhub.log")
+        self.students = students
         self.exchange = exchange or Path(tempfile.mkdtemp(prefix="nnex4-exchange-"))
         self.mem_limit = mem_limit
         self.cull_timeout = cull_timeout
         self.proc: subprocess.Popen | None = None
-        self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.user_tokens: dict[str, str] = {}
-        AsyncHTTPClient.configure(None, max_clients=64)
 
     # --- lifecycle ---------------------------------------------------------------------------
     def env(self) -> dict:
@@ -109,12 +291,6 @@ class ClassHub:
                 time.sleep(0.5)
         raise RuntimeError(f"the hub did not answer in 90 s:\n{self.tail_log()}")
 
-    def tail_log(self, n: int = 40) -> str:
-        try:
-            return "\n".join((self.state / "jupyterhub.log").read_text(errors="replace").splitlines()[-n:])
-        except OSError:
-            return ""
-
     def __exit__(self, *exc):
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)  # the hub stops every server it spawned
@@ -141,91 +317,17 @@ class ClassHub:
             shutil.rmtree(self.exchange, ignore_errors=True)
         return False
 
-    # --- REST ------------------------------------------------------------------------------------
-    async def api(self, method: str, path: str, body=None, token: str | None = None, base: str = "/hub/api",
-                  raw: bool = False, timeout: float = 120):
-        headers = {"Authorization": f"token {token or self.token}", "Content-Type": "application/json"}
-        req = HTTPRequest(self.url + base + path, method=method, headers=headers,
-                          body=None if body is None and method == "GET" else json.dumps(body or {}),
-                          request_timeout=timeout, connect_timeout=timeout, follow_redirects=False,
-                          allow_nonstandard_methods=True)
-        try:
-            resp = await AsyncHTTPClient().fetch(req, raise_error=False)
-        except Exception as e:
-            raise RuntimeError(f"{method} {base}{path}: {type(e).__name__}: {e}") from e
-        if raw:
-            return resp
-        if resp.code >= 400:
-            raise HTTPClientError(resp.code, f"{method} {path}: {resp.code} {resp.body[:500]!r}", resp)
-        return json.loads(resp.body) if resp.body else None
-
-    async def form_login(self, name: str, password: str) -> int:
-        """Log in through the hub's login page as a browser does; returns the HTTP status
-        (302: logged in; 403: refused)."""
-        import re
-        import urllib.parse
-        client = AsyncHTTPClient()
-        page = await client.fetch(self.url + "/hub/login", raise_error=False)
-        cookies = "; ".join(c.split(";", 1)[0] for c in page.headers.get_list("Set-Cookie"))
-        m = re.search(rb'name="_xsrf" value="([^"]+)"', page.body)
-        form = {"username": name, "password": password}
-        if m:
-            form["_xsrf"] = m.group(1).decode()
-        resp = await client.fetch(HTTPRequest(
-            self.url + "/hub/login", method="POST", body=urllib.parse.urlencode(form),
-            headers={"Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded"},
-            follow_redirects=False), raise_error=False)
-        return resp.code
-
-    async def login(self, name: str) -> float:
-        """Make the student known to the hub, start their server, give them an API token.
-        Returns the seconds until their server answered."""
-        t0 = time.monotonic()
-        r = await self.api("GET", f"/users/{name}", raw=True)
-        if r.code == 404:
-            await self.api("POST", f"/users/{name}")
-        await self.api("POST", f"/users/{name}/server", raw=True)
-        while True:
-            user = await self.api("GET", f"/users/{name}")
-            srv = user.get("servers", {}).get("", {})
-            if srv.get("ready"):
-                break
-            if not user.get("pending") and not srv:
-                raise RuntimeError(f"{name}'s server did not start:\n{self.tail_log()}")
-            if time.monotonic() - t0 > 180:
-                raise RuntimeError(f"{name}'s server not ready after 180 s:\n{self.tail_log()}")
-            await asyncio.sleep(0.5)
-        tok = await self.api("POST", f"/users/{name}/tokens", {"note": "classhub", "expires_in": 7200})
-        self.user_tokens[name] = tok["token"]
-        return time.monotonic() - t0
-
-    async def server(self, name: str, method: str, path: str, body=None, raw=False):
-        return await self.api(method, path, body, token=self.user_tokens[name], base=f"/user/{name}/api", raw=raw)
-
-    async def open_kernel(self, name: str, notebook: str) -> Kernel:
-        """A `rust` kernel for the notebook at `notebook` (relative to the student's home), as
-        JupyterLab opens one: a session, so the kernel runs in the notebook's folder."""
-        s = await self.server(name, "POST", "/sessions",
-                              {"path": notebook, "type": "notebook", "name": Path(notebook).name,
-                               "kernel": {"name": "rust"}})
-        k = Kernel(self, name, s["kernel"]["id"])
-        await k.connect()
-        return k
-
 
 class Kernel:
-    def __init__(self, hub: ClassHub, user: str, kernel_id: str):
+    def __init__(self, hub: HubClient, user: str, kernel_id: str):
         self.hub, self.user, self.id = hub, user, kernel_id
         self.session = uuid.uuid4().hex
         self.ws = None
 
     async def connect(self):
-        url = self.hub.url.replace("http", "ws", 1) + f"/user/{self.user}/api/kernels/{self.id}/channels"
         # the server answers the websocket once the kernel is up: with many students starting
         # kernels at once that takes longer than tornado's 20 s default
-        req = HTTPRequest(url, headers={"Authorization": f"token {self.hub.user_tokens[self.user]}"},
-                          connect_timeout=300, request_timeout=300)
-        self.ws = await websocket_connect(req, max_message_size=256 << 20)
+        self.ws = await self.hub.websocket(self.user, f"/api/kernels/{self.id}/channels", timeout=300)
 
     async def execute(self, code: str, timeout: float = 600) -> dict:
         """Runs one cell; returns {"seconds", "stdout", "stderr", "outputs", "error"}."""
@@ -241,12 +343,7 @@ class Kernel:
         out = {"stdout": "", "stderr": "", "outputs": [], "error": None, "reply": None}
         idle = False
         while not (idle and out["reply"] is not None):
-            left = timeout - (time.monotonic() - t0)
-            if left <= 0:
-                raise CellError(f"{self.user}: no reply within {timeout:.0f} s")
-            raw = await asyncio.wait_for(self.ws.read_message(), left)
-            if raw is None:
-                raise CellError(f"{self.user}: the kernel's websocket closed (kernel died?)")
+            raw = await next_message(self.ws, t0, timeout, f"{self.user}'s kernel")
             if isinstance(raw, bytes):
                 continue
             m = json.loads(raw)
