@@ -101,6 +101,12 @@ def main(argv: list[str] | None = None) -> int:
     if not sandbox.enabled:
         log("WARNING: --no-sandbox: the students' code runs with your rights (recorded in the gradebook)")
     mode = "bwrap" if sandbox.enabled else "none (--no-sandbox)"
+    # Where feedback cannot go, say so before anything is built or graded.
+    if args.nbgrader_feedback:
+        unplaceable = nbgrader_feedback.check([s.path for s in find_submissions(args.submissions, args.assignment)])
+        if unplaceable:
+            print("grade: --nbgrader-feedback: " + "\n".join(unplaceable), file=sys.stderr)
+            return 2
     start = time.monotonic()
     build_dir = args.build_dir.resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -114,10 +120,6 @@ def main(argv: list[str] | None = None) -> int:
 
         subs = read_class(args.submissions, args.assignment, tables.functions)
         log(f"{len(subs)} submissions in {args.submissions}")
-        unplaceable = nbgrader_feedback.check([s.path for s in subs]) if args.nbgrader_feedback else []
-        if unplaceable:
-            print("grade: --nbgrader-feedback: " + "\n".join(unplaceable), file=sys.stderr)
-            return 2
 
         settings = f"{args.time_limit}\n{args.memory_limit}\n{args.student_time_limit}\n{mode}"
         cache = Cache(args.grades / ".cache", tables, grader_version(tables), settings, reuse=not args.no_cache)
