@@ -173,6 +173,8 @@ class KitServer:
         env["PATH"] = f"{PREFIX}/venv/bin:{PREFIX}/rust/current/bin:/usr/local/bin:/usr/bin:/bin"
         env["CARGO_HOME"] = str(PREFIX / "cargo")
         env["RUSTUP_HOME"] = str(PREFIX / "rust")
+        # notebooks' own files (nn_core::bundled::out_path): the kit is read-only, so in the home
+        env["NN_EX4_OUT_DIR"] = str(Path(pwd.getpwnam(self.user.name).pw_dir) / HOME_KIT / "out")
         for key in ("NNEX4_HUB_EXCHANGE", "NNEX4_HUB_COURSE"):
             if key in os.environ:
                 env[key] = os.environ[key]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import pwd
 import re
 
 import harness
@@ -194,3 +195,21 @@ def test_idle_culler_stops_an_idle_server(loop):
                 break
             time.sleep(0.5)
         assert not harness.processes_of(name), harness.processes_of(name)
+
+
+def test_notebooks_keep_their_files_in_the_students_home(hub, loop):
+    """Notebook 03 keeps a checkpoint through nn_core::bundled::out_path: on the server the
+    kit is read-only, so the folder is the student's own ~/nn-ex4/out (NN_EX4_OUT_DIR)."""
+    s = STUDENTS[0]
+    k = loop.run_until_complete(hub.open_kernel(s, NOTEBOOK))
+    try:
+        first = harness.code_cells(PREFIX / "kit" / "notebooks" / "01-feedforward-and-cost.ipynb")[0]
+        harness.check_cell(s, 0, loop.run_until_complete(k.execute(first)))
+        out = loop.run_until_complete(k.execute(
+            'let p = nn_core::bundled::out_path("probe.mat").expect("the out/ folder");\n'
+            'std::fs::write(&p, b"x").expect("write");\nprintln!("OUT {}", p.display());'))
+        harness.check_cell(s, 1, out)
+        assert f"OUT /home/{s}/nn-ex4/out/probe.mat" in out["stdout"], out
+        assert os.stat(f"/home/{s}/nn-ex4/out/probe.mat").st_uid == pwd.getpwnam(s).pw_uid
+    finally:
+        loop.run_until_complete(k.close())

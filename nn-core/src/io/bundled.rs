@@ -64,20 +64,30 @@ pub fn data_dir() -> PathBuf {
 }
 
 /// A file in the kit's `out/` folder (made if missing; git ignores it): where notebooks
-/// keep checkpoints and other files of their own.
+/// keep checkpoints and other files of their own. Where `NN_EX4_OUT_DIR` is set, that
+/// folder instead: the class server sets it to each student's own `~/nn-ex4/out`, since the
+/// kit there is shared and read-only.
 ///
 /// ```
 /// let path = nn_core::bundled::out_path("run.mat").unwrap();
 /// assert!(path.parent().unwrap().is_dir() && path.ends_with("out/run.mat"));
 /// ```
 pub fn out_path(name: &str) -> Result<PathBuf> {
-    let dir = kit_dir().join("out");
+    let dir = out_dir(std::env::var_os("NN_EX4_OUT_DIR"));
     std::fs::create_dir_all(&dir).map_err(|source| NnError::Io {
         path: dir.clone(),
         action: "create the folder",
         source,
     })?;
     Ok(dir.join(name))
+}
+
+/// `NN_EX4_OUT_DIR`'s folder when it is set and not empty, else the kit's `out/`.
+fn out_dir(var: Option<std::ffi::OsString>) -> PathBuf {
+    match var {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => kit_dir().join("out"),
+    }
 }
 
 /// The kit's folder (the repository root: the parent of `data/` and `nn-core/`).
@@ -454,6 +464,13 @@ pub fn describe() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn out_dir_is_the_students_own_where_the_server_says_so() {
+        assert_eq!(out_dir(None), kit_dir().join("out"));
+        assert_eq!(out_dir(Some("".into())), kit_dir().join("out"));
+        assert_eq!(out_dir(Some("/home/ada/nn-ex4/out".into())), PathBuf::from("/home/ada/nn-ex4/out"));
+    }
 
     #[test]
     fn kit_paths_read_the_same_on_every_machine() {
