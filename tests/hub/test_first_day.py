@@ -77,8 +77,8 @@ def printed_passwords(out: str) -> dict[str, str]:
 
 
 def catalogue_name(grader: Path, mistake_id: str) -> str:
-    p = subprocess.run([str(grader), "catalogue"], capture_output=True, text=True, check=True)
-    return next(m["name"] for m in json.loads(p.stdout) if m["id"] == mistake_id)
+    p = subprocess.run([str(grader), "tables"], capture_output=True, text=True, check=True)
+    return next(m["name"] for m in json.loads(p.stdout)["mistakes"] if m["id"] == mistake_id)
 
 
 def test_first_day(loop, tmp_path):
@@ -87,7 +87,7 @@ def test_first_day(loop, tmp_path):
     def step(what: str) -> None:  # where the time goes (pytest -s shows it)
         print(f"first day: {what}: {time.monotonic() - t0:.0f} s", file=sys.stderr)
 
-    port = free_port_block(3)
+    port = free_port_block(4)  # the hub, its API, the proxy's API, the lab board
     token = secrets.token_hex(24)
     state = Path(tempfile.mkdtemp(prefix="nnex4-firstday-state-"))
     exchange = Path(tempfile.mkdtemp(prefix="nnex4-firstday-exchange-"))
