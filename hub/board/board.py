@@ -374,8 +374,11 @@ def main(argv: list[str]) -> int:
         if not path.exists():
             print(f"board: nothing kept ({path} does not exist)")
             return 0
-        os.umask(0o077)
-        print(f"board: {Store(path).clear()} results deleted from {path}")
+        umask = os.umask(0o077)  # (its journal files: the hub's alone; the caller's umask restored)
+        try:
+            print(f"board: {Store(path).clear()} results deleted from {path}")
+        finally:
+            os.umask(umask)
         return 0
     print(__doc__.split("\n\n")[1], file=sys.stderr)
     return 2

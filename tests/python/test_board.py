@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -85,7 +86,10 @@ def test_the_store_keeps_each_students_latest_result_per_part_and_clear_empties_
     assert store.count() == 3
     # the command a teacher runs with the course
     monkeypatch.setenv("NNEX4_HUB_STATE", str(tmp_path))
+    umask = os.umask(0o022)
     assert board.main(["clear"]) == 0
+    # the caller's umask is left as it was (a leaked 077 made later builds unreadable to others)
+    assert os.umask(umask) == 0o022
     assert "3 results deleted" in capsys.readouterr().out
     assert store.count() == 0 and store.latest() == {}
     assert board.main(["clear"]) == 0 and "0 results deleted" in capsys.readouterr().out
