@@ -32,6 +32,7 @@ help:
 	@echo "make hub            (root) a class server: JupyterHub on 127.0.0.1:8000, one Unix user per student (docs/classroom.md)"
 	@echo "make hub-stop       stop it, and every student's server and kernel"
 	@echo "make hub-test STUDENTS=N  (root) N test students at once on a hub (HUB_TEST_ARGS=\"--pattern lab --notebook 03\"): memory, CPU, latency"
+	@echo "make hub-capacity   (root) docs/classroom.md's capacity table: hub-test rows on a quiet machine (CAPACITY_ROWS, CAPACITY_OUT)"
 	@echo "make hub-cpufair    (root) one student's busy loop vs another's cell latency, with and without cpu shares"
 
 setup:
@@ -105,7 +106,7 @@ bench-grade:
 # The class server (docs/classroom.md; run as root where `make setup` ran): JupyterHub on
 # 127.0.0.1:8000 (NNEX4_HUB_PORT, NNEX4_HUB_IP), students' servers as their Unix users.
 STUDENTS ?= 2
-.PHONY: hub hub-stop hub-test hub-cpufair
+.PHONY: hub hub-stop hub-test hub-capacity hub-cpufair
 hub: setup
 	bash hub/hubctl.sh start
 
@@ -118,6 +119,16 @@ HUB_TEST_ARGS ?=
 hub-test: setup
 	bash hub/install.sh
 	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest/loadtest.py --students $(STUDENTS) $(HUB_TEST_ARGS)
+
+# docs/classroom.md's capacity table, a benchmark (about two hours): one hub-test per row,
+# each started once the load average is below 0.5; rows appended to $(CAPACITY_OUT)/table.md
+CAPACITY_OUT ?= capacity
+CAPACITY_ROWS ?= 01:runall:1 01:runall:2 01:runall:4 01:runall:8 01:teacher:8 01:lab:8 \
+  03:runall:1 exercise:runall:1 03:runall:8 exercise:runall:8 01:teacher:1 01:teacher:2 \
+  01:teacher:4 01:lab:4 03:teacher:8 exercise:teacher:8
+hub-capacity: setup
+	bash hub/install.sh
+	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest/capacity.py --out $(CAPACITY_OUT) $(CAPACITY_ROWS)
 
 # cgroup way only (no systemd): last line: cpufair: cell latency median idle A s, ... (ratios)
 hub-cpufair: setup

@@ -26,7 +26,9 @@ any student fails; the last line is
 
 M and K: the mean over students of their peak PSS, P the largest; C the mean; latency:
 every cell after the first (`:dep` + `:cache`) of every student, request to reply; first
-result: login (server start) to the first cell's reply.
+result: login (server start) to the first cell's reply. The line before it gives the run's
+length, what the whole machine's cores spent in it (/proc/stat) and the CPU-s each student
+had spent by their first result: what docs/classroom.md's sizing rule is checked against.
 """
 
 from __future__ import annotations
@@ -61,6 +63,35 @@ def notebook_cells(which: str) -> list[str]:
     nb = nbformat.read(path, as_version=4)
     run_notebooks.apply_substitutions(nb, {"from": SOLUTIONS})
     return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def load_average() -> list[str]:
+    with open("/proc/loadavg") as f:
+        return f.read().split()[:3]
+
+
+def cpu_name() -> str:
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def machine_busy_seconds() -> float:
+    """CPU-s every core spent on anything but idle and iowait since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:8]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+async def wait_for_quiet(below: float, at_most: float, log) -> None:
+    """Waits until the 1-minute load average is below `below` (at most `at_most` seconds)."""
+    deadline = time.monotonic() + at_most
+    while float(load_average()[0]) >= below and time.monotonic() < deadline:
+        await asyncio.sleep(10)
+    if float(load_average()[0]) >= below:
+        log(f"hub-test: the machine did not get quiet (load {load_average()[0]} >= {below} after {at_most:.0f} s)")
 
 
 class Teacher:
@@ -114,6 +145,7 @@ async def student(hub: harness.ClassHub, name: str, cells: list[str], args, res:
                 if i == 0:
                     res["first"][name] = time.monotonic() - t0
                     res["first_dep"][name] = out["seconds"]
+                    res["first_cpu"][name] = harness.cpu_seconds_of(name)
                 else:
                     res["latency"].append(out["seconds"])
             res["cpu"][name] = harness.cpu_seconds_of(name)
@@ -144,16 +176,20 @@ async def run(args) -> int:
     names = [f"{prefix}-load{i}" for i in range(1, args.students + 1)]
     cells = notebook_cells(args.notebook) + args.extra_cell
     log = lambda s: print(s, flush=True)
-    res = {"first": {}, "first_dep": {}, "latency": [], "cpu": {}}
+    res = {"first": {}, "first_dep": {}, "first_cpu": {}, "latency": [], "cpu": {}}
     peaks = {n: (0.0, 0.0) for n in names}
     teacher = Teacher(len(names), len(cells), args.pause) if args.pattern == "teacher" else None
-    with open("/proc/loadavg") as f:  # noqa: ASYNC230 (one read, before the run starts)
-        log(f"hub-test: load average before the run: {' '.join(f.read().split()[:3])} on {os.cpu_count()} cores")
+    if args.quiet:
+        await wait_for_quiet(args.quiet, args.quiet_wait, log)
+    log(f"hub-test: load average before the run: {' '.join(load_average())} on {os.cpu_count()} cores "
+        f"({cpu_name()})")
     with harness.ClassHub(names, mem_limit=args.mem_limit, log=log) as hub:
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_memory(names, peaks, stop))
+        busy0, t0 = machine_busy_seconds(), time.monotonic()
         results = await asyncio.gather(*(student(hub, n, cells, args, res, log, teacher) for n in names),
                                        return_exceptions=True)
+        busy, wall = machine_busy_seconds() - busy0, time.monotonic() - t0
         stop.set()
         await sampler
         disk = {n: harness.disk_use_mib(n) for n in names}
@@ -168,6 +204,12 @@ async def run(args) -> int:
     top = max(p[0] for p in peaks.values())
     first = list(res["first"].values())
     lat = res["latency"]
+    # what the sizing rule is checked against (docs/classroom.md, "Capacity"): the run's length
+    # from the logins to the last student's last output, and what the whole machine's cores
+    # spent in it (/proc/stat: every process, the hub's and the proxy's too)
+    log(f"hub-test: run {wall:.1f} s, machine CPU {busy:.1f} CPU-s ({100 * busy / (wall * os.cpu_count()):.0f}% "
+        f"of {os.cpu_count()} cores), CPU-s to the first result per student "
+        f"{statistics.mean(res['first_cpu'].values()):.1f}")
     log(f"hub-test: {args.students} students, {args.notebook} {args.pattern}, {m:.0f} MiB per student "
         f"(kernel {k:.0f} MiB, peak {top:.0f} MiB), {statistics.mean(res['cpu'].values()):.1f} CPU-s per student, "
         f"cell latency p50 {pct(lat, 0.5):.2f} s p95 {pct(lat, 0.95):.2f} s, "
@@ -185,6 +227,9 @@ def main() -> int:
                     help="classroom: seconds between a student's cells (mean); teacher: the class's reading time")
     ap.add_argument("--extra-cell", action="append", default=[],
                     help="one more cell after the notebook's (tests: a failing one must fail the run)")
+    ap.add_argument("--quiet", type=float, default=0.0, metavar="LOAD",
+                    help="first wait until the 1-minute load average is below LOAD (a benchmark's row)")
+    ap.add_argument("--quiet-wait", type=float, default=900.0, metavar="S", help="... for at most S seconds")
     ap.add_argument("--mem-limit", default=os.environ.get("NNEX4_HUB_MEM_LIMIT", "2G"))
     args = ap.parse_args()
     if os.geteuid() != 0:

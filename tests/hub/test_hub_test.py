@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 import pytest
 from hubenv import PREFIX, REPO
+
+sys.path.insert(0, str(REPO / "hub" / "loadtest"))
+import capacity
 
 LAST = re.compile(r"^hub-test: 1 students, 01 (\w+), (\d+) MiB per student \(kernel (\d+) MiB, peak (\d+) MiB\), "
                   r"([\d.]+) CPU-s per student, cell latency p50 ([\d.]+) s p95 ([\d.]+) s, "
@@ -34,6 +38,14 @@ def test_one_student_runs_notebook_01_and_the_last_line_says_how_it_went():
     # notebook 01 on a warm cache: the kernel alone spends seconds (its start, the first `let`)
     assert cpu > 2, last
     assert disk > 0, last  # the student's copy of the notebooks at least
+    # make hub-capacity's table reads the same run: its three lines, with the run's own figures
+    found = capacity.parse(p.stdout)
+    assert set(found) == {"load", "run", "last"}, p.stdout[-3000:]
+    assert found["last"][3:] == m.groups()[1:], found
+    wall, busy, share, first_cpu = map(float, found["run"])
+    assert first <= wall and 0 < first_cpu < cpu, found["run"]
+    # the machine's CPU over the run covers at least the student's own (hub and proxy on top)
+    assert busy >= 0.9 * cpu and 0 < share <= 100, found["run"]
 
 
 @pytest.mark.needs_hub_install
