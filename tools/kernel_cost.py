@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from procfs import pss_kib, stat
+from procfs import cpu_name, load_average, pss_kib, stat
 
 
 def tree(root: int) -> dict[int, float]:
@@ -157,13 +157,7 @@ def run_once(notebook: Path, variant: dict, timeout: float) -> dict:
 
 
 def machine() -> str:
-    model = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                  if l.startswith("model name")), "unknown CPU")
-    return f"{model}, {os.cpu_count()} cores"
-
-
-def loadavg() -> str:
-    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    return f"{cpu_name()}, {os.cpu_count()} cores"
 
 
 def main() -> int:
@@ -179,7 +173,7 @@ def main() -> int:
     runs = []
     for r in range(args.rounds):
         for v in variants:
-            load = loadavg()
+            load = load_average()
             res = run_once(args.notebook.resolve(), v, args.timeout)
             res["load"] = load
             runs.append(res)

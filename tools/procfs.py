@@ -1,6 +1,7 @@
 """What a process costs, from /proc (Linux): CPU-seconds and proportional memory (PSS).
 
-Used by tools/kernel_cost.py (one kernel's cost) and hub/loadtest (per student).
+Used by tools/kernel_cost.py (one kernel's cost) and hub/loadtest (per student), and for
+the machine line every benchmark prints (the CPU's name, the load average).
 """
 
 from __future__ import annotations
@@ -32,3 +33,22 @@ def pss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def cpu_name() -> str:
+    """The CPU's model name (/proc/cpuinfo), "unknown CPU" if it has none."""
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown CPU"
+
+
+def load_average() -> str:
+    """The 1, 5 and 15-minute load averages, as /proc/loadavg writes them."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def machine_busy_seconds() -> float:
+    """CPU-s all cores spent on anything but idle and iowait since boot (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:8]]
+    return (sum(fields) - fields[3] - fields[4]) / TICK

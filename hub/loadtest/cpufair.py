@@ -41,18 +41,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 import limits
+import procfs  # tools/, on the path harness set
 
 NOTEBOOK = "nn-ex4/notebooks/01-feedforward-and-cost.ipynb"
 HOG = ('let hog = std::process::Command::new("sh").args(["-c", "for i in $(seq {loops}); do '
        '{setsid} timeout {secs} sh -c \'while :; do :; done\' & done; wait"]).spawn().map(|c| c.id());\n'
        'println!("hog {:?}", hog);')
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown CPU"
 
 
 def move(user: str, folder: Path) -> int:
@@ -150,7 +144,7 @@ async def run(args) -> int:
         await kh.close()
         await kv.close()
     med = {m: statistics.median(v) for m, v in lat.items()}
-    print(f"cpufair: {cpu_name()}, {cores} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
+    print(f"cpufair: {procfs.cpu_name()}, {cores} cores, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
           f"kernel.sched_autogroup_enabled={Path('/proc/sys/kernel/sched_autogroup_enabled').read_text().strip()}, "
           f"busy loop: {args.loops} loops")
     for m in lat:

@@ -32,6 +32,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "notebooks"))
 import harness
+import procfs  # tools/, on the path harness set
 
 NOTEBOOKS = ["01-feedforward-and-cost.ipynb", "02-backpropagation.ipynb", "03-training-and-hidden-units.ipynb",
              "04-comparing-lambda.ipynb", "05-deeper-networks.ipynb", "exercises/ex4-neural-network-learning.ipynb"]
@@ -127,9 +128,7 @@ async def main_async(hub, name: str, log) -> None:
 
 def main() -> int:
     name = f"{os.environ.get('NNEX4_TEST_USER_PREFIX', 'nnex4')}-home"
-    with open("/proc/cpuinfo") as f:
-        cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "?")
-    print(f"homesize: {cpu}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start", flush=True)
+    print(f"homesize: {procfs.cpu_name()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start", flush=True)
     with harness.ClassHub([name]) as hub:
         asyncio.new_event_loop().run_until_complete(main_async(hub, name, lambda s: print(s, flush=True)))
     print(f"homesize: load average {os.getloadavg()[0]:.2f} at the end", flush=True)

@@ -44,6 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
+import procfs  # tools/, on the path harness set
 
 NOTEBOOKS = {"01": "nn-ex4/notebooks/01-feedforward-and-cost.ipynb",
              "03": "nn-ex4/notebooks/03-training-and-hidden-units.ipynb",
@@ -65,33 +66,13 @@ def notebook_cells(which: str) -> list[str]:
     return [c.source for c in nb.cells if c.cell_type == "code"]
 
 
-def load_average() -> list[str]:
-    with open("/proc/loadavg") as f:
-        return f.read().split()[:3]
-
-
-def cpu_name() -> str:
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return "unknown CPU"
-
-
-def machine_busy_seconds() -> float:
-    """CPU-s every core spent on anything but idle and iowait since boot (/proc/stat)."""
-    with open("/proc/stat") as f:
-        fields = [int(x) for x in f.readline().split()[1:8]]
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
 async def wait_for_quiet(below: float, at_most: float, log) -> None:
     """Waits until the 1-minute load average is below `below` (at most `at_most` seconds)."""
     deadline = time.monotonic() + at_most
-    while float(load_average()[0]) >= below and time.monotonic() < deadline:
+    while os.getloadavg()[0] >= below and time.monotonic() < deadline:
         await asyncio.sleep(10)
-    if float(load_average()[0]) >= below:
-        log(f"hub-test: the machine did not get quiet (load {load_average()[0]} >= {below} after {at_most:.0f} s)")
+    if os.getloadavg()[0] >= below:
+        log(f"hub-test: the machine did not get quiet (load {os.getloadavg()[0]:.2f} >= {below} after {at_most:.0f} s)")
 
 
 class Teacher:
@@ -181,15 +162,15 @@ async def run(args) -> int:
     teacher = Teacher(len(names), len(cells), args.pause) if args.pattern == "teacher" else None
     if args.quiet:
         await wait_for_quiet(args.quiet, args.quiet_wait, log)
-    log(f"hub-test: load average before the run: {' '.join(load_average())} on {os.cpu_count()} cores "
-        f"({cpu_name()})")
+    log(f"hub-test: load average before the run: {procfs.load_average()} on {os.cpu_count()} cores "
+        f"({procfs.cpu_name()})")
     with harness.ClassHub(names, mem_limit=args.mem_limit, log=log) as hub:
         stop = asyncio.Event()
         sampler = asyncio.create_task(sample_memory(names, peaks, stop))
-        busy0, t0 = machine_busy_seconds(), time.monotonic()
+        busy0, t0 = procfs.machine_busy_seconds(), time.monotonic()
         results = await asyncio.gather(*(student(hub, n, cells, args, res, log, teacher) for n in names),
                                        return_exceptions=True)
-        busy, wall = machine_busy_seconds() - busy0, time.monotonic() - t0
+        busy, wall = procfs.machine_busy_seconds() - busy0, time.monotonic() - t0
         stop.set()
         await sampler
         disk = {n: harness.disk_use_mib(n) for n in names}
