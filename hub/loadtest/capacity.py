@@ -46,7 +46,9 @@ def row(spec: str, out: Path, quiet: float, pause: float) -> str:
     notebook, pattern, n = spec.split(":")
     log = out / f"{notebook}-{pattern}-{n}.log"
     cmd = [sys.executable, str(HERE / "loadtest.py"), "--students", n, "--notebook", notebook,
-           "--pattern", pattern, "--pause", str(pause), "--quiet", str(quiet)]
+           "--pattern", pattern, "--pause", str(pause), "--quiet", str(quiet),
+           # no cell of the table's notebooks takes a minute; a stuck one fails its row in 10
+           "--cell-timeout", "600"]
     with open(log, "w") as f:
         rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, check=False).returncode
     found = parse(log.read_text())

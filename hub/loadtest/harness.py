@@ -66,7 +66,10 @@ async def next_message(ws, t0: float, timeout: float, what: str, shown: str = ""
     """The websocket's next message, if it comes within `timeout` s of `t0`; else CellError
     naming `what` (and the end of what it showed so far)."""
     left = timeout - (time.monotonic() - t0)
-    raw = await asyncio.wait_for(ws.read_message(), left) if left > 0 else None
+    try:
+        raw = await asyncio.wait_for(ws.read_message(), left) if left > 0 else None
+    except TimeoutError:
+        raw, left = None, 0
     if raw is None:
         why = f"no answer within {timeout:.0f} s" if left <= 0 else "its websocket closed"
         raise CellError(f"{what}: {why}" + (f":\n{shown[-3000:]}" if shown else ""))
@@ -414,6 +417,22 @@ def processes_of(user: str) -> list[tuple[int, str]]:
             continue
         out.append((pid, cmd))
     return out
+
+
+def process_table(user: str) -> str:
+    """The student's processes, a line each: pid, parent, state, CPU-s, what the kernel waits in
+    (wchan) and the command: what a stuck cell was doing."""
+    lines = []
+    for pid, cmd in processes_of(user):
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+            wchan = Path(f"/proc/{pid}/wchan").read_text()
+        except OSError:
+            continue
+        state = raw[raw.rindex(")") + 2:].split()[0]
+        ppid, cpu = procfs.stat(pid) or (0, 0.0)
+        lines.append(f"{pid} {ppid} {state} {cpu:.1f} CPU-s {wchan or '-'} {cmd[:160]}")
+    return "\n".join(lines)
 
 
 def memory_of(user: str) -> tuple[float, float]:

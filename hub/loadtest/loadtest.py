@@ -119,7 +119,7 @@ async def student(hub: harness.ClassHub, name: str, cells: list[str], args, res:
                 elif i and teacher:
                     await teacher.go[i].wait()
                     await asyncio.sleep(random.uniform(0, 10))
-                out = await kernel.execute(code, timeout=1800)
+                out = await kernel.execute(code, timeout=args.cell_timeout)
                 harness.check_cell(name, i, out)
                 if teacher:
                     teacher.finished(i)
@@ -134,9 +134,11 @@ async def student(hub: harness.ClassHub, name: str, cells: list[str], args, res:
                 f"{len(cells)} cells ok, {res['cpu'][name]:.1f} CPU-s")
         finally:
             await kernel.close()
-    except BaseException:
+    except BaseException as e:
         if teacher:
             teacher.gave_up(i)
+        log(f"hub-test: {name}: cell {i} failed after {time.monotonic() - t0:.0f} s: "
+            f"{type(e).__name__}: {e}\n{name}'s processes:\n{harness.process_table(name)}")
         raise
 
 
@@ -211,6 +213,9 @@ def main() -> int:
     ap.add_argument("--quiet", type=float, default=0.0, metavar="LOAD",
                     help="first wait until the 1-minute load average is below LOAD (a benchmark's row)")
     ap.add_argument("--quiet-wait", type=float, default=900.0, metavar="S", help="... for at most S seconds")
+    ap.add_argument("--cell-timeout", type=float, default=1800.0, metavar="S",
+                    help="a cell with no reply after S seconds fails the run, naming the student, the "
+                         "cell and their processes")
     ap.add_argument("--mem-limit", default=os.environ.get("NNEX4_HUB_MEM_LIMIT", "2G"))
     args = ap.parse_args()
     if os.geteuid() != 0:

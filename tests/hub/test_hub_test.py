@@ -1,5 +1,6 @@
 """make hub-test's simulator (hub/loadtest/loadtest.py), smoke-tested with one student: its last
-line has the promised shape with numbers from the run, and a failing cell fails the run."""
+line has the promised shape with numbers from the run, and a failing or stuck cell fails the
+run, naming the student and the cell."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from hubenv import PREFIX, REPO
+from hubenv import PREFIX, REPO, USER_PREFIX
 
 sys.path.insert(0, str(REPO / "hub" / "loadtest"))
 import capacity  # its LAST is the shape the last line promises
@@ -48,3 +49,14 @@ def test_a_failing_cell_fails_the_run():
     p = run("--extra-cell", 'panic!("a student\'s mistake");')
     assert p.returncode == 1, p.stdout[-3000:]
     assert "FAILED" in p.stdout and "a student's mistake" in p.stdout, p.stdout[-3000:]
+    assert f"{USER_PREFIX}-load1: cell 13 failed" in p.stdout, p.stdout[-3000:]  # notebook 01 has 13 cells
+
+
+@pytest.mark.needs_hub_install
+def test_a_stuck_cell_fails_the_run_and_shows_what_was_running():
+    # a cell still running when --cell-timeout ends: before, a bare "TimeoutError: " and nothing
+    # to say whose kernel or which cell
+    p = run("--extra-cell", "std::thread::sleep(std::time::Duration::from_secs(300));", "--cell-timeout", "20")
+    assert p.returncode == 1, p.stdout[-3000:]
+    assert f"{USER_PREFIX}-load1: cell 13 failed" in p.stdout and "no answer within 20 s" in p.stdout, p.stdout[-3000:]
+    assert f"{USER_PREFIX}-load1's processes:" in p.stdout and "evcxr_jupyter" in p.stdout, p.stdout[-3000:]
