@@ -12,16 +12,22 @@ from pathlib import Path
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def stat(pid: int) -> tuple[int, float] | None:
-    """(parent pid, CPU-s of the process and of the children it has reaped: utime + stime +
-    cutime + cstime), or None if the process is gone."""
+def status(pid: int) -> tuple[str, int, float] | None:
+    """(state letter, parent pid, CPU-s of the process and of the children it has reaped:
+    utime + stime + cutime + cstime), or None if the process is gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     f = raw[raw.rindex(")") + 2:].split()
     # after the command: state ppid ... utime(11) stime(12) cutime(13) cstime(14)
-    return int(f[1]), sum(int(x) for x in f[11:15]) / TICK
+    return f[0], int(f[1]), sum(int(x) for x in f[11:15]) / TICK
+
+
+def stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU-s) of status(), or None if the process is gone."""
+    s = status(pid)
+    return s[1:] if s else None
 
 
 def pss_kib(pid: int) -> int:

@@ -424,13 +424,14 @@ def process_table(user: str) -> str:
     (wchan) and the command: what a stuck cell was doing."""
     lines = []
     for pid, cmd in processes_of(user):
+        s = procfs.status(pid)
         try:
-            raw = Path(f"/proc/{pid}/stat").read_text()
             wchan = Path(f"/proc/{pid}/wchan").read_text()
         except OSError:
+            s = None
+        if s is None:  # gone since processes_of listed it
             continue
-        state = raw[raw.rindex(")") + 2:].split()[0]
-        ppid, cpu = procfs.stat(pid) or (0, 0.0)
+        state, ppid, cpu = s
         lines.append(f"{pid} {ppid} {state} {cpu:.1f} CPU-s {wchan or '-'} {cmd[:160]}")
     return "\n".join(lines)
 
