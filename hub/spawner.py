@@ -163,10 +163,17 @@ class KitServer:
 
     async def stop(self, now=False):
         await super().stop(now=now)
+        # nothing of the student's may run while their build folders go: a kernel the server
+        # left behind (killed mid-shutdown, or restarted as the server stopped) keeps writing
+        await asyncio.to_thread(self.end_processes)
         try:  # what the kernels that just ended left (a killed kernel: its whole build folder)
             await asyncio.to_thread(clean_home, self.user.name)
         except (RuntimeError, OSError, KeyError, subprocess.SubprocessError) as e:
             self.log.warning("%s's build folders stay until their next start: %s", self.user.name, e)
+
+    def end_processes(self) -> None:
+        """Ends what the student's server left running. A systemd unit's stop has done it
+        (systemd waits for every process of the unit's cgroup)."""
 
     def get_env(self):
         env = super().get_env()
@@ -206,8 +213,7 @@ class NnEx4Spawner(KitServer, LocalProcessSpawner):
         limits.make_groups(plan, name, self.cpu_limit or 0.0)
         return await super().start()
 
-    async def stop(self, now=False):
-        await super().stop(now=now)
+    def end_processes(self) -> None:
         remove_cgroup(self.user.name)
 
 

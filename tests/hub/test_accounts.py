@@ -274,36 +274,69 @@ def test_add_teacher(hub, loop, tmp_path):
             subprocess.run(["userdel", "-r", TEACHER2], check=False, stderr=subprocess.DEVNULL)
 
 
+async def stop_server(hub, name: str) -> None:
+    """Stops `name`'s server as the hub's admin page does, and waits until the hub says so."""
+    await hub.api("DELETE", f"/users/{name}/server")
+    for _ in range(120):
+        if not (await hub.api("GET", f"/users/{name}")).get("servers"):
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"{name}'s server did not stop")
+
+
+def build_folder(name: str) -> Path:
+    return Path(pwd.getpwnam(name).pw_dir) / ".cache" / "nn-ex4" / "evcxr-tmp"
+
+
 def test_a_killed_kernels_build_folder_goes_when_the_server_stops(hub, loop):
     """evcxr builds a kernel's cells in a folder of its own under ~/.cache/nn-ex4/evcxr-tmp;
     a killed kernel leaves it behind (measured: 115 MiB after notebook 01's first cell). The
     spawner removes such folders, as the student, when the server stops."""
     import signal
     s = STUDENTS[1]
-    build = Path(pwd.getpwnam(s).pw_dir) / ".cache" / "nn-ex4" / "evcxr-tmp"
-    kernel = loop.run_until_complete(hub.open_kernel(s, NOTEBOOK))
-    out = loop.run_until_complete(kernel.execute('println!("{}", 6 * 7);'))
-    assert "42" in out["stdout"], out
-    assert any(build.iterdir()), f"no build folder in {build}"
-    for pid, cmd in harness.processes_of(s):
-        if "evcxr_jupyter" in cmd:
-            os.kill(pid, signal.SIGKILL)
-    loop.run_until_complete(kernel.close())
-    time.sleep(1)
-    left = sorted(p.name for p in build.iterdir())
-    assert left, "the killed kernel left no build folder: nothing to test"
+    build = build_folder(s)
+    try:
+        kernel = loop.run_until_complete(hub.open_kernel(s, NOTEBOOK))
+        out = loop.run_until_complete(kernel.execute('println!("{}", 6 * 7);'))
+        assert "42" in out["stdout"], out
+        assert any(build.iterdir()), f"no build folder in {build}"
+        for pid, cmd in harness.processes_of(s):
+            if "evcxr_jupyter" in cmd:
+                os.kill(pid, signal.SIGKILL)
+        loop.run_until_complete(kernel.close())
+        time.sleep(1)
+        left = sorted(p.name for p in build.iterdir())
+        assert left, "the killed kernel left no build folder: nothing to test"
+        loop.run_until_complete(stop_server(hub, s))
+        assert list(build.iterdir()) == [], f"left after the server stopped: {left}"
+    finally:
+        loop.run_until_complete(hub.login(s))  # the other tests use this student's server
 
-    async def stop_server():
-        await hub.api("DELETE", f"/users/{s}/server")
-        for _ in range(120):
-            if not (await hub.api("GET", f"/users/{s}")).get("servers"):
-                return
-            await asyncio.sleep(0.5)
-        raise AssertionError(f"{s}'s server did not stop")
 
-    loop.run_until_complete(stop_server())
-    assert list(build.iterdir()) == [], f"left after the server stopped: {left}"
-    loop.run_until_complete(hub.login(s))  # the other tests use this student's server
+def test_a_process_the_server_left_cannot_keep_a_build_folder(hub, loop):
+    """A process of the student's that outlives their server (a kernel the server could not
+    shut down in time, or one restarted as it stopped) and writes a build folder: the spawner
+    ends the student's processes first, then removes the folders. Cleaning first, the folder
+    came back (measured before the fix: this test failed with `.tmpLATE` left)."""
+    s = STUDENTS[1]
+    build = build_folder(s)
+    late = build / ".tmpLATE"
+    try:
+        kernel = loop.run_until_complete(hub.open_kernel(s, NOTEBOOK))
+        loop.run_until_complete(kernel.execute(
+            'std::process::Command::new("setsid").args(["sh", "-c", '
+            f'"while :; do mkdir -p {late}; sleep 0.05; done"]).spawn().map(|_| ()).unwrap();'))
+        loop.run_until_complete(kernel.close())
+        deadline = time.monotonic() + 20
+        while not late.is_dir() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert late.is_dir(), f"the student's loop made no {late}: nothing to test"
+        loop.run_until_complete(stop_server(hub, s))
+        time.sleep(1)  # a loop still running would have made it again by now
+        assert not late.exists(), f"{late} is back after the server stopped: something of {s}'s still runs"
+        assert not [cmd for _, cmd in harness.processes_of(s) if "tmpLATE" in cmd], "the loop still runs"
+    finally:
+        loop.run_until_complete(hub.login(s))
 
 
 @pytest.mark.needs_hub_install
