@@ -120,14 +120,15 @@ hub-test: setup
 	bash hub/install.sh
 	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest/loadtest.py --students $(STUDENTS) $(HUB_TEST_ARGS)
 
-# docs/classroom.md's capacity table, a benchmark (about 175 minutes): one hub-test per row,
+# docs/classroom.md's capacity table, a benchmark (about 4 1/2 hours): one hub-test per row,
 # each started once the load average is below 0.5; rows appended to $(CAPACITY_OUT)/table.md
 CAPACITY_OUT ?= capacity
 CAPACITY_ROWS ?= 01:runall:1 01:runall:2 01:runall:4 01:runall:8 01:teacher:8 01:lab:8 \
   03:runall:1 exercise:runall:1 03:runall:8 exercise:runall:8 01:teacher:1 01:teacher:2 \
   01:teacher:4 01:lab:4 03:teacher:8 exercise:teacher:8 03:runall:2 03:runall:4 \
   exercise:runall:2 exercise:runall:4 01:lab:2 01:lab:1 exercise:teacher:4 03:teacher:4 \
-  exercise:teacher:2 03:teacher:2 exercise:teacher:1 03:teacher:1 03:lab:8 exercise:lab:8
+  exercise:teacher:2 03:teacher:2 exercise:teacher:1 03:teacher:1 03:lab:8 exercise:lab:8 \
+  03:lab:1 03:lab:2 03:lab:4 exercise:lab:1 exercise:lab:2 exercise:lab:4
 hub-capacity: setup
 	bash hub/install.sh
 	$${NNEX4_HUB_PREFIX:-/opt/nn-ex4-hub}/venv/bin/python hub/loadtest/capacity.py --out $(CAPACITY_OUT) $(CAPACITY_ROWS)

@@ -384,3 +384,16 @@ def test_kernel_without_internet_needs_cargo_offline():
     offline = _without_network({**env, "CARGO_NET_OFFLINE": "true"})
     assert [s for s, _ in offline] == ["ok", "ok"], str(offline)[-3000:]
     assert "sigmoid(0) = 0.5" in offline[1][1]
+
+
+def test_kernel_cost_reads_its_variants():
+    """tools/kernel_cost.py's variant words: a pause between cells, a cell count, an
+    environment variable; an unknown word stops it, naming the word."""
+    sys.path.insert(0, str(REPO / "tools"))
+    from kernel_cost import parse_variant
+
+    v = parse_variant("reading pause=30 cells=5 RUST_LOG=")
+    assert (v["name"], v["pause"], v["cells"], v["env"]) == ("reading", 30.0, 5, {"RUST_LOG": ""})
+    assert parse_variant("base")["pause"] == 0.0
+    with pytest.raises(SystemExit, match="'wait=3'"):
+        parse_variant("x wait=3")

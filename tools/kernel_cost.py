@@ -18,7 +18,9 @@ whoever else runs. The load average and the CPU model are printed first.
 
 A variant is a name and KEY=VALUE words: an upper-case KEY is an environment variable for
 the kernel (an empty VALUE removes it); `first=FILE` replaces the first code cell's source
-by FILE's text; `cells=N` runs only the first N code cells.
+by FILE's text; `cells=N` runs only the first N code cells; `pause=S` waits S seconds before
+each cell after the first (a student reading) and prints what the kernel spent meanwhile
+(idle CPU-s per minute), apart from the cells' own CPU-s.
 """
 
 from __future__ import annotations
@@ -74,17 +76,19 @@ class Sampler(threading.Thread):
 
 def parse_variant(text: str) -> dict:
     name, *words = text.split()
-    v = {"name": name, "env": {}, "first": None, "cells": None}
+    v = {"name": name, "env": {}, "first": None, "cells": None, "pause": 0.0}
     for w in words:
         key, _, val = w.partition("=")
         if key == "first":
             v["first"] = Path(val).read_text()
         elif key == "cells":
             v["cells"] = int(val)
+        elif key == "pause":
+            v["pause"] = float(val)
         elif key.isupper():
             v["env"][key] = val
         else:
-            raise SystemExit(f"kernel_cost: variant {name}: unknown word {w!r} (KEY=VALUE, first=FILE, cells=N)")
+            raise SystemExit(f"kernel_cost: variant {name}: unknown word {w!r} (KEY=VALUE, first=FILE, cells=N, pause=S)")
     return v
 
 
@@ -132,13 +136,18 @@ def run_once(notebook: Path, variant: dict, timeout: float) -> dict:
     sampler.start()
     kc = km.client()
     kc.start_channels()
-    res = {"variant": variant["name"], "cells": [], "failed": None}
+    res = {"variant": variant["name"], "cells": [], "failed": None, "idle_cpu": 0.0, "idle_s": 0.0}
     try:
         kc.wait_for_ready(timeout=300)
         res["start_wall"] = time.monotonic() - t0
         res["start_cpu"] = cpu_of(pid)
         res["start_pss"] = pss_mib(pid)
         for i, code in enumerate(cells):
+            if i and variant["pause"]:
+                c0, w0 = cpu_of(pid), time.monotonic()
+                time.sleep(variant["pause"])
+                res["idle_cpu"] += cpu_of(pid) - c0
+                res["idle_s"] += time.monotonic() - w0
             c0, w0 = cpu_of(pid), time.monotonic()
             status, text = execute(kc, code, timeout)
             res["cells"].append({"cpu": cpu_of(pid) - c0, "wall": time.monotonic() - w0})
@@ -178,9 +187,11 @@ def main() -> int:
             res["load"] = load
             runs.append(res)
             cells = " ".join(f"{c['cpu']:.2f}" for c in res["cells"])
+            idle = (f"; idle {res['idle_cpu']:.2f} CPU-s in {res['idle_s']:.0f} s "
+                    f"({60 * res['idle_cpu'] / res['idle_s']:.3f} CPU-s per minute)" if res["idle_s"] else "")
             print(f"round {r + 1} {v['name']:>10}: load {load}; start {res.get('start_cpu', 0):.2f} CPU-s "
                   f"{res.get('start_pss', 0):.0f} MiB; total {res.get('total_cpu', 0):.2f} CPU-s; "
-                  f"PSS peak {res['peak_pss']:.0f} end {res.get('end_pss', 0):.0f} MiB; cells CPU-s: {cells}"
+                  f"PSS peak {res['peak_pss']:.0f} end {res.get('end_pss', 0):.0f} MiB{idle}; cells CPU-s: {cells}"
                   + (f"\n  FAILED {res['failed']}" if res["failed"] else ""), flush=True)
     print("median over rounds (CPU-s; MiB):")
     for v in variants:
