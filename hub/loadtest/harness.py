@@ -142,6 +142,16 @@ class HubClient:
         self.user_tokens[name] = tok["token"]
         return time.monotonic() - t0
 
+    async def stop_server(self, name: str) -> None:
+        """Stops the student's server as the hub's admin page does; returns once the hub says
+        it has stopped (the spawner's stop, clean-up included, is done by then)."""
+        await self.api("DELETE", f"/users/{name}/server")
+        for _ in range(120):
+            if not (await self.api("GET", f"/users/{name}")).get("servers"):
+                return
+            await asyncio.sleep(0.5)
+        raise RuntimeError(f"{name}'s server did not stop in 60 s:\n{self.tail_log()}")
+
     async def server(self, name: str, method: str, path: str, body=None, raw=False):
         return await self.api(method, path, body, token=self.user_tokens[name], base=f"/user/{name}/api", raw=raw)
 

@@ -32,6 +32,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "notebooks"))
 import harness
+import homes  # hub/, on the path harness set
 import procfs  # tools/, on the path harness set
 
 NOTEBOOKS = ["01-feedforward-and-cost.ipynb", "02-backpropagation.ipynb", "03-training-and-hidden-units.ipynb",
@@ -61,7 +62,7 @@ def owned_kib(path: Path, uid: int) -> int:
 
 
 def sizes(home: Path, uid: int) -> str:
-    build = home / ".cache" / "nn-ex4" / "evcxr-tmp"
+    build = home / homes.BUILD
     folders = len(list(build.iterdir())) if build.is_dir() else 0
     return (f"home {du_kib(home) / 1024:7.1f} MiB, the student's own files {owned_kib(home, uid) / 1024:7.1f} MiB, "
             f"~/.cache/evcxr {du_kib(home / '.cache' / 'evcxr') / 1024:7.1f} MiB, "
@@ -118,9 +119,7 @@ async def main_async(hub, name: str, log) -> None:
             os.kill(pid, signal.SIGKILL)
     await asyncio.sleep(2)
     log(f"{'a kernel killed (SIGKILL)':45s}                                     " + sizes(home, uid))
-    await hub.api("DELETE", f"/users/{name}/server")
-    while (await hub.api("GET", f"/users/{name}")).get("servers"):
-        await asyncio.sleep(0.5)
+    await hub.stop_server(name)
     log(f"{'server stopped':45s}                                     " + sizes(home, uid))
     await hub.login(name)
     log(f"{'server started again':45s}                                     " + sizes(home, uid))

@@ -274,18 +274,8 @@ def test_add_teacher(hub, loop, tmp_path):
             subprocess.run(["userdel", "-r", TEACHER2], check=False, stderr=subprocess.DEVNULL)
 
 
-async def stop_server(hub, name: str) -> None:
-    """Stops `name`'s server as the hub's admin page does, and waits until the hub says so."""
-    await hub.api("DELETE", f"/users/{name}/server")
-    for _ in range(120):
-        if not (await hub.api("GET", f"/users/{name}")).get("servers"):
-            return
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"{name}'s server did not stop")
-
-
 def build_folder(name: str) -> Path:
-    return Path(pwd.getpwnam(name).pw_dir) / ".cache" / "nn-ex4" / "evcxr-tmp"
+    return Path(pwd.getpwnam(name).pw_dir) / homes.BUILD
 
 
 def test_a_killed_kernels_build_folder_goes_when_the_server_stops(hub, loop):
@@ -307,7 +297,7 @@ def test_a_killed_kernels_build_folder_goes_when_the_server_stops(hub, loop):
         time.sleep(1)
         left = sorted(p.name for p in build.iterdir())
         assert left, "the killed kernel left no build folder: nothing to test"
-        loop.run_until_complete(stop_server(hub, s))
+        loop.run_until_complete(hub.stop_server(s))
         assert list(build.iterdir()) == [], f"left after the server stopped: {left}"
     finally:
         loop.run_until_complete(hub.login(s))  # the other tests use this student's server
@@ -331,7 +321,7 @@ def test_a_process_the_server_left_cannot_keep_a_build_folder(hub, loop):
         while not late.is_dir() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert late.is_dir(), f"the student's loop made no {late}: nothing to test"
-        loop.run_until_complete(stop_server(hub, s))
+        loop.run_until_complete(hub.stop_server(s))
         time.sleep(1)  # a loop still running would have made it again by now
         assert not late.exists(), f"{late} is back after the server stopped: something of {s}'s still runs"
         assert not [cmd for _, cmd in harness.processes_of(s) if "tmpLATE" in cmd], "the loop still runs"
