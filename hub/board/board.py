@@ -357,7 +357,12 @@ def serve() -> None:
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/services/nnex4-board/")
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     server = HTTPServer(make_app(store, prefix), max_body_size=MAX_BODY)
-    server.listen(url.port, url.hostname)
+    try:
+        server.listen(url.port, url.hostname)
+    except OSError as e:  # the hub stops when its service does: say why in its log
+        sys.exit(f"board: cannot listen on {url.hostname}:{url.port} ({e.strerror}); if another "
+                 "program has that port, give the board another with NNEX4_BOARD_PORT "
+                 "(docs/classroom.md, the lab board's settings)")
     print(f"board: serving {prefix} on {url.hostname}:{url.port}, events in {store.path}", flush=True)
     try:
         IOLoop.current().start()

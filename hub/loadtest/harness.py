@@ -37,13 +37,30 @@ import procfs
 PREFIX = Path(os.environ.get("NNEX4_HUB_PREFIX", "/opt/nn-ex4-hub"))
 
 
-def free_port_block(n: int = 3) -> int:
-    """A port p with p..p+n-1 free on 127.0.0.1 (hub, hub API, proxy API)."""
-    for _ in range(100):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        base = s.getsockname()[1]
-        s.close()
+def ephemeral_ports() -> range:
+    """The ports the kernel hands to outgoing connections (ip_local_port_range)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return range(int(low), int(high) + 1)
+    except (OSError, ValueError):
+        return range(32768, 61000)  # Linux's default
+
+
+HUB_PORTS = 4  # hub/jupyterhub_config.py: the hub's port, +1 its API, +2 the proxy's API, +3 the board
+
+
+def free_port_block(n: int = HUB_PORTS) -> int:
+    """A port p with p..p+n-1 free on 127.0.0.1: by default the four a hub started from
+    hub/jupyterhub_config.py derives from its port (hub, hub API, proxy API, lab board).
+    Chosen below the ephemeral range, so no outgoing connection (a kernel's, the proxy's)
+    can take one of them between this check and the hub's bind."""
+    ephemeral = ephemeral_ports()
+    if ephemeral.start - n > 20000:
+        bases = range(20000, ephemeral.start - n + 1)  # below it (Linux's default layout)
+    else:
+        bases = range(ephemeral.stop, 65536 - n + 1)  # above it
+    for _ in range(200):
+        base = secrets.choice(bases)
         ok = True
         for p in range(base, base + n):
             t = socket.socket()
@@ -53,7 +70,9 @@ def free_port_block(n: int = 3) -> int:
                 ok = False
             finally:
                 t.close()
-        if ok and base + n < 65000:
+            if not ok:
+                break
+        if ok:
             return base
     raise RuntimeError("no free ports on 127.0.0.1")
 

@@ -87,7 +87,7 @@ def test_first_day(loop, tmp_path):
     def step(what: str) -> None:  # where the time goes (pytest -s shows it)
         print(f"first day: {what}: {time.monotonic() - t0:.0f} s", file=sys.stderr)
 
-    port = free_port_block(4)  # the hub, its API, the proxy's API, the lab board
+    port = free_port_block()  # the hub, its API, the proxy's API, the lab board
     token = secrets.token_hex(24)
     state = Path(tempfile.mkdtemp(prefix="nnex4-firstday-state-"))
     exchange = Path(tempfile.mkdtemp(prefix="nnex4-firstday-exchange-"))

@@ -304,6 +304,40 @@ def test_config_chooses_the_cgroup_spawner_without_systemd(tmp_path, monkeypatch
     assert cfg.JupyterHub.cleanup_servers is True and cfg.Spawner.mem_limit == 2 * GIB
 
 
+def test_a_test_hub_reserves_every_port_its_config_listens_on(tmp_path, monkeypatch):
+    """The test hubs' ports: every port hub/jupyterhub_config.py derives from the hub's lies in
+    the block the harness checked, and outside the ephemeral range, where an outgoing
+    connection could take it before the hub binds (a CI run lost the board's port so)."""
+    import urllib.parse
+
+    import harness
+    base = harness.free_port_block()
+    monkeypatch.setenv("NNEX4_HUB_PORT", str(base))
+    cfg = _load_config(tmp_path, monkeypatch, fake_v1(tmp_path))
+    urls = [cfg.ConfigurableHTTPProxy.api_url] + [s["url"] for s in cfg.JupyterHub.services if "url" in s]
+    ports = {cfg.JupyterHub.port, cfg.JupyterHub.hub_port} | {urllib.parse.urlsplit(u).port for u in urls}
+    assert len(ports) == 4 and ports <= set(range(base, base + harness.HUB_PORTS)), (base, ports)
+    assert not ports & set(harness.ephemeral_ports()), (ports, harness.ephemeral_ports())
+
+
+def test_a_board_port_in_use_stops_the_board_naming_the_port_and_the_setting(tmp_path):
+    """Another program on the board's port (hub port + 3): the board service, and with it the
+    hub, stops at start with one line that names the port and NNEX4_BOARD_PORT."""
+    pytest.importorskip("jupyterhub", reason="the hub's own venv (hub/install.sh) has jupyterhub")
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "JUPYTERHUB_SERVICE_URL": f"http://127.0.0.1:{port}",
+               "NNEX4_HUB_STATE": str(tmp_path), "JUPYTERHUB_API_TOKEN": "unused"}
+        r = subprocess.run([sys.executable, str(REPO / "hub" / "board" / "board.py"), "serve"],
+                           check=False, env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1, r
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"board: cannot listen on 127.0.0.1:{port} (") and "NNEX4_BOARD_PORT" in last, r.stderr
+
+
 def test_config_refuses_to_start_a_hub_that_cannot_cap(tmp_path, monkeypatch):
     """Started without make hub (by hand, or a unit of one's own), the configuration itself
     stops on the issue's layout, instead of a hub whose every login fails."""
