@@ -33,8 +33,9 @@ mkdir -p "$PREFIX"
 chmod 755 "$PREFIX"
 
 # --- venv ---------------------------------------------------------------------------
+scripts/check_python.sh "$PYTHON" hub/install.sh
 if ! runuser -u nobody -- "$PYTHON" -c 'import venv' 2>/dev/null; then
-  echo "hub/install.sh: $PYTHON cannot be run by other users (it lives in $(readlink -f "$PYTHON")); set PYTHON to a system-wide python3 >= 3.10" >&2
+  echo "hub/install.sh: $PYTHON cannot be run by other users (it lives in $(readlink -f "$PYTHON")); set PYTHON to a system-wide python3 >= 3.11" >&2
   exit 1
 fi
 if [ -x "$PREFIX/venv/bin/python" ] && ! runuser -u nobody -- "$PREFIX/venv/bin/python" -c pass 2>/dev/null; then

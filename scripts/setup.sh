@@ -28,9 +28,7 @@ done_step() {
 
 # --- 0. tools that must already be there --------------------------------------------
 step "checking python, cargo, rustc"
-command -v "$PYTHON" >/dev/null || { echo "error: $PYTHON not found (Python >= 3.10 is needed)" >&2; exit 1; }
-"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
-  || { echo "error: $("$PYTHON" --version) is too old, Python >= 3.10 is needed" >&2; exit 1; }
+scripts/check_python.sh "$PYTHON"
 if ! command -v cargo >/dev/null && [ -x "$CARGO_BIN/cargo" ]; then export PATH="$CARGO_BIN:$PATH"; fi
 command -v cargo >/dev/null || { echo "error: cargo not found; install Rust (>= 1.95) first" >&2; exit 1; }
 echo "    $("$PYTHON" --version), $(rustc --version), $(cargo --version)"

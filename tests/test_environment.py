@@ -1,4 +1,5 @@
-"""environment.yml (conda, cannot be solved here) must stay in step with requirements.txt.
+"""environment.yml (conda, cannot be solved here) must stay in step with requirements.txt,
+and the Python the kit asks for (scripts/check_python.sh, README) with what its pins require.
 
 Checks: every pinned package of requirements.txt is in environment.yml with a conda spec
 that admits the pinned version, environment.yml has nothing else but python, pip, rust and
@@ -7,7 +8,10 @@ evcxr, rust's lower bound is the workspace's rust-version, and the evcxr entry e
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -117,6 +121,50 @@ def test_rust_and_evcxr_entries():
     setup = (REPO / "scripts/setup.sh").read_text()
     m = re.search(r"EVCXR_VERSION:-([0-9.]+)", setup)
     assert m and admits(specs["evcxr"], m.group(1))
+
+
+def python_min() -> str:
+    m = re.search(r"^PYTHON_MIN=([0-9]+\.[0-9]+)$", (REPO / "scripts/check_python.sh").read_text(), re.MULTILINE)
+    assert m, "scripts/check_python.sh sets no PYTHON_MIN"
+    return m.group(1)
+
+
+def test_the_python_asked_for_is_the_oldest_every_pinned_package_installs_on():
+    """Each pinned package as installed here (its Requires-Python) decides; the README and
+    scripts/check_python.sh (setup.sh's and hub/install.sh's check) say that version."""
+    from packaging.specifiers import SpecifierSet
+
+    needs = {name: importlib.metadata.metadata(name).get("Requires-Python") or ""
+             for name in read_requirements()}
+    oldest = next(f"3.{minor}" for minor in range(6, 30)
+                  if all(f"3.{minor}.0" in SpecifierSet(spec) for spec in needs.values()))
+    assert python_min() == oldest, (python_min(), {n: s for n, s in needs.items() if s})
+    assert f"Python >= {oldest} with `venv`" in (REPO / "README.md").read_text()
+    env, _ = read_environment()
+    assert f"python={oldest}" in env["dependencies"]
+
+
+def test_an_older_python_is_refused_at_the_start_saying_so(tmp_path):
+    """A Python one minor version short of PYTHON_MIN (its version_info faked) is refused by
+    the check setup.sh runs first, with its version and the minimum named."""
+    major, minor = python_min().split(".")
+    older = f"({major}, {int(minor) - 1}, 12, 'final', 0)"
+    fake = tmp_path / "python3"
+    fake.write_text(f"""#!/bin/sh
+case "$1" in
+  --version) echo "Python {major}.{int(minor) - 1}.12" ;;
+  -c) exec {sys.executable} -c "import sys; sys.version_info = {older}; exec(sys.argv[1])" "$2" ;;
+esac
+""")
+    fake.chmod(0o755)
+    r = subprocess.run([str(REPO / "scripts/check_python.sh"), str(fake), "setup"],
+                       check=False, capture_output=True, text=True)
+    assert r.returncode == 1
+    assert r.stderr.strip() == (f"setup: {fake} is Python {major}.{int(minor) - 1}.12, too old: "
+                                f"Python >= {python_min()} is needed (requirements.txt's pins)")
+    r = subprocess.run([str(REPO / "scripts/check_python.sh"), sys.executable],
+                       check=False, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
 
 
 def test_admits():
