@@ -176,11 +176,10 @@ async def run(args) -> int:
         stop.set()
         await sampler
         disk = {n: harness.disk_use_mib(n) for n in names}
-    failed = [r for r in results if isinstance(r, BaseException)]
-    for r in failed:
-        log(f"hub-test: FAILED: {type(r).__name__}: {r}")
-    if failed:
-        log(f"hub-test: {len(failed)} of {len(names)} students failed")
+    failed = [n for n, r in zip(names, results, strict=True) if isinstance(r, BaseException)]
+    if failed:  # each one's error and processes are above, once
+        log(f"hub-test: FAILED: {len(failed)} of {len(names)} students ({', '.join(failed)}): "
+            "their errors are above")
         return 1
     m = statistics.mean(p[0] for p in peaks.values())
     k = statistics.mean(p[1] for p in peaks.values())
