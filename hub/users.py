@@ -4,7 +4,7 @@
     python3 hub/users.py add class.csv        # students: a CSV with a `username` column
     python3 hub/users.py remove class.csv     # userdel -r: their home and files go too
     python3 hub/users.py add-teacher NAME     # a teacher: hub admin, nbgrader course folder
-    python3 hub/users.py reset-password NAME  # a new random password for a student or teacher
+    python3 hub/users.py reset-password NAME  # a new random password; NAME logged out everywhere
     python3 hub/users.py list
 
 `add` makes each student a Unix user (group nnex4-students, home /home/<name>, mode 0700,
@@ -14,10 +14,16 @@ at /hub/auth/change-password). A student already there keeps their password. A n
 a valid Unix user name (lowercase letter first; letters, digits, `-`, `_`; at most 32); a
 bad row is an error naming the row, and nothing is created.
 
-While the hub runs, `add`, `remove` and `add-teacher` also act on it through its REST API
-(the token the hub keeps in $NNEX4_HUB_STATE/admin-api.json): a new student can log in at
-once, a removed one's server is stopped, and nobody else's server or kernel is touched. The
-lists $NNEX4_HUB_STATE/students.txt and teachers.txt are what the hub reads at its next start.
+While the hub runs, `add`, `remove`, `add-teacher` and `reset-password` also act on it
+through its REST API (the token the hub keeps in $NNEX4_HUB_STATE/admin-api.json): a new
+student can log in at once, a removed one's server is stopped, and nobody else's server or
+kernel is touched. The lists $NNEX4_HUB_STATE/students.txt and teachers.txt are what the hub
+reads at its next start.
+
+`reset-password` is also how a teacher takes an account back from whoever learned its
+password: every browser logged in as NAME and every API token of theirs stop working, and
+their server stops (their files stay). Run it while the hub runs: logins live in the hub's
+database, and a stopped hub keeps them for its next start.
 
 `add-teacher` makes a Unix user (group nnex4-teachers, a bash shell for Jupyter's
 terminals) who is a hub admin, with the nbgrader course folder ~/course made from the kit,
@@ -152,9 +158,9 @@ def hub_api(method: str, path: str, body: dict | None = None) -> dict | None:
     return json.loads(data) if data else None
 
 
-def tell_hub(action, names: list[str]) -> None:
+def tell_hub(action, names: list[str], when_down: str = "") -> None:
     """Runs `action(name)` for each name on the running hub, or says the hub will read its
-    lists when it starts."""
+    lists when it starts (and `when_down`, what that leaves undone)."""
     try:
         for name in names:
             try:
@@ -164,7 +170,7 @@ def tell_hub(action, names: list[str]) -> None:
                 print(f"users.py: {name}: {e}", file=sys.stderr)
     except HubDown as e:
         print(f"users.py: the hub is not running ({e}): it reads {STATE}/students.txt and "
-              "teachers.txt when it starts", file=sys.stderr)
+              f"teachers.txt when it starts{when_down}", file=sys.stderr)
         return
     print(f"users.py: done on the running hub too ({len(names)} account(s)), no restart", file=sys.stderr)
 
@@ -356,11 +362,24 @@ def add_teacher(name: str) -> dict[str, str]:
     return passwords
 
 
+def end_logins(name: str) -> None:
+    """Logs `name` out everywhere: the hub ties each login cookie and token to the user's
+    record (its cookie_id), so the record is deleted (the server stops, tokens go) and made
+    again; their home is untouched. The authenticator forgets the password on the delete:
+    no login in between."""
+    hub_remove(name)
+    hub_add(name, admin=name in teachers())
+    print(f"users.py: {name} is logged out everywhere; their server stopped, their files stay",
+          file=sys.stderr)
+
+
 def reset_password(name: str) -> dict[str, str]:
     if name not in allowed() and name not in teachers():
         raise SystemExit(f"users.py: {name} is neither a student ({STATE / 'students.txt'}) "
                          f"nor a teacher ({STATE / 'teachers.txt'})")
-    return {name: issue_password(name)}
+    tell_hub(end_logins, [name], when_down=f"; {name}'s logins are kept in its database and "
+             "still work when it starts: run reset-password again while it runs to end them")
+    return {name: issue_password(name)}  # after end_logins: the hub's delete forgets passwords
 
 
 USAGE = {"add": "class.csv", "remove": "class.csv", "add-teacher": "NAME", "reset-password": "NAME"}

@@ -6,7 +6,8 @@ homes at each server start (hub/homes.py, hub/spawner.py).
   printed password and not with a wrong one; `users.py remove` stops their server, ends their
   processes, and their password no longer logs in.
 - No account can be claimed first: a student's first login needs the password `add` issued.
-- `reset-password`: the old password stops working, the new one works.
+- `reset-password`: the old password stops working, the new one works, and whoever was
+  logged in as the student (browser cookies, tokens, their server) is logged out.
 - `add-teacher`: a hub admin at once (REST API) and at the next start (teachers.txt), the
   nbgrader course folder, cargo and nbgrader on the PATH of their Jupyter terminal.
 - Homes: the kit's new and changed notebooks reach a student without overwriting their
@@ -132,14 +133,34 @@ def test_no_account_can_be_claimed_first(hub, loop):
     assert login(hub, loop, "nobody", "any-password-1") == 403
 
 
-def test_reset_password(hub, loop):
+def test_reset_password_takes_the_account_back(hub, loop):
+    """A classmate who learned a student's password logs in as them and opens their
+    JupyterLab. The teacher's reset-password must end that: before, the intruder's browser
+    stayed logged in (the hub's login cookie lives 14 days), and so did the student's tokens."""
     s = STUDENTS[0]
     old = hub.passwords[s]
-    new = printed_passwords(users_py(hub, "reset-password", s).stdout)[s]
-    assert new != old
-    assert login(hub, loop, s, old) == 403
-    assert login(hub, loop, s, new) == 302
-    hub.passwords[s] = new
+    intruder = harness.Browser(hub)
+    assert loop.run_until_complete(intruder.login(s, old)) == 302
+    lab = loop.run_until_complete(intruder.open(f"/user/{s}/lab"))
+    assert lab.code == 200 and b"<title>JupyterLab</title>" in lab.body, (lab.code, intruder.visited)
+    token = hub.user_tokens[s]
+    assert loop.run_until_complete(hub.api("GET", "/user", token=token))["name"] == s
+    try:
+        new = printed_passwords(users_py(hub, "reset-password", s).stdout)[s]
+        assert new != old
+        assert login(hub, loop, s, old) == 403
+        home = loop.run_until_complete(intruder.open("/hub/home"))
+        assert "/hub/login" in intruder.visited[-1] and home.code == 200, (home.code, intruder.visited)
+        assert loop.run_until_complete(hub.api("GET", "/user", token=token, raw=True)).code == 403
+        assert not loop.run_until_complete(hub.api("GET", f"/users/{s}")).get("servers"), "server still up"
+        assert login(hub, loop, s, new) == 302
+        hub.passwords[s] = new
+    finally:
+        loop.run_until_complete(hub.login(s))  # the student's server and token again, for later tests
+    # the server started again: the intruder's old cookies do not open it
+    intruder.visited.clear()
+    lab = loop.run_until_complete(intruder.open(f"/user/{s}/lab"))
+    assert "/hub/login" in intruder.visited[-1] and b"<title>JupyterLab</title>" not in lab.body, intruder.visited
 
 
 async def change_password(hub, name: str, old: str, new: str) -> str:
