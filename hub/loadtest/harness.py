@@ -57,8 +57,10 @@ def free_port_block(n: int = HUB_PORTS) -> int:
     ephemeral = ephemeral_ports()
     if ephemeral.start - n > 20000:
         bases = range(20000, ephemeral.start - n + 1)  # below it (Linux's default layout)
-    else:
+    elif ephemeral.stop + 100 < 65536 - n:
         bases = range(ephemeral.stop, 65536 - n + 1)  # above it
+    else:
+        bases = range(1024, 65536 - n + 1)  # it covers nearly every port: anywhere, and hope
     for _ in range(200):
         base = secrets.choice(bases)
         ok = True
