@@ -16,8 +16,6 @@ homes at each server start (hub/homes.py, hub/spawner.py).
 
 from __future__ import annotations
 
-import asyncio
-import json
 import os
 import pwd
 import re
@@ -166,28 +164,12 @@ def test_reset_password_takes_the_account_back(hub, loop):
 async def change_password(hub, name: str, old: str, new: str) -> str:
     """Logs in with `old` and sets `new` on the hub's change-password page, as a browser does;
     returns the page's message."""
-    import urllib.parse
-
-    from tornado.httpclient import AsyncHTTPClient, HTTPRequest
-    client, jar = AsyncHTTPClient(), {}
-
-    async def fetch(path: str, form: dict | None = None):
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
-        if form is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-            form = {**form, "_xsrf": jar.get("_xsrf", "")}
-        r = await client.fetch(HTTPRequest(hub.url + path, method="GET" if form is None else "POST",
-                                           body=None if form is None else urllib.parse.urlencode(form),
-                                           headers=headers, follow_redirects=False), raise_error=False)
-        for c in r.headers.get_list("Set-Cookie"):
-            k, v = c.split(";", 1)[0].split("=", 1)
-            jar[k] = v
-        return r
-
-    await fetch("/hub/login")
-    assert (await fetch("/hub/login", {"username": name, "password": old})).code == 302
-    await fetch("/hub/auth/change-password")
-    page = (await fetch("/hub/auth/change-password", {"password": new})).body.decode()
+    browser = harness.Browser(hub)
+    assert await browser.login(name, old) == 302
+    page_url = hub.url + "/hub/auth/change-password"
+    await browser.fetch(page_url)
+    form = {"password": new, "_xsrf": browser.cookies.get("_xsrf", "")}
+    page = (await browser.fetch(page_url, "POST", form)).body.decode()
     m = re.search(r"(Your password has been changed successfully!|Password too \w+![^<]*)", page)
     assert m, page[:3000]
     return m.group(1)
@@ -210,25 +192,12 @@ def test_a_student_changes_their_password(hub, loop):
 
 async def terminal(hub, name: str, command: str, timeout: float = 60) -> str:
     """Runs `command` in a new Jupyter terminal of `name`'s server; returns what it printed."""
-    from tornado.httpclient import HTTPRequest
-    from tornado.websocket import websocket_connect
-    t = await hub.server(name, "POST", "/terminals")
-    url = hub.url.replace("http", "ws", 1) + f"/user/{name}/terminals/websocket/{t['name']}"
-    ws = await websocket_connect(HTTPRequest(url, headers={"Authorization": f"token {hub.user_tokens[name]}"}))
-    out = ""
+    term = await hub.open_terminal(name)
     try:
-        await ws.write_message(json.dumps(["stdin", command + "; echo TERMINAL-DONE\r"]))
-        t0 = time.monotonic()
-        while "TERMINAL-DONE\r\n" not in out.replace("echo TERMINAL-DONE", ""):
-            msg = await asyncio.wait_for(ws.read_message(), max(1.0, timeout - (time.monotonic() - t0)))
-            if msg is None:
-                break
-            kind, *rest = json.loads(msg)
-            if kind == "stdout":
-                out += rest[0]
+        status, out = await term.run(command, timeout)
     finally:
-        ws.close()
-        await hub.server(name, "DELETE", f"/terminals/{t['name']}", raw=True)
+        await term.close()
+    assert status == 0, out
     return out
 
 
